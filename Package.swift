@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The engine's numeric loops must be optimised and use AVX2/FMA even in the debug
+// build that `swift test` makes; without these flags Swift SIMD code compiles to
+// scalar libm calls and runs about 100x slower.
+let numericFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
+
+let package = Package(
+    name: "dipd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dip", targets: ["dip"]),
+        .library(name: "DIPEngine", targets: ["DIPEngine"]),
+        .library(name: "ImageCodec", targets: ["ImageCodec"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries, installed from Debian packages by scripts/setup.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // The fitting engine: tensors, layers, the skip network, Adam, the DIP loop. No I/O.
+        .target(name: "DIPEngine", dependencies: ["COpenBLAS"],
+                swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+        // Image decoding and encoding (PNG, JPEG). Knows nothing of networks.
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CTurboJPEG"],
+                swiftSettings: numericFlags),
+        // HTTP/1.1 server on sockets and Dispatch. Knows nothing of DIP.
+        .target(name: "HTTPServer", dependencies: [.product(name: "Logging", package: "swift-log")]),
+
+        // The command-line tool.
+        .executableTarget(name: "dip", dependencies: [
+            "DIPEngine", "ImageCodec",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Benchmarks: print figures, assert nothing.
+        .executableTarget(name: "dip-bench", dependencies: ["DIPEngine"], path: "Benchmarks/dip-bench",
+                          swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+
+        .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"],
+                    swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+    ]
+)
