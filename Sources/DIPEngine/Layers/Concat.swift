@@ -1,0 +1,76 @@
+/// Runs several branches on the same input and stacks their outputs along
+/// channels (first branch first). When the branches' sizes differ (images
+/// whose sides are not powers of two), every output is centre-cropped to the
+/// smallest height and width, offset (size − min)/2, as the reference does.
+public final class Concat: Module {
+    public let branches: [Module]
+    public var needsInputGradient = true {
+        didSet { for b in branches { b.needsInputGradient = needsInputGradient } }
+    }
+    private var output: Tensor?
+    private var inputGrad: Tensor?
+    private var branchShapes: [Shape] = []
+    private var cropGrads: [Tensor?] = []
+
+    public init(_ branches: [Module]) { self.branches = branches }
+
+    public var parameters: [Parameter] { branches.flatMap(\.parameters) }
+
+    public func outputShape(for s: Shape) -> Shape {
+        let shapes = branches.map { $0.outputShape(for: s) }
+        return Shape(shapes.map(\.channels).reduce(0, +), shapes.map(\.height).min()!, shapes.map(\.width).min()!)
+    }
+
+    public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
+        let outs = branches.map { $0.forward(x, compute) }
+        branchShapes = outs.map(\.shape)
+        let h = outs.map(\.height).min()!, w = outs.map(\.width).min()!
+        let y = reuse(&output, Shape(outs.map(\.channels).reduce(0, +), h, w))
+        var c0 = 0
+        for o in outs {
+            let oy = (o.height - h) / 2, ox = (o.width - w) / 2
+            let base = c0
+            compute.forEachChunk(o.channels) { range in
+                for c in range {
+                    for r in 0..<h {
+                        (y.data + ((base + c) * h + r) * w).update(from: o.data + (c * o.height + r + oy) * o.width + ox, count: w)
+                    }
+                }
+            }
+            c0 += o.channels
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
+        if cropGrads.count != branches.count { cropGrads = Array(repeating: nil, count: branches.count) }
+        var inputGrads: [Tensor] = []
+        var c0 = 0
+        for (i, branch) in branches.enumerated() {
+            let s = branchShapes[i]
+            let slice = Tensor(viewOf: dy, channelOffset: c0, channels: s.channels)
+            var g = slice
+            if s.height != dy.height || s.width != dy.width {   // adjoint of the crop: zeros outside
+                g = reuse(&cropGrads[i], s)
+                g.zero()
+                let oy = (s.height - dy.height) / 2, ox = (s.width - dy.width) / 2
+                for c in 0..<s.channels {
+                    for r in 0..<dy.height {
+                        (g.data + (c * s.height + r + oy) * s.width + ox)
+                            .update(from: slice.data + (c * dy.height + r) * dy.width, count: dy.width)
+                    }
+                }
+            }
+            if let dx = branch.backward(g, compute) { inputGrads.append(dx) }
+            c0 += s.channels
+        }
+        guard needsInputGradient, let first = inputGrads.first else { return nil }
+        let dx = reuse(&inputGrad, first.shape)
+        dx.copy(from: first)
+        for other in inputGrads.dropFirst() {
+            let d = dx.data, o = other.data
+            compute.forEachChunk(dx.count, grain: 1 << 16) { r in for j in r { d[j] += o[j] } }
+        }
+        return dx
+    }
+}

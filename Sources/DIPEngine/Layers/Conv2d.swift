@@ -1,0 +1,331 @@
+/// 2-D convolution with any odd kernel, stride 1 or 2 (or more), bias, and
+/// zero / reflection / replication padding of (k−1)/2 pixels.
+///
+/// Implementation: "implicit GEMM" without im2col. The padded input is split
+/// into stride² polyphase images of width Wq; for every kernel tap (ky, kx) the
+/// input the tap sees, for a band of output rows, is then one contiguous strip
+/// of a phase image, so the convolution is k² GEMMs W_tap[Cout×Cin] ·
+/// strip[Cin×(rows·Wq)] accumulated into an output band. Columns ≥ Wo of the
+/// band are garbage and dropped; this wastes (k−1)/s columns per row instead
+/// of materialising a k²-times larger im2col matrix. Backward uses the same
+/// strips: dW_tap += dY·stripᵀ and dStrip += W_tapᵀ·dY, then the polyphase
+/// split and the padding are undone (their adjoints add gradients back).
+/// Bands run in parallel; backward defers each thread's last band so no two
+/// threads add into the same rows of the input gradient at once.
+public final class Conv2d: Module {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Padding
+    public let weight: Parameter           // out × in × k × k
+    public let bias: Parameter?            // out
+    public var needsInputGradient = true
+
+    private var geometry: Geometry?
+    private var input: Tensor?
+    private var output: Tensor?
+    private var inputGrad: Tensor?
+    private var phases = Buffer()          // polyphase padded input (+ slack)
+    private var phaseGrad = Buffer()
+    private var packedWeight = Buffer()    // k² × out × in
+    private var bands: [Buffer] = []       // per-thread output band scratch
+    private var weightGrads: [Buffer] = [] // per-thread k² × out × in
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
+                padding: Padding = .zero, bias: Bool = true, name: String = "conv") {
+        precondition(kernel % 2 == 1 && kernel > 0, "kernel size must be odd")
+        precondition(stride >= 1)
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        weight = Parameter(name: name + ".weight", shape: [outChannels, inChannels, kernel, kernel])
+        self.bias = bias ? Parameter(name: name + ".bias", shape: [outChannels]) : nil
+    }
+
+    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+    public func outputShape(for s: Shape) -> Shape {
+        let p = (kernel - 1) / 2
+        return Shape(outChannels, (s.height + 2 * p - kernel) / stride + 1, (s.width + 2 * p - kernel) / stride + 1)
+    }
+
+    /// Fan-in used by the reference's default initialisation.
+    public var fanIn: Int { inChannels * kernel * kernel }
+
+    struct Geometry: Equatable {
+        let cin, h, w, k, s, p, hp, wp, ho, wo, hq, wq, rows: Int
+        var direct: Bool { k == 1 && s == 1 }            // input is its own phase image
+        var planeQ: Int { hq * wq }
+        var phaseCount: Int { s * s }
+        var tiles: Int { (ho + rows - 1) / rows }
+        var phaseFloats: Int { phaseCount * cin * planeQ + wq + k }   // slack for garbage-column reads
+
+        init(_ x: Shape, k: Int, s: Int, cout: Int) {
+            cin = x.channels; h = x.height; w = x.width; self.k = k; self.s = s
+            p = (k - 1) / 2; hp = h + 2 * p; wp = w + 2 * p
+            ho = (hp - k) / s + 1; wo = (wp - k) / s + 1
+            hq = (hp + s - 1) / s; wq = (wp + s - 1) / s
+            // Bands of about 4096 columns keep a band of the output in cache; a band
+            // must be taller than the (k−1)/s rows a tap reaches below it.
+            rows = min(ho, max(4096 / wq, (k - 1) / s + 1, 1))
+        }
+    }
+
+    public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
+        precondition(x.channels == inChannels, "conv expects \(inChannels) channels, got \(x.channels)")
+        precondition(x.height + 2 * ((kernel - 1) / 2) >= kernel && x.width + 2 * ((kernel - 1) / 2) >= kernel)
+        BLAS.configureSingleThreaded()
+        let g = Geometry(x.shape, k: kernel, s: stride, cout: outChannels)
+        prepare(g, compute)
+        input = x
+        let y = reuse(&output, Shape(outChannels, g.ho, g.wo))
+        packWeights(g)
+        if !g.direct { splitPhases(x, g, compute) }
+        let pbase = g.direct ? x.data : phases.pointer
+        let ldP = g.direct ? x.plane : g.planeQ
+        let bandStride = g.rows * g.wq
+        let w = packedWeight.pointer
+        let cout = outChannels, cin = inChannels, k = kernel, s = stride
+        let threads = min(compute.threads, g.tiles)
+        compute.forEachTask(threads) { t in
+            let band = self.bands[t].pointer
+            for tile in Compute.chunk(t, of: threads, count: g.tiles) {
+                let r0 = tile * g.rows, r1 = min(g.ho, r0 + g.rows)
+                let n = (r1 - r0) * g.wq
+                // Direct (1×1) convolutions write straight into the output.
+                let c = g.direct ? y.data + r0 * g.wo : band
+                let ldc = g.direct ? y.plane : n
+                var beta: Float = 0
+                if let b = self.bias?.value {
+                    for co in 0..<cout { (c + co * ldc).update(repeating: b[co], count: n) }
+                    beta = 1
+                }
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        let phase = (ky % s) * s + kx % s
+                        let src = pbase + phase * cin * ldP + (r0 + ky / s) * g.wq + kx / s
+                        sgemm(m: cout, n: n, k: cin, a: w + (ky * k + kx) * cout * cin, lda: cin,
+                              b: src, ldb: ldP, beta: beta, c: c, ldc: ldc)
+                        beta = 1
+                    }
+                }
+                if !g.direct {      // drop the garbage columns
+                    for co in 0..<cout {
+                        for r in r0..<r1 {
+                            (y.data + co * y.plane + r * g.wo)
+                                .update(from: band + co * n + (r - r0) * g.wq, count: g.wo)
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
+        guard let x = input, let g = geometry else { preconditionFailure("backward before forward") }
+        precondition(dy.shape == Shape(outChannels, g.ho, g.wo))
+        if let b = bias {
+            compute.forEachChunk(outChannels) { range in
+                for co in range {
+                    b.grad[co] += sum(dy.data + co * dy.plane, dy.plane)
+                }
+            }
+        }
+        let wantInput = needsInputGradient
+        let dx: Tensor? = wantInput ? reuse(&inputGrad, x.shape) : nil
+        let pbase = g.direct ? x.data : phases.pointer
+        let ldP = g.direct ? x.plane : g.planeQ
+        let dpbase: UnsafeMutablePointer<Float>? = wantInput ? (g.direct ? dx!.data : phaseGrad.pointer) : nil
+        if wantInput && !g.direct { phaseGrad.pointer.update(repeating: 0, count: g.phaseFloats) }
+        let w = packedWeight.pointer
+        let cout = outChannels, cin = inChannels, k = kernel, s = stride, taps = kernel * kernel
+        let threads = min(compute.threads, g.tiles)
+        for t in 0..<threads { weightGrads[t].pointer.update(repeating: 0, count: taps * cout * cin) }
+
+        func band(_ tile: Int, _ t: Int) {
+            let r0 = tile * g.rows, r1 = min(g.ho, r0 + g.rows)
+            let n = (r1 - r0) * g.wq
+            let scratch = bands[t].pointer
+            let a: UnsafeMutablePointer<Float>
+            let lda: Int
+            if g.direct {
+                a = dy.data + r0 * g.wo; lda = dy.plane
+            } else {        // dY band with zeros in the garbage columns
+                a = scratch; lda = n
+                for co in 0..<cout {
+                    for r in r0..<r1 {
+                        let dst = scratch + co * n + (r - r0) * g.wq
+                        dst.update(from: dy.data + co * dy.plane + r * g.wo, count: g.wo)
+                        (dst + g.wo).update(repeating: 0, count: g.wq - g.wo)
+                    }
+                }
+            }
+            let dw = weightGrads[t].pointer
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    let tap = ky * k + kx
+                    let phase = (ky % s) * s + kx % s
+                    let offset = phase * cin * ldP + (r0 + ky / s) * g.wq + kx / s
+                    sgemm(transB: true, m: cout, n: cin, k: n, a: a, lda: lda,
+                          b: pbase + offset, ldb: ldP, beta: 1, c: dw + tap * cout * cin, ldc: cin)
+                    if let dp = dpbase {
+                        sgemm(transA: true, m: cin, n: n, k: cout, a: w + tap * cout * cin, lda: cin,
+                              b: a, ldb: lda, beta: g.direct ? 0 : 1, c: dp + offset, ldc: ldP)
+                    }
+                }
+            }
+        }
+
+        if threads == 1 {
+            for tile in 0..<g.tiles { band(tile, 0) }
+        } else {
+            compute.forEachTask(threads) { t in
+                let mine = Compute.chunk(t, of: threads, count: g.tiles)
+                for tile in mine.dropLast() { band(tile, t) }
+            }
+            for t in 0..<threads { band(Compute.chunk(t, of: threads, count: g.tiles).upperBound - 1, 0) }
+        }
+
+        // Sum the per-thread weight gradients back into out × in × k × k order.
+        let wg = weight.grad
+        compute.forEachChunk(cout) { range in
+            for co in range {
+                for ci in 0..<cin {
+                    for tap in 0..<taps {
+                        var sum: Float = 0
+                        for t in 0..<threads { sum += self.weightGrads[t].pointer[(tap * cout + co) * cin + ci] }
+                        wg[(co * cin + ci) * taps + tap] += sum
+                    }
+                }
+            }
+        }
+        guard let dx else { return nil }
+        if !g.direct { mergePhases(into: dx, g, compute) }
+        return dx
+    }
+
+    // MARK: - helpers
+
+    private func prepare(_ g: Geometry, _ compute: Compute) {
+        if geometry == g && bands.count >= compute.threads { return }
+        geometry = g
+        let taps = kernel * kernel
+        packedWeight.ensure(taps * outChannels * inChannels)
+        if !g.direct {
+            phases.ensure(g.phaseFloats, zeroed: true)
+            phaseGrad.ensure(g.phaseFloats, zeroed: true)
+        }
+        let threads = max(compute.threads, 1)
+        while bands.count < threads { bands.append(Buffer()); weightGrads.append(Buffer()) }
+        for t in 0..<threads {
+            bands[t].ensure(outChannels * g.rows * g.wq)
+            weightGrads[t].ensure(taps * outChannels * inChannels)
+        }
+    }
+
+    private func packWeights(_ g: Geometry) {
+        let taps = kernel * kernel, cout = outChannels, cin = inChannels
+        let src = weight.value, dst = packedWeight.pointer
+        for co in 0..<cout {
+            for ci in 0..<cin {
+                for tap in 0..<taps { dst[(tap * cout + co) * cin + ci] = src[(co * cin + ci) * taps + tap] }
+            }
+        }
+    }
+
+    /// phase (py, px), channel c, row i, column j  ←  padded input (s·i + py, s·j + px).
+    private func splitPhases(_ x: Tensor, _ g: Geometry, _ compute: Compute) {
+        let pad = padding, dst = phases.pointer
+        compute.forEachChunk(g.cin) { range in
+            for c in range {
+                let src = x.data + c * x.plane
+                for py in 0..<g.s {
+                    for px in 0..<g.s {
+                        let plane = dst + ((py * g.s + px) * g.cin + c) * g.planeQ
+                        for i in 0..<g.hq {
+                            let q = g.s * i + py
+                            let sy = q < g.hp ? pad.source(q, pad: g.p, size: g.h) : -1
+                            let row = plane + i * g.wq
+                            if sy < 0 { row.update(repeating: 0, count: g.wq); continue }
+                            let srow = src + sy * g.w
+                            if g.s == 1 {     // fast path: interior copied in one go
+                                for j in 0..<g.p { row[j] = pad.source(j, pad: g.p, size: g.w).map0(srow) }
+                                (row + g.p).update(from: srow, count: g.w)
+                                for j in (g.p + g.w)..<g.wq { row[j] = pad.source(j, pad: g.p, size: g.w).map0(srow) }
+                            } else {
+                                for j in 0..<g.wq {
+                                    let qx = g.s * j + px
+                                    row[j] = qx < g.wp ? pad.source(qx, pad: g.p, size: g.w).map0(srow) : 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of splitPhases: every padded position adds its gradient to the pixel it came from.
+    private func mergePhases(into dx: Tensor, _ g: Geometry, _ compute: Compute) {
+        let pad = padding, src = phaseGrad.pointer
+        dx.zero()
+        compute.forEachChunk(g.cin) { range in
+            for c in range {
+                let out = dx.data + c * dx.plane
+                for py in 0..<g.s {
+                    for px in 0..<g.s {
+                        let plane = src + ((py * g.s + px) * g.cin + c) * g.planeQ
+                        for i in 0..<g.hq {
+                            let q = g.s * i + py
+                            guard q < g.hp else { continue }
+                            let sy = pad.source(q, pad: g.p, size: g.h)
+                            if sy < 0 { continue }
+                            let row = plane + i * g.wq, orow = out + sy * g.w
+                            if g.s == 1 {     // fast path: interior added in one go
+                                for x in 0..<g.w { orow[x] += row[g.p + x] }
+                                for j in 0..<g.p {
+                                    let sx = pad.source(j, pad: g.p, size: g.w)
+                                    if sx >= 0 { orow[sx] += row[j] }
+                                }
+                                for j in (g.p + g.w)..<g.wp {
+                                    let sx = pad.source(j, pad: g.p, size: g.w)
+                                    if sx >= 0 { orow[sx] += row[j] }
+                                }
+                                continue
+                            }
+                            for j in 0..<g.wq {
+                                let qx = g.s * j + px
+                                guard qx < g.wp else { break }
+                                let sx = pad.source(qx, pad: g.p, size: g.w)
+                                if sx >= 0 { orow[sx] += row[j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+private extension Int {
+    /// Reads row[self], or 0 for the "outside" index -1.
+    @inline(__always) func map0(_ row: UnsafeMutablePointer<Float>) -> Float { self < 0 ? 0 : row[self] }
+}
+
+/// A growable scratch allocation owned by one module.
+final class Buffer {
+    private(set) var pointer: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    private(set) var capacity = 1
+    func ensure(_ n: Int, zeroed: Bool = false) {
+        if n > capacity {
+            pointer.deallocate()
+            pointer = .allocate(capacity: n)
+            capacity = n
+            pointer.initialize(repeating: 0, count: n)
+        } else if zeroed {
+            pointer.update(repeating: 0, count: capacity)
+        }
+    }
+    deinit { pointer.deallocate() }
+}

@@ -1,0 +1,74 @@
+/// Mean squared error, mean over all C·H·W elements (nn.MSELoss). With a
+/// mask m (1 = known pixel) it is the reference's MSE(out·m, target·m): the
+/// mean still runs over every element, holes included. The mask has either
+/// the output's channel count or one channel shared by all.
+public enum MSELoss {
+    /// Returns the loss and writes dLoss/dOutput into `gradient`.
+    @discardableResult
+    public static func evaluate(output: Tensor, target: Tensor, mask: Tensor? = nil,
+                                gradient: Tensor?, compute: Compute) -> Float {
+        precondition(output.shape == target.shape, "loss: output \(output.shape) vs target \(target.shape)")
+        if let m = mask {
+            precondition(m.height == output.height && m.width == output.width && (m.channels == 1 || m.channels == output.channels))
+        }
+        let n = output.count, plane = output.plane
+        let scale = 2 / Float(n)
+        var partial = [Double](repeating: 0, count: output.channels)
+        partial.withUnsafeMutableBufferPointer { acc in
+            let acc = acc.baseAddress!
+            compute.forEachChunk(output.channels) { range in
+                for c in range {
+                    let o = output.data + c * plane, t = target.data + c * plane
+                    let m = mask.map { $0.data + ($0.channels == 1 ? 0 : c * plane) }
+                    let g = gradient.map { $0.data + c * plane }
+                    var s = 0.0, start = 0
+                    while start < plane {
+                        let end = min(plane, start + 4096)
+                        var a: Float = 0
+                        for i in start..<end {
+                            let mi: Float = m?[i] ?? 1
+                            let d = (o[i] - t[i]) * mi
+                            a += d * d
+                            if let g { g[i] = scale * d * mi }
+                        }
+                        s += Double(a); start = end
+                    }
+                    acc[c] = s
+                }
+            }
+        }
+        return Float(partial.reduce(0, +) / Double(n))
+    }
+}
+
+/// Peak signal-to-noise ratio for signals in [0, 1]: 10·log10(1 / MSE), over
+/// all channels and pixels, as skimage's compare_psnr with data_range 1.
+public enum PSNR {
+    public static func compute(_ a: Tensor, _ b: Tensor, mask: Tensor? = nil) -> Double {
+        precondition(a.shape == b.shape)
+        var se = 0.0
+        for c in 0..<a.channels {
+            let x = a.data + c * a.plane, y = b.data + c * a.plane
+            let m = mask.map { $0.data + ($0.channels == 1 ? 0 : c * a.plane) }
+            var start = 0
+            while start < a.plane {
+                let end = min(a.plane, start + 4096)
+                var s: Float = 0
+                for i in start..<end {
+                    var d = x[i] - y[i]
+                    if let m { d *= m[i] }
+                    s += d * d
+                }
+                se += Double(s); start = end
+            }
+        }
+        let mse = se / Double(a.count)
+        return mse > 0 ? 10 * log10(1 / mse) : .infinity
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,33 @@
+/// Modules applied one after another; backward runs them in reverse.
+public final class Sequential: Module {
+    public private(set) var modules: [Module] = []
+    public init(_ modules: [Module] = []) { self.modules = modules; propagate() }
+
+    public func append(_ m: Module) { modules.append(m); propagate() }
+
+    private var firstNeedsGradient = true
+    public var needsInputGradient: Bool {
+        get { firstNeedsGradient }
+        set { firstNeedsGradient = newValue; propagate() }
+    }
+    private func propagate() {
+        for (i, m) in modules.enumerated() { m.needsInputGradient = i == 0 ? firstNeedsGradient : true }
+    }
+
+    public var parameters: [Parameter] { modules.flatMap(\.parameters) }
+
+    public func outputShape(for s: Shape) -> Shape { modules.reduce(s) { $1.outputShape(for: $0) } }
+
+    public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
+        modules.reduce(x) { $1.forward($0, compute) }
+    }
+
+    public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
+        var g: Tensor? = dy
+        for m in modules.reversed() {
+            guard let current = g else { preconditionFailure("gradient stopped inside a sequence") }
+            g = m.backward(current, compute)
+        }
+        return g
+    }
+}
