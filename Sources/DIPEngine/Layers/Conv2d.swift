@@ -83,7 +83,6 @@ public final class Conv2d: Module {
         if !g.direct { splitPhases(x, g, compute) }
         let pbase = g.direct ? x.data : phases.pointer
         let ldP = g.direct ? x.plane : g.planeQ
-        let bandStride = g.rows * g.wq
         let w = packedWeight.pointer
         let cout = outChannels, cin = inChannels, k = kernel, s = stride
         let threads = min(compute.threads, g.tiles)

@@ -1,0 +1,111 @@
+/// The Deep Image Prior loop of the reference notebooks:
+///
+///     each step i:  z_i = z + N(0, σ_reg²)          (fresh jitter, not accumulated)
+///                   out = f_θ(z_i); loss = task(out); backward
+///                   avg = out (i = 0), else w·avg + (1 − w)·out
+///                   backtracking check on PSNR(out, degraded input)
+///                   Adam step
+///
+/// Backtracking follows the reference exactly: if the PSNR fell by more than
+/// 5 dB since the last saved state, the saved parameters are copied back, and
+/// Adam still steps with the gradient just computed; otherwise the current
+/// parameters are saved.
+public enum DeepImagePrior {
+    public static func fit(network: SkipNetwork, input: NetworkInput, objective: FitObjective,
+                           settings: FitSettings, cancel: CancellationFlag? = nil,
+                           onProgress: ((FitProgress) -> Void)? = nil,
+                           onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
+        let shape = objective.outputShape
+        let netShape = try network.checkedOutputShape(height: shape.height, width: shape.width)
+        precondition(netShape.channels == shape.channels, "network outputs \(netShape.channels) channels, task needs \(shape.channels)")
+        precondition(input.channels == network.configuration.inputChannels, "input has \(input.channels) channels, network takes \(network.configuration.inputChannels)")
+        let compute = Compute(threads: settings.threads)
+
+        let z = input.make(height: shape.height, width: shape.width, seed: settings.seed)
+        let jittered = Tensor(z.shape)
+        let gradient = Tensor(shape)
+        let average = Tensor(shape)
+        let lastOutput = Tensor(shape)
+        let adam = Adam(network.parameters, learningRate: settings.learningRate)
+        let saved = settings.backtracking == nil ? [] : network.parameters.map { $0.values }
+        var savedState = saved
+        var lastPSNR = 0.0
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        var done = 0
+        var stop = StopReason.completed
+        for i in 0..<settings.iterations {
+            if cancel?.isCancelled == true { stop = .canceled; break }
+            let netInput: Tensor
+            if settings.regNoiseStd > 0 {
+                jitter(z, into: jittered, std: settings.regNoiseStd, seed: settings.seed, step: i, compute)
+                netInput = jittered
+            } else {
+                netInput = z
+            }
+            network.zeroGrad()
+            let out = network.forward(netInput, compute)
+            let loss = objective.loss(output: out, gradient: gradient, compute: compute)
+            network.backward(gradient, compute)
+            let psnr = objective.psnrAgainstInput(out)
+            if let w = settings.expWeight, i > 0 {
+                let a = average.data, o = out.data
+                compute.forEachChunk(average.count, grain: 1 << 16) { r in for j in r { a[j] = w * a[j] + (1 - w) * o[j] } }
+            } else {
+                average.copy(from: out)
+            }
+            var restored = false
+            if let bt = settings.backtracking {
+                let due = bt.onlyAtPeriod ? i % bt.period == 0 : i % bt.period != 0
+                if due {
+                    if psnr - lastPSNR < -bt.dropDB {
+                        for (p, values) in zip(network.parameters, savedState) { p.values = values }
+                        restored = true
+                    } else {
+                        for (k, p) in network.parameters.enumerated() {
+                            savedState[k].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: p.value, count: p.count) }
+                        }
+                        lastPSNR = psnr
+                    }
+                }
+            }
+            adam.update(compute)
+            done = i + 1
+            let seconds = (clock.now - start).seconds
+            if onProgress != nil || onSnapshot != nil {
+                let progress = FitProgress(iteration: done, iterations: settings.iterations, loss: loss, psnrInput: psnr,
+                                           iterationsPerSecond: Double(done) / max(seconds, 1e-9), seconds: seconds,
+                                           restoredParameters: restored, output: out, average: average)
+                onProgress?(progress)
+                if settings.snapshotEvery > 0 && (done % settings.snapshotEvery == 0 || done == settings.iterations) {
+                    onSnapshot?(progress)
+                }
+            }
+            if done == settings.iterations || cancel?.isCancelled == true { lastOutput.copy(from: out) }
+        }
+        if done == 0 { average.zero() }
+        return FitResult(image: settings.expWeight == nil ? lastOutput : average, lastOutput: lastOutput,
+                         iterations: done, stopReason: stop, seconds: (clock.now - start).seconds)
+    }
+
+    /// z + N(0, std²), drawn in fixed-size blocks each with its own stream, so the
+    /// noise depends on the seed and the step only, not on the thread count.
+    static func jitter(_ z: Tensor, into out: Tensor, std: Float, seed: UInt64, step: Int, _ compute: Compute) {
+        let block = 1 << 15
+        let blocks = (z.count + block - 1) / block
+        let src = z.data, dst = out.data, n = z.count
+        compute.forEachChunk(blocks) { range in
+            for b in range {
+                var rng = RandomSource(seed: seed, stream: UInt64(step) << 20 | UInt64(b))
+                let lo = b * block, len = min(block, n - lo)
+                rng.fillNormal(dst + lo, count: len, scale: std)
+                for j in lo..<(lo + len) { dst[j] += src[j] }
+            }
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
