@@ -1,1 +1,144 @@
-print("dip-bench: not yet")
+// Times full training iterations (forward, loss, backward, Adam) of the
+// reference denoising network, and optionally the PyTorch re-implementation
+// in the same run. Prints figures; asserts nothing.
+//
+//   swift run -c release dip-bench [--sizes 256,512] [--iterations 3] [--threads 2] [--torch]
+import DIPEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+struct Options {
+    var sizes = [256, 512]
+    var iterations = 3
+    var threads = 2
+    var torch = false
+    var child: Int? = nil
+}
+
+func parse() -> Options {
+    var o = Options()
+    var args = CommandLine.arguments.dropFirst().makeIterator()
+    while let a = args.next() {
+        switch a {
+        case "--sizes": o.sizes = (args.next() ?? "").split(separator: ",").compactMap { Int($0) }
+        case "--iterations": o.iterations = Int(args.next() ?? "") ?? o.iterations
+        case "--threads": o.threads = Int(args.next() ?? "") ?? o.threads
+        case "--torch": o.torch = true
+        case "--child": o.child = Int(args.next() ?? "")
+        default:
+            FileHandle.standardError.write("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch]\n".data(using: .utf8)!)
+            exit(2)
+        }
+    }
+    return o
+}
+
+/// Forward conv MACs of the network at this size (BN, activations, resampling not counted).
+func convMACs(_ net: SkipNetwork, size: Int) -> Double {
+    var total = 0.0
+    func walk(_ m: Module, _ s: Shape) -> Shape {
+        if let q = m as? Sequential { return q.modules.reduce(s) { walk($1, $0) } }
+        if let c = m as? Concat {
+            let outs = c.branches.map { walk($0, s) }
+            return Shape(outs.map(\.channels).reduce(0, +), outs.map(\.height).min()!, outs.map(\.width).min()!)
+        }
+        let o = m.outputShape(for: s)
+        if let conv = m as? Conv2d { total += Double(o.count) * Double(conv.inChannels * conv.kernel * conv.kernel) }
+        return o
+    }
+    _ = walk(net.root, Shape(net.configuration.inputChannels, size, size))
+    return total
+}
+
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// One size, measured in this process (run as a child so peaks do not mix).
+func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
+    let net = try! SkipNetwork(.denoising())
+    net.initialize(seed: 1)
+    let compute = Compute(threads: threads)
+    let z = NetworkInput.noise(channels: 32).make(height: size, width: size, seed: 1)
+    let target = Tensor(Shape(3, size, size))
+    var rng = RandomSource(seed: 5)
+    for i in 0..<target.count { target.data[i] = rng.uniform() }
+    let grad = Tensor(target.shape)
+    let adam = Adam(net.parameters, learningRate: 0.01)
+    func step() {
+        net.zeroGrad()
+        let out = net.forward(z, compute)
+        _ = MSELoss.evaluate(output: out, target: target, gradient: grad, compute: compute)
+        net.backward(grad, compute)
+        adam.update(compute)
+    }
+    step()   // warm-up: allocates every buffer once
+    var times: [Double] = []
+    for _ in 0..<iterations {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        step()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    times.sort()
+    let macs = convMACs(net, size: size)
+    // Training FLOPs ≈ 3 × forward (forward, input gradient, weight gradient) × 2 per MAC.
+    return ["size": Double(size), "seconds_min": times[0], "seconds_median": times[times.count / 2],
+            "peak_rss_mb": peakRSSMegabytes(), "gflops": 6 * macs / times[0] / 1e9, "fwd_gmac": macs / 1e9]
+}
+
+let options = parse()
+if let size = options.child {
+    let r = measure(size: size, iterations: options.iterations, threads: options.threads)
+    print(String(data: try! JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]), encoding: .utf8)!)
+    exit(0)
+}
+
+func runChild(_ args: [String]) -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: args[0])
+    p.arguments = Array(args.dropFirst())
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    try! p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(data: data, encoding: .utf8) ?? ""
+}
+
+func lastJSON(_ text: String) -> [String: Any]? {
+    for line in text.split(separator: "\n").reversed() where line.hasPrefix("{") {
+        if let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { return obj }
+    }
+    return nil
+}
+
+let me = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0]
+    : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("torch_iteration.py").path
+print("Denoising network (skip 128/128/4, 5 levels, 32 input channels): one training iteration = forward + MSE + backward + Adam")
+print("threads \(options.threads), \(options.iterations) timed iterations after one warm-up; each measurement in its own process\n")
+let header = "size     engine s/it (min/med)   GFLOP/s   peak MB" + (options.torch ? "   | torch s/it (min/med)   peak MB   speed-up   memory ratio" : "")
+print(header)
+for size in options.sizes {
+    guard let e = lastJSON(runChild([me, "--child", "\(size)", "--iterations", "\(options.iterations)", "--threads", "\(options.threads)"])) else {
+        print("\(size): engine run failed"); continue
+    }
+    let es = e["seconds_min"] as! Double, em = e["seconds_median"] as! Double, erss = e["peak_rss_mb"] as! Double
+    var line = String(format: "%-8d %7.3f / %-7.3f         %7.1f   %7.0f", size, es, em, e["gflops"] as! Double, erss)
+    if options.torch {
+        let out = runChild(["/usr/bin/env", "python3", script, "--size", "\(size)", "--threads", "\(options.threads)",
+                            "--iterations", "\(options.iterations)", "--json"])
+        if let t = lastJSON(out), let ts = t["seconds_min"] as? Double, let tm = t["seconds_median"] as? Double,
+           let trss = t["peak_rss_mb"] as? Double {
+            line += String(format: "   | %7.3f / %-7.3f     %7.0f   %6.2f×     %5.2f", ts, tm, trss, ts / es, erss / trss)
+        } else {
+            line += "   | torch run failed (is torch installed? pip install torch)"
+        }
+    }
+    print(line)
+}

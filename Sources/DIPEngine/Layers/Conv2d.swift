@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// 2-D convolution with any odd kernel, stride 1 or 2 (or more), bias, and
 /// zero / reflection / replication padding of (k−1)/2 pixels.
 ///
@@ -52,6 +56,12 @@ public final class Conv2d: Module {
     /// Fan-in used by the reference's default initialisation.
     public var fanIn: Int { inChannels * kernel * kernel }
 
+    /// Target width of an output band in columns (rows × Wq).
+    nonisolated(unsafe) static var bandColumns: Int = {
+        if let s = getenv("DIP_BAND_COLUMNS"), let v = Int(String(cString: s)) { return v }
+        return 4096
+    }()
+
     struct Geometry: Equatable {
         let cin, h, w, k, s, p, hp, wp, ho, wo, hq, wq, rows: Int
         var direct: Bool { k == 1 && s == 1 }            // input is its own phase image
@@ -67,7 +77,7 @@ public final class Conv2d: Module {
             hq = (hp + s - 1) / s; wq = (wp + s - 1) / s
             // Bands of about 4096 columns keep a band of the output in cache; a band
             // must be taller than the (k−1)/s rows a tap reaches below it.
-            rows = min(ho, max(4096 / wq, (k - 1) / s + 1, 1))
+            rows = min(ho, max(Conv2d.bandColumns / wq, (k - 1) / s + 1, 1))
         }
     }
 
