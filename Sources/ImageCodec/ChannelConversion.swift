@@ -7,6 +7,9 @@ extension Image {
     public func converted(toChannels target: Int) -> Image {
         precondition((1...4).contains(target), "channels must be 1...4, got \(target)")
         precondition((1...4).contains(channels), "image has \(channels) channels")
+        // The loop below reads through unchecked pointers, so a size mismatch must stop here.
+        precondition(width >= 0 && height >= 0 && samples.count == width * height * channels,
+                     "image has \(samples.count) samples for \(width)×\(height)×\(channels)")
         if target == channels { return self }
 
         let n = width * height

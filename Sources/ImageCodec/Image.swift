@@ -2,8 +2,8 @@
 ///
 /// Samples are stored row-major, H×W×C, so sample `c` of pixel `(x, y)` is at
 /// `(y * width + x) * channels + c`. Channel layouts: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA.
-/// Alpha is straight (not premultiplied). The initializer does not validate; the encoder does,
-/// so an inconsistent image produced by a bug is reported as `invalidImage` rather than a crash.
+/// Alpha is straight (not premultiplied). The initializer does not validate: the encoder reports an
+/// inconsistent image as `invalidImage`, while `converted(toChannels:)` treats it as a programming error.
 public struct Image: Sendable, Equatable {
     public var width: Int
     public var height: Int
@@ -16,9 +16,6 @@ public struct Image: Sendable, Equatable {
         self.channels = channels
         self.samples = samples
     }
-
-    /// Number of pixels (width × height).
-    public var pixelCount: Int { width * height }
 
     /// True for the gray+alpha and RGBA layouts.
     public var hasAlpha: Bool { channels == 2 || channels == 4 }
