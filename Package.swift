@@ -28,8 +28,10 @@ let package = Package(
         // The fitting engine: tensors, layers, the skip network, Adam, the DIP loop. No I/O.
         .target(name: "DIPEngine", dependencies: ["COpenBLAS"],
                 swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+        // Classic-libpng reader: keeps libpng's setjmp/longjmp in C, returns exact 16-bit samples.
+        .target(name: "CPNGRead", dependencies: ["CPNG"]),
         // Image decoding and encoding (PNG, JPEG). Knows nothing of networks.
-        .target(name: "ImageCodec", dependencies: ["CPNG", "CTurboJPEG"],
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGRead", "CTurboJPEG"],
                 swiftSettings: numericFlags),
         // HTTP/1.1 server on sockets and Dispatch. Knows nothing of DIP.
         .target(name: "HTTPServer", dependencies: [.product(name: "Logging", package: "swift-log")]),

@@ -1,1 +1,22 @@
-public enum ImageCodecModule {}
+/// Entry points for decoding PNG/JPEG into `Image` and encoding `Image` as PNG.
+public enum ImageCodec {
+    /// Decodes PNG or JPEG data, chosen by its magic bytes.
+    ///
+    /// PNG keeps its channel layout (palette becomes RGB, or RGBA with tRNS; a tRNS colour key on
+    /// gray/RGB becomes an alpha channel); 8-bit samples become v/255, 16-bit v/65535, with no
+    /// gamma conversion. JPEG yields 1 channel for grayscale and 3 for colour.
+    public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default) throws(ImageCodecError) -> Image {
+        guard !bytes.isEmpty else { throw .empty }
+        switch sniff(bytes) {
+        case .png: return try PNGDecoder.decode(bytes, limits: limits)
+        case .jpeg: return try JPEGDecoder.decode(bytes, limits: limits)
+        case nil: throw .unsupportedFormat
+        }
+    }
+
+    /// Encodes as an 8-bit PNG with the image's channel layout (1, 2, 3 or 4 channels).
+    /// Samples are clamped to [0, 1] and rounded to the nearest of 256 levels; NaN becomes 0.
+    public static func encodePNG(_ image: Image) throws(ImageCodecError) -> [UInt8] {
+        try PNGEncoder.encode(image)
+    }
+}

@@ -1,0 +1,54 @@
+import CTurboJPEG
+
+/// JPEG decoding through TurboJPEG: grayscale files give 1 channel, colour files 3.
+///
+/// Decoding is strict: anything libjpeg reports, even a warning such as premature end of data,
+/// fails the decode, so a truncated upload is an error rather than a half-gray picture.
+enum JPEGDecoder {
+    static func decode(_ bytes: [UInt8], limits: DecodeLimits) throws(ImageCodecError) -> Image {
+        if let frame = JPEGFrameHeader.find(in: bytes) {
+            if frame.isLossless { throw .unsupportedEncoding("lossless JPEG") }
+            if frame.precision != 8 { throw .unsupportedEncoding("\(frame.precision)-bit JPEG") }
+            if ![1, 3, 4].contains(frame.components) {
+                throw .unsupportedEncoding("JPEG with \(frame.components) components")
+            }
+            // Height 0 means "given later in a DNL marker", which libjpeg does not support either.
+            try limits.check(width: frame.width, height: frame.height)
+        }
+
+        guard let handle = tjInitDecompress() else { throw .corrupt("TurboJPEG could not be initialised") }
+        defer { tjDestroy(handle) }
+        func failure() -> ImageCodecError {
+            .corrupt(tjGetErrorStr2(handle).map { String(cString: $0) } ?? "TurboJPEG error")
+        }
+
+        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        let headerStatus = bytes.withUnsafeBufferPointer {
+            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &width, &height, &subsampling, &colorspace)
+        }
+        guard headerStatus == 0 else { throw failure() }
+        try limits.check(width: Int(width), height: Int(height))
+
+        let channels: Int, pixelFormat: TJPF
+        switch colorspace {
+        case Int32(TJCS_GRAY.rawValue): (channels, pixelFormat) = (1, TJPF_GRAY)
+        case Int32(TJCS_RGB.rawValue), Int32(TJCS_YCbCr.rawValue): (channels, pixelFormat) = (3, TJPF_RGB)
+        case Int32(TJCS_CMYK.rawValue): throw .unsupportedEncoding("CMYK JPEG")
+        case Int32(TJCS_YCCK.rawValue): throw .unsupportedEncoding("YCCK JPEG")
+        default: throw .unsupportedEncoding("JPEG colour space \(colorspace)")
+        }
+
+        let w = Int(width), h = Int(height)
+        var raw = [UInt8](repeating: 0, count: w * h * channels)
+        // LIMITSCANS bounds the work a hostile progressive file with thousands of scans can cause.
+        let flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
+        let status = bytes.withUnsafeBufferPointer { src in
+            raw.withUnsafeMutableBufferPointer { dst in
+                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress,
+                              width, Int32(w * channels), height, Int32(pixelFormat.rawValue), flags)
+            }
+        }
+        guard status == 0 else { throw failure() }
+        return Image(width: w, height: h, channels: channels, samples: SampleConversion.from8(raw))
+    }
+}

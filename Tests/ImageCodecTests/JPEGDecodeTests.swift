@@ -1,0 +1,39 @@
+import Testing
+import ImageCodec
+
+@Suite("JPEG decoding")
+struct JPEGDecodeTests {
+    static let midGray = Float(128) / 255
+
+    @Test func grayscaleJPEGGivesOneChannel() throws {
+        let image = try ImageCodec.decode(JPEGBuilder(width: 16, height: 9).build())
+        #expect(image.width == 16 && image.height == 9 && image.channels == 1)
+        #expect(image.samples.allSatisfy { $0 == Self.midGray })
+    }
+
+    @Test func colourJPEGGivesThreeChannels() throws {
+        let image = try ImageCodec.decode(JPEGBuilder(width: 10, height: 17, components: 3).build())
+        #expect(image.width == 10 && image.height == 17 && image.channels == 3)
+        #expect(image.samples.count == 10 * 17 * 3)
+        #expect(image.samples.allSatisfy { $0 == Self.midGray })
+    }
+
+    @Test(arguments: [UInt8?.none, 0, 2])
+    func cmykAndYCCKAreUnsupported(adobeTransform: UInt8?) {
+        let jpeg = JPEGBuilder(width: 8, height: 8, components: 4, adobeTransform: adobeTransform).build()
+        let error = #expect(throws: ImageCodecError.self) { try ImageCodec.decode(jpeg) }
+        if case .unsupportedEncoding = error {} else { Issue.record("got \(String(describing: error))") }
+    }
+
+    @Test func otherUnsupportedVariantsAreReportedAsSuch() {
+        let variants = [
+            JPEGBuilder(width: 8, height: 8, precision: 12, sofMarker: 0xC1),   // 12-bit extended
+            JPEGBuilder(width: 8, height: 8, sofMarker: 0xC3),                  // lossless
+            JPEGBuilder(width: 8, height: 8, components: 2),
+        ]
+        for builder in variants {
+            let error = #expect(throws: ImageCodecError.self) { try ImageCodec.decode(builder.build()) }
+            if case .unsupportedEncoding = error {} else { Issue.record("\(builder): got \(String(describing: error))") }
+        }
+    }
+}
