@@ -1,0 +1,45 @@
+import Foundation
+
+/// The whole fitting curve, written by --report as JSON.
+struct FitReport: Encodable {
+    struct Point: Encodable {
+        var iteration: Int
+        var seconds: Double
+        var loss: Float
+        var psnr_input: Double            // raw output vs the degraded input
+        var psnr_input_average: Double    // averaged output vs the degraded input
+        var psnr_ground_truth: Double?
+        var psnr_ground_truth_average: Double?
+        var restored_parameters: Bool
+    }
+    struct Summary: Encodable {
+        var iterations: Int
+        var seconds: Double
+        var iterations_per_second: Double
+        var stop_reason: String
+        var psnr_degraded_vs_ground_truth: Double?
+        var final_psnr_ground_truth_average: Double?
+        var best_psnr_ground_truth_average: Double?
+        var best_iteration: Int?
+    }
+    var command: String
+    var input: String
+    var width: Int
+    var height: Int
+    var channels: Int
+    var settings: [String: String]
+    var network_parameters: Int
+    var points: [Point] = []
+    var summary: Summary?
+
+    func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CLIError("\(path): cannot write the report: \(error.localizedDescription)")
+        }
+    }
+}
