@@ -1,12 +1,18 @@
-import Dispatch
+/// How much of the machine one network may use, and the memory it runs in.
+/// The engine does its own parallelism on its own threads (BLAS runs
+/// single-threaded inside them), so a service with several workers can divide
+/// the cores between them. One Compute serves one network at a time.
+public struct Compute {
+    public let threads: Int
+    /// Scratch memory and the gradient pool of the network being run.
+    public let workspace: Workspace
+    private let pool: PoolOwner
 
-/// How much of the machine one network may use. The engine does its own
-/// parallelism (BLAS runs single-threaded inside each worker thread), so a
-/// service with several workers can divide the cores between them.
-public struct Compute: Sendable {
-    public var threads: Int
-    public init(threads: Int) { self.threads = max(1, threads) }
-    public static let serial = Compute(threads: 1)
+    public init(threads: Int, workspace: Workspace = Workspace()) {
+        self.threads = max(1, threads); self.workspace = workspace
+        pool = PoolOwner(ThreadPool(size: self.threads))
+    }
+    public static var serial: Compute { Compute(threads: 1) }
 
     /// Splits 0..<count into at most `threads` contiguous chunks of at least
     /// `grain` items and runs `body` on each, in parallel when there is more than one.
@@ -15,24 +21,25 @@ public struct Compute: Sendable {
         guard count > 0 else { return }
         let chunks = min(threads, max(1, count / max(grain, 1)))
         if chunks == 1 { body(0..<count); return }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: chunks) { t in
-                body(Compute.chunk(t, of: chunks, count: count))
-            }
-        }
+        pool.pool.run(chunks) { t in body(Compute.chunk(t, of: chunks, count: count)) }
     }
 
     /// Runs `body(t)` for t in 0..<n in parallel.
     @inline(__always)
     public func forEachTask(_ n: Int, _ body: (Int) -> Void) {
         if n == 1 || threads == 1 { for t in 0..<n { body(t) }; return }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: n) { body($0) }
-        }
+        pool.pool.run(n, body)
     }
 
     @inline(__always)
     public static func chunk(_ t: Int, of chunks: Int, count: Int) -> Range<Int> {
         (t * count / chunks)..<((t + 1) * count / chunks)
     }
+}
+
+/// Shuts the pool's threads down when the last copy of a Compute goes away.
+private final class PoolOwner {
+    let pool: ThreadPool
+    init(_ pool: ThreadPool) { self.pool = pool }
+    deinit { pool.shutdown() }
 }

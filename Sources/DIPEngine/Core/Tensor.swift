@@ -1,27 +1,30 @@
 /// A float32 image tensor of shape channels × height × width (row-major, CHW).
 ///
 /// Deep Image Prior fits one image at a time, so the batch dimension of the
-/// reference (always 1) is left out. A tensor either owns its storage or is a
-/// view of a channel range of another tensor (used by Concat), which keeps the
-/// parent alive.
+/// reference (always 1) is left out. Views of a channel range (used by Concat)
+/// share the storage, which lives as long as any tensor over it.
 public final class Tensor {
     public let channels: Int
     public let height: Int
     public let width: Int
     public let data: UnsafeMutablePointer<Float>
-    private let parent: Tensor?
+    let storage: Storage
 
     public var count: Int { channels * height * width }
     public var plane: Int { height * width }
     public var shape: Shape { Shape(channels, height, width) }
 
     /// A new zero-filled tensor.
-    public init(_ shape: Shape) {
+    public convenience init(_ shape: Shape) {
+        self.init(shape, storage: Storage(capacity: shape.count))
+    }
+
+    /// A tensor over existing storage (e.g. recycled from a pool), not cleared.
+    init(_ shape: Shape, storage: Storage) {
+        precondition(storage.capacity >= shape.count)
         channels = shape.channels; height = shape.height; width = shape.width
-        let n = max(shape.count, 1)
-        data = .allocate(capacity: n)
-        data.initialize(repeating: 0, count: n)
-        parent = nil
+        self.storage = storage
+        data = storage.pointer
     }
 
     public convenience init(channels: Int, height: Int, width: Int) {
@@ -40,12 +43,10 @@ public final class Tensor {
         precondition(offset >= 0 && offset + count <= base.channels)
         channels = count; height = base.height; width = base.width
         data = base.data + offset * base.plane
-        parent = base
+        storage = base.storage
     }
 
-    deinit { if parent == nil { data.deallocate() } }
-
-    public var isView: Bool { parent != nil }
+    public var isView: Bool { data != storage.pointer }
 
     public subscript(c: Int, y: Int, x: Int) -> Float {
         get { data[(c * height + y) * width + x] }
@@ -61,6 +62,20 @@ public final class Tensor {
         data.update(from: other.data, count: count)
     }
     public func clone() -> Tensor { let t = Tensor(shape); t.copy(from: self); return t }
+}
+
+/// A zero-initialised float allocation shared by a tensor and its views.
+final class Storage {
+    let pointer: UnsafeMutablePointer<Float>
+    let capacity: Int
+    /// Belongs to a Workspace's gradient pool.
+    var pooled = false
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        pointer = .allocate(capacity: self.capacity)
+        pointer.initialize(repeating: 0, count: self.capacity)
+    }
+    deinit { pointer.deallocate() }
 }
 
 /// The shape of a CHW tensor.

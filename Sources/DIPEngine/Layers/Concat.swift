@@ -8,9 +8,7 @@ public final class Concat: Module {
         didSet { for b in branches { b.needsInputGradient = needsInputGradient } }
     }
     private var output: Tensor?
-    private var inputGrad: Tensor?
     private var branchShapes: [Shape] = []
-    private var cropGrads: [Tensor?] = []
 
     public init(_ branches: [Module]) { self.branches = branches }
 
@@ -43,7 +41,6 @@ public final class Concat: Module {
     }
 
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
-        if cropGrads.count != branches.count { cropGrads = Array(repeating: nil, count: branches.count) }
         var inputGrads: [Tensor] = []
         var c0 = 0
         for (i, branch) in branches.enumerated() {
@@ -51,7 +48,7 @@ public final class Concat: Module {
             let slice = Tensor(viewOf: dy, channelOffset: c0, channels: s.channels)
             var g = slice
             if s.height != dy.height || s.width != dy.width {   // adjoint of the crop: zeros outside
-                g = reuse(&cropGrads[i], s)
+                g = compute.workspace.gradient(s)
                 g.zero()
                 let oy = (s.height - dy.height) / 2, ox = (s.width - dy.width) / 2
                 for c in 0..<s.channels {
@@ -61,16 +58,18 @@ public final class Concat: Module {
                     }
                 }
             }
-            if let dx = branch.backward(g, compute) { inputGrads.append(dx) }
+            let dx = branch.backward(g, compute)
+            if g !== slice && dx !== g { compute.workspace.recycle(g) }
+            if let dx { inputGrads.append(dx) }
             c0 += s.channels
         }
         guard needsInputGradient, let first = inputGrads.first else { return nil }
-        let dx = reuse(&inputGrad, first.shape)
-        dx.copy(from: first)
+        // Both branches saw the same input: their input gradients add up.
         for other in inputGrads.dropFirst() {
-            let d = dx.data, o = other.data
-            compute.forEachChunk(dx.count, grain: 1 << 16) { r in for j in r { d[j] += o[j] } }
+            let d = first.data, o = other.data
+            compute.forEachChunk(first.count, grain: 1 << 16) { r in for j in r { d[j] += o[j] } }
+            compute.workspace.recycle(other)
         }
-        return dx
+        return first
     }
 }

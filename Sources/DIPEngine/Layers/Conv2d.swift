@@ -29,12 +29,7 @@ public final class Conv2d: Module {
     private var geometry: Geometry?
     private var input: Tensor?
     private var output: Tensor?
-    private var inputGrad: Tensor?
-    private var phases = Buffer()          // polyphase padded input (+ slack)
-    private var phaseGrad = Buffer()
     private var packedWeight = Buffer()    // k² × out × in
-    private var bands: [Buffer] = []       // per-thread output band scratch
-    private var weightGrads: [Buffer] = [] // per-thread k² × out × in
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: Padding = .zero, bias: Bool = true, name: String = "conv") {
@@ -86,18 +81,19 @@ public final class Conv2d: Module {
         precondition(x.height + 2 * ((kernel - 1) / 2) >= kernel && x.width + 2 * ((kernel - 1) / 2) >= kernel)
         BLAS.configureSingleThreaded()
         let g = Geometry(x.shape, k: kernel, s: stride, cout: outChannels)
-        prepare(g, compute)
+        geometry = g
         input = x
         let y = reuse(&output, Shape(outChannels, g.ho, g.wo))
         packWeights(g)
-        if !g.direct { splitPhases(x, g, compute) }
-        let pbase = g.direct ? x.data : phases.pointer
+        let ws = compute.workspace
+        let threads = min(compute.threads, g.tiles)
+        let bands = (0..<threads).map { ws.buffer("conv.band\($0)", outChannels * g.rows * g.wq) }
+        let pbase = g.direct ? x.data : splitPhases(x, g, compute)
         let ldP = g.direct ? x.plane : g.planeQ
         let w = packedWeight.pointer
         let cout = outChannels, cin = inChannels, k = kernel, s = stride
-        let threads = min(compute.threads, g.tiles)
         compute.forEachTask(threads) { t in
-            let band = self.bands[t].pointer
+            let band = bands[t]
             for tile in Compute.chunk(t, of: threads, count: g.tiles) {
                 let r0 = tile * g.rows, r1 = min(g.ho, r0 + g.rows)
                 let n = (r1 - r0) * g.wq
@@ -142,20 +138,32 @@ public final class Conv2d: Module {
             }
         }
         let wantInput = needsInputGradient
-        let dx: Tensor? = wantInput ? reuse(&inputGrad, x.shape) : nil
-        let pbase = g.direct ? x.data : phases.pointer
+        let ws = compute.workspace
+        let dx: Tensor? = wantInput ? ws.gradient(x.shape) : nil
+        // The phase images are shared scratch: other layers have used them since forward.
+        let pbase = g.direct ? x.data : splitPhases(x, g, compute)
         let ldP = g.direct ? x.plane : g.planeQ
-        let dpbase: UnsafeMutablePointer<Float>? = wantInput ? (g.direct ? dx!.data : phaseGrad.pointer) : nil
-        if wantInput && !g.direct { phaseGrad.pointer.update(repeating: 0, count: g.phaseFloats) }
+        var dpbase: UnsafeMutablePointer<Float>? = nil
+        if wantInput {
+            if g.direct {
+                dpbase = dx!.data
+            } else {
+                let dp = ws.buffer("conv.phaseGrad", g.phaseFloats)
+                dp.update(repeating: 0, count: g.phaseFloats)
+                dpbase = dp
+            }
+        }
         let w = packedWeight.pointer
         let cout = outChannels, cin = inChannels, k = kernel, s = stride, taps = kernel * kernel
         let threads = min(compute.threads, g.tiles)
-        for t in 0..<threads { weightGrads[t].pointer.update(repeating: 0, count: taps * cout * cin) }
+        let bands = (0..<threads).map { ws.buffer("conv.band\($0)", cout * g.rows * g.wq) }
+        let weightGrads = (0..<threads).map { ws.buffer("conv.dw\($0)", taps * cout * cin) }
+        for t in 0..<threads { weightGrads[t].update(repeating: 0, count: taps * cout * cin) }
 
         func band(_ tile: Int, _ t: Int) {
             let r0 = tile * g.rows, r1 = min(g.ho, r0 + g.rows)
             let n = (r1 - r0) * g.wq
-            let scratch = bands[t].pointer
+            let scratch = bands[t]
             let a: UnsafeMutablePointer<Float>
             let lda: Int
             if g.direct {
@@ -170,7 +178,7 @@ public final class Conv2d: Module {
                     }
                 }
             }
-            let dw = weightGrads[t].pointer
+            let dw = weightGrads[t]
             for ky in 0..<k {
                 for kx in 0..<k {
                     let tap = ky * k + kx
@@ -203,38 +211,22 @@ public final class Conv2d: Module {
                 for ci in 0..<cin {
                     for tap in 0..<taps {
                         var sum: Float = 0
-                        for t in 0..<threads { sum += self.weightGrads[t].pointer[(tap * cout + co) * cin + ci] }
+                        for t in 0..<threads { sum += weightGrads[t][(tap * cout + co) * cin + ci] }
                         wg[(co * cin + ci) * taps + tap] += sum
                     }
                 }
             }
         }
         guard let dx else { return nil }
-        if !g.direct { mergePhases(into: dx, g, compute) }
+        if !g.direct { mergePhases(dpbase!, into: dx, g, compute) }
         return dx
     }
 
     // MARK: - helpers
 
-    private func prepare(_ g: Geometry, _ compute: Compute) {
-        if geometry == g && bands.count >= compute.threads { return }
-        geometry = g
-        let taps = kernel * kernel
-        packedWeight.ensure(taps * outChannels * inChannels)
-        if !g.direct {
-            phases.ensure(g.phaseFloats, zeroed: true)
-            phaseGrad.ensure(g.phaseFloats, zeroed: true)
-        }
-        let threads = max(compute.threads, 1)
-        while bands.count < threads { bands.append(Buffer()); weightGrads.append(Buffer()) }
-        for t in 0..<threads {
-            bands[t].ensure(outChannels * g.rows * g.wq)
-            weightGrads[t].ensure(taps * outChannels * inChannels)
-        }
-    }
-
     private func packWeights(_ g: Geometry) {
         let taps = kernel * kernel, cout = outChannels, cin = inChannels
+        packedWeight.ensure(taps * cout * cin)
         let src = weight.value, dst = packedWeight.pointer
         for co in 0..<cout {
             for ci in 0..<cin {
@@ -244,8 +236,12 @@ public final class Conv2d: Module {
     }
 
     /// phase (py, px), channel c, row i, column j  ←  padded input (s·i + py, s·j + px).
-    private func splitPhases(_ x: Tensor, _ g: Geometry, _ compute: Compute) {
-        let pad = padding, dst = phases.pointer
+    private func splitPhases(_ x: Tensor, _ g: Geometry, _ compute: Compute) -> UnsafeMutablePointer<Float> {
+        let pad = padding, dst = compute.workspace.buffer("conv.phases", g.phaseFloats)
+        // The slack after the last plane is read by garbage columns only, but must hold
+        // finite numbers: the weight gradient multiplies it by zero.
+        let used = g.phaseCount * g.cin * g.planeQ
+        (dst + used).update(repeating: 0, count: g.phaseFloats - used)
         compute.forEachChunk(g.cin) { range in
             for c in range {
                 let src = x.data + c * x.plane
@@ -273,11 +269,12 @@ public final class Conv2d: Module {
                 }
             }
         }
+        return dst
     }
 
     /// The adjoint of splitPhases: every padded position adds its gradient to the pixel it came from.
-    private func mergePhases(into dx: Tensor, _ g: Geometry, _ compute: Compute) {
-        let pad = padding, src = phaseGrad.pointer
+    private func mergePhases(_ src: UnsafeMutablePointer<Float>, into dx: Tensor, _ g: Geometry, _ compute: Compute) {
+        let pad = padding
         dx.zero()
         compute.forEachChunk(g.cin) { range in
             for c in range {

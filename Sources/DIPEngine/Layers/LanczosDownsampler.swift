@@ -15,10 +15,7 @@ public final class LanczosDownsampler: Module {
     public let pad: Int
     public var needsInputGradient = true
     private var inputShape: Shape?
-    private var rowsPass: Tensor?       // after the horizontal pass: C × H × Wo
     private var output: Tensor?
-    private var rowsGrad: Tensor?
-    private var inputGrad: Tensor?
 
     /// `support` 2 (lanczos2) or 3 (lanczos3); `phase` 0.5 gives the even-sized
     /// kernel the reference uses.
@@ -52,7 +49,8 @@ public final class LanczosDownsampler: Module {
         inputShape = x.shape
         let o = outputShape(for: x.shape)
         precondition(o.height > 0 && o.width > 0, "image too small for ×\(factor) downsampling")
-        let mid = reuse(&rowsPass, Shape(x.channels, x.height, o.width))
+        // after the horizontal pass: C × H × Wo
+        let mid = Tensor(Shape(x.channels, x.height, o.width), storage: compute.workspace.scratchStorage("lanczos.rows", x.channels * x.height * o.width))
         let y = reuse(&output, o)
         let k = taps, f = factor, p = pad, h = x.height, w = x.width
         compute.forEachChunk(x.channels) { range in
@@ -80,8 +78,8 @@ public final class LanczosDownsampler: Module {
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("backward before forward") }
-        let dmid = reuse(&rowsGrad, Shape(s.channels, s.height, dy.width))
-        let dx = reuse(&inputGrad, s)
+        let dmid = Tensor(Shape(s.channels, s.height, dy.width), storage: compute.workspace.scratchStorage("lanczos.rows", s.channels * s.height * dy.width))
+        let dx = compute.workspace.gradient(s)
         let k = taps, f = factor, p = pad, h = s.height, w = s.width, ow = dy.width
         compute.forEachChunk(s.channels) { range in
             for c in range {

@@ -6,7 +6,6 @@ public final class Pool2x: Module {
     public var needsInputGradient = true
     private var inputShape: Shape?
     private var output: Tensor?
-    private var inputGrad: Tensor?
     private var argmax: [Int32] = []       // offset within the 2×2 window (max pooling)
 
     public init(_ kind: PoolKind) { self.kind = kind }
@@ -47,7 +46,7 @@ public final class Pool2x: Module {
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("backward before forward") }
-        let dx = reuse(&inputGrad, s)
+        let dx = compute.workspace.gradient(s)
         let w = s.width, oh = dy.height, ow = dy.width, kind = kind
         argmax.withUnsafeBufferPointer { am in
             let am = am.baseAddress

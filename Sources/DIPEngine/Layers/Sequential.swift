@@ -27,6 +27,8 @@ public final class Sequential: Module {
         for m in modules.reversed() {
             guard let current = g else { preconditionFailure("gradient stopped inside a sequence") }
             g = m.backward(current, compute)
+            // A module that did not work in place is done with its incoming gradient.
+            if current !== dy && g !== current { compute.workspace.recycle(current) }
         }
         return g
     }

@@ -7,7 +7,6 @@ public final class Upsample2x: Module {
     public var needsInputGradient = true
     private var inputShape: Shape?
     private var output: Tensor?
-    private var inputGrad: Tensor?
 
     public init(_ mode: UpsampleMode) { self.mode = mode }
     public func outputShape(for s: Shape) -> Shape { Shape(s.channels, s.height * 2, s.width * 2) }
@@ -57,7 +56,7 @@ public final class Upsample2x: Module {
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("backward before forward") }
-        let dx = reuse(&inputGrad, s)
+        let dx = compute.workspace.gradient(s)
         let ty = Self.taps(s.height, mode), tx = Self.taps(s.width, mode)
         let w = s.width, ow = dy.width
         compute.forEachChunk(s.channels) { range in
