@@ -39,6 +39,10 @@ let package = Package(
             "DIPEngine", "ImageCodec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Example server over HTTPServer; the HTTP benchmark runs it (Benchmarks/http).
+        .executableTarget(name: "http-echo", dependencies: [
+            "HTTPServer", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Benchmarks: print figures, assert nothing.
         .executableTarget(name: "dip-bench", dependencies: ["DIPEngine"], path: "Benchmarks/dip-bench",
                           swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
@@ -46,6 +50,8 @@ let package = Package(
         .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: [
+            "HTTPServer", .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )
