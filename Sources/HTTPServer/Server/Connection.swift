@@ -289,7 +289,7 @@ final class Connection: @unchecked Sendable {
         body = []
         let handler = route.handler
         let logger = server.logger
-        handlerTask = Task { [self] in
+        handlerTask = HandlerTask.start { [self] in
             let response: Response
             do {
                 response = try await handler(request)
@@ -316,6 +316,8 @@ final class Connection: @unchecked Sendable {
     private func send(_ response: Response) {
         guard phase == .handling else { return }
         handlerTask = nil
+        // Shutdown may have begun while the handler ran.
+        if shutdownRequested { closeAfterResponse = true }
         var response = response
         if let header = config.requestIDHeader, !requestID.isEmpty { response.headers[header] = requestID }
         let isHead = head?.method == .head
@@ -366,7 +368,7 @@ final class Connection: @unchecked Sendable {
             phase = .streaming
             streamChunked = framing == .chunked
             let writer = BodyWriter(connection: self)
-            handlerTask = Task { [self] in
+            handlerTask = HandlerTask.start { [self] in
                 do {
                     try await producer(writer)
                     queue.async { self.endStream(ok: true) }
