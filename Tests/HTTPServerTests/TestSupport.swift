@@ -34,7 +34,7 @@ func testRouter() -> Router {
             "path=\(request.path)", "connection=\(request.headers["Connection"] ?? "")",
         ]
         for (name, value) in request.query.pairs { lines.append("q.\(name)=\(value)") }
-        return .text(lines.joined(separator: "\n"))
+        return .text(lines.joined(separator: "\n") + "\n")
     }
     router.get("/slow") { _ in
         try await Task.sleep(for: .milliseconds(300))
