@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // The fitting engine: tensors, layers, the skip network, Adam, the DIP loop. No I/O.
         .target(name: "DIPEngine", dependencies: ["COpenBLAS"],
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "ImageCodec", dependencies: ["CPNG", "CTurboJPEG"],
                 swiftSettings: numericFlags),
         // HTTP/1.1 server on sockets and Dispatch. Knows nothing of DIP.
-        .target(name: "HTTPServer", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTPServer", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")]),
 
         // The command-line tool.
         .executableTarget(name: "dip", dependencies: [

@@ -3,22 +3,28 @@ import HTTPServer
 import Logging
 
 // A small server over the HTTPServer module: the benchmark target and a manual test bed.
-// Usage: http-echo [--host 127.0.0.1] [--port 8080] [--quiet]
+// Usage: http-echo [--host 127.0.0.1] [--port 8080] [--quiet] [--tls-cert cert.pem --tls-key key.pem]
 
 var configuration = ServerConfiguration()
 var quiet = false
+var certificate: String?, key: String?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--host": configuration.host = arguments.next() ?? configuration.host
     case "--port": configuration.port = arguments.next().flatMap { Int($0) } ?? configuration.port
     case "--quiet": quiet = true
+    case "--tls-cert": certificate = arguments.next()
+    case "--tls-key": key = arguments.next()
     default:
-        print("usage: http-echo [--host ADDRESS] [--port PORT] [--quiet]")
+        print("usage: http-echo [--host ADDRESS] [--port PORT] [--quiet] [--tls-cert PEM --tls-key PEM]")
         exit(2)
     }
 }
 configuration.accessLog = !quiet
+if let certificate, let key {
+    configuration.tls = TLSConfiguration(certificatePath: certificate, privateKeyPath: key)
+}
 
 var router = Router()
 router.get("/json") { _ in .json(raw: #"{"status":"ok","message":"hello from http-echo"}"#) }

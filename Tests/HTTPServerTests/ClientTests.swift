@@ -138,3 +138,70 @@ print("OK")
         }
     }
 }
+
+private let openssl = findTool("openssl")
+
+@Suite("TLS through OpenSSL", .enabled(if: curl != nil && openssl != nil && python != nil, "curl, openssl or python3 missing"))
+struct TLSTests {
+    /// A throwaway self-signed certificate for 127.0.0.1.
+    static func makeCertificate() throws -> (cert: String, key: String) {
+        let dir = try temporaryDirectory("tls")
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        let r = try runProcess(openssl!, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                          "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                                          "-addext", "subjectAltName=IP:127.0.0.1"])
+        guard r.status == 0 else { throw TestFailure("openssl: \(r.stderr)") }
+        return (cert, key)
+    }
+
+    @Test func curlOverTLS() async throws {
+        let (cert, key) = try Self.makeCertificate()
+        var config = ServerConfiguration.test
+        config.tls = TLSConfiguration(certificatePath: cert, privateKeyPath: key)
+        let upload = testBytes(5_000_000, seed: 3)
+        let dir = URL(fileURLWithPath: cert).deletingLastPathComponent()
+        let file = dir.appendingPathComponent("in.bin"), out = dir.appendingPathComponent("out.bin")
+        try Data(upload).write(to: file)
+        try await withServer(config) { _, port in
+            let base = "https://127.0.0.1:\(port)"
+            let r = try runProcess(curl!, ["-sS", "-v", "--cacert", cert, "\(base)/hello", "\(base)/jobs/9"])
+            #expect(r.stdout == "hellojob=9", "\(r.stderr)")
+            #expect(r.stderr.contains("Re-using existing connection"))
+            let u = try runProcess(curl!, ["-sS", "--cacert", cert, "--data-binary", "@\(file.path)", "-o", out.path,
+                                           "-w", "%{http_code}", "\(base)/echo"])
+            #expect(u.stdout == "200", "\(u.stderr)")
+            #expect(try Data(contentsOf: out) == Data(upload))
+            let sse = try runProcess(curl!, ["-sS", "-N", "--cacert", cert, "\(base)/events?count=2"])
+            #expect(sse.stdout.components(separatedBy: "event: tick").count == 3)
+            // Plain HTTP to the TLS port is not answered as HTTP.
+            let plain = try runProcess(curl!, ["-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/hello"])
+            #expect(plain.stdout != "200")
+        }
+    }
+
+    @Test func pythonOverTLS() async throws {
+        let (cert, key) = try Self.makeCertificate()
+        var config = ServerConfiguration.test
+        config.tls = TLSConfiguration(certificatePath: cert, privateKeyPath: key)
+        let script = """
+        import http.client, ssl, sys
+        ctx = ssl.create_default_context(cafile=sys.argv[2])
+        c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx, timeout=5)
+        for i in range(3):
+            c.request("POST", "/echo", body=b"x" * 300000)
+            assert c.getresponse().read() == b"x" * 300000
+        print("OK")
+        """
+        try await withServer(config) { _, port in
+            let r = try runProcess(python!, ["-c", script, String(port), cert])
+            #expect(r.stdout == "OK\n", "\(r.stderr)")
+        }
+    }
+
+    @Test func badKeyFailsAtStart() throws {
+        var config = ServerConfiguration.test
+        config.tls = TLSConfiguration(certificatePath: "/nonexistent/cert.pem", privateKeyPath: "/nonexistent/key.pem")
+        let server = HTTPServer(configuration: config, router: Router(), logger: quietLogger)
+        #expect(throws: TLSError.self) { try server.start() }
+    }
+}

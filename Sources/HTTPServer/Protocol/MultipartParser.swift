@@ -38,6 +38,7 @@ public struct MultipartParser: Sendable {
     private var partSize = 0
     private var totalSize = 0
     private var paddingSeen = 0
+    private var headerScanned = 0      // index into `pending` up to which headers were searched
 
     public static func invalid(_ message: String) -> HTTPError {
         .badRequest("invalid_multipart", message)
@@ -69,7 +70,10 @@ public struct MultipartParser: Sendable {
         pending.append(contentsOf: bytes)
         var events: [MultipartEvent] = []
         var position = 0
-        defer { pending.removeFirst(position) }
+        defer {
+            pending.removeFirst(position)
+            headerScanned = max(0, headerScanned - position)
+        }
 
         loop: while true {
             switch state {
@@ -115,10 +119,14 @@ public struct MultipartParser: Sendable {
                 if pending.count - position >= 2 && pending[position] == ASCII.cr && pending[position + 1] == ASCII.lf {
                     headerEnd = position   // no headers at all
                 } else {
-                    headerEnd = find(terminator, in: pending, from: position).map { $0 + 2 }
+                    // Resume the search where the last feed stopped: trickled input stays linear.
+                    headerEnd = find(terminator, in: pending, from: max(position, headerScanned - 3)).map { $0 + 2 }
                 }
                 guard let end = headerEnd else {
-                    if pending.count - position > limits.maxPartHeaderBytes {
+                    headerScanned = pending.count
+                    // Headers plus their CRLF may take maxPartHeaderBytes; with no terminator in
+                    // this many bytes they cannot fit (same verdict however the body is split).
+                    if pending.count - position >= limits.maxPartHeaderBytes + 2 {
                         throw HTTPError(.headerFieldsTooLarge, code: "part_headers_too_large", message: "multipart part headers too large")
                     }
                     break loop
@@ -126,6 +134,7 @@ public struct MultipartParser: Sendable {
                 guard end - position <= limits.maxPartHeaderBytes else {
                     throw HTTPError(.headerFieldsTooLarge, code: "part_headers_too_large", message: "multipart part headers too large")
                 }
+                headerScanned = 0
                 let head = try parsePartHead(pending[position..<end])
                 events.append(.partBegin(head))
                 position = end + 2

@@ -160,6 +160,8 @@ final class Connection: @unchecked Sendable {
             }
         }
         if failed { close(); return }
+        // TLS may hold decrypted input the socket will not signal again.
+        if received > 0 && transport.hasBufferedInput && !peerClosed { queue.async { [self] in readable() } }
         // A closed peer keeps the source readable forever; stop listening to it.
         if peerClosed { suspendReading() }
 
@@ -194,6 +196,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private func resumeReading() {
+        if transport.hasBufferedInput { queue.async { [self] in readable() } }
         guard readSuspended, !peerClosed, let r = readSource else { return }
         r.resume()
         readSuspended = false
@@ -515,6 +518,8 @@ final class Connection: @unchecked Sendable {
         source.setEventHandler { [self] in
             guard phase != .closed else { return }
             flush()
+            // A TLS handshake inside a read can also wait for writability.
+            if phase == .awaitingHead || phase == .readingBody { readable() }
         }
         source.setCancelHandler { [self] in sourceCancelled() }
         liveSources += 1

@@ -63,13 +63,12 @@ final class ServerCore: @unchecked Sendable {
     private var shuttingDown = false
     private var listenerClosed = false
     private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
-    private let tls: TLSContext?
+    private var tls: TLSContext?
 
     init(configuration: ServerConfiguration, router: Router, logger: Logger) {
         self.configuration = configuration
         self.router = router
         self.logger = logger
-        tls = nil
         signal(SIGPIPE, SIG_IGN)
     }
 
@@ -77,9 +76,11 @@ final class ServerCore: @unchecked Sendable {
     var openConnections: Int { queue.sync { connections.count } }
 
     func start() throws {
+        let tlsContext = try configuration.tls.map { configuration throws(TLSError) in try TLSContext(configuration) }
         let (fd, boundPort) = try Listener.open(host: configuration.host, port: configuration.port,
                                                 backlog: configuration.listenBacklog)
         queue.sync {
+            tls = tlsContext
             listenFD = fd
             port = boundPort
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
@@ -92,7 +93,7 @@ final class ServerCore: @unchecked Sendable {
             acceptSource = source
             source.activate()
         }
-        logger.info("listening on \(configuration.host) port \(boundPort)")
+        logger.info("listening on \(configuration.host) port \(boundPort)\(tlsContext == nil ? "" : " (TLS)")")
     }
 
     private func acceptAll() {
@@ -121,8 +122,18 @@ final class ServerCore: @unchecked Sendable {
                 continue
             }
             nextID += 1
+            let transport: Transport
+            if let tls {
+                guard let t = TLSTransport(context: tls, fd: fd) else {
+                    Glibc.close(fd)
+                    continue
+                }
+                transport = t
+            } else {
+                transport = PlainTransport(fd: fd)
+            }
             let connection = Connection(id: nextID, fd: fd, remoteAddress: SocketAddress.describe(storage),
-                                        server: self, transport: PlainTransport(fd: fd))
+                                        server: self, transport: transport)
             connections[nextID] = connection
             connection.start()
         }

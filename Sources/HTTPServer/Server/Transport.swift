@@ -16,6 +16,9 @@ protocol Transport: AnyObject {
     func send(_ buffer: UnsafeRawBufferPointer) -> IOResult
     /// Half-closes the sending side (after a final response).
     func shutdownWrite()
+    /// Input already taken from the socket but not yet returned (TLS records); the read
+    /// source will not fire for it.
+    var hasBufferedInput: Bool { get }
 }
 
 final class PlainTransport: Transport {
@@ -42,4 +45,5 @@ final class PlainTransport: Transport {
     }
 
     func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+    var hasBufferedInput: Bool { false }
 }
