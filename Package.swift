@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "ImageCodec", dependencies: ["CPNG", "CTurboJPEG"],
                 swiftSettings: numericFlags),
         // HTTP/1.1 server on sockets and Dispatch. Knows nothing of DIP.
-        .target(name: "HTTPServer", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTPServer", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"]),
 
         // The command-line tool.
         .executableTarget(name: "dip", dependencies: [

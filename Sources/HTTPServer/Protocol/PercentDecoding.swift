@@ -3,10 +3,10 @@ public enum PercentDecoding {
     /// Decodes `%XX` escapes; with `plusAsSpace` also '+' (form encoding, query strings only).
     /// Returns nil for a malformed escape or bytes that are not UTF-8.
     public static func decode<S: StringProtocol>(_ s: S, plusAsSpace: Bool = false) -> String? {
-        let utf8 = Array(s.utf8)
-        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(s)
         }
+        let utf8 = Array(s.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
         var i = 0

@@ -65,6 +65,8 @@ final class Connection: @unchecked Sendable {
     private static let streamHighWater = 64 * 1024
 
     private var date = HTTPDate()
+    private var requestIDs = RequestID.Generator()
+    private lazy var executor = HandlerTask.makeExecutor(queue: queue)
 
     init(id: UInt64, fd: Int32, remoteAddress: String, server: ServerCore, transport: Transport) {
         self.id = id
@@ -172,7 +174,7 @@ final class Connection: @unchecked Sendable {
                     setDeadline(now() + config.bodyIdleTimeout.nanoseconds, .requestTimeout)
                 } else if timeoutAction == .closeSilently && !inbound.isEmpty && requestsServed > 0 {
                     // First byte of a keep-alive request: the header timeout starts now.
-                    setDeadline(now() + config.headerTimeout.nanoseconds, .requestTimeout, force: true)
+                    setDeadline(now() + config.headerTimeout.nanoseconds, .requestTimeout)
                 }
             }
             processInput()
@@ -236,7 +238,7 @@ final class Connection: @unchecked Sendable {
         pendingError = nil
         match = nil
         requestStart = now()
-        if let header = config.requestIDHeader { requestID = RequestID.accept(h.headers[header]) }
+        if let header = config.requestIDHeader { requestID = RequestID.accept(h.headers[header], generator: &requestIDs) }
 
         var bodyLimit = config.defaultBodyLimit
         if let (path, segments, query) = Router.splitTarget(h.target) {
@@ -271,13 +273,13 @@ final class Connection: @unchecked Sendable {
             enqueue(ResponseEncoder.continueResponse)
             flush()
         }
-        setDeadline(now() + config.bodyIdleTimeout.nanoseconds, .requestTimeout, force: true)
+        setDeadline(now() + config.bodyIdleTimeout.nanoseconds, .requestTimeout)
     }
 
     private func runHandler(trailers: HTTPHeaders) {
         guard let h = head else { return }
         phase = .handling
-        setDeadline(.max, .none, force: true)
+        setDeadline(.max, .none)
         closeAfterResponse = !h.keepAlive || shutdownRequested
             || (config.maxRequestsPerConnection > 0 && requestsServed + 1 >= config.maxRequestsPerConnection)
 
@@ -292,7 +294,7 @@ final class Connection: @unchecked Sendable {
         body = []
         let handler = route.handler
         let logger = server.logger
-        handlerTask = HandlerTask.start { [self] in
+        handlerTask = HandlerTask.start(on: executor) { [self] in
             let response: Response
             do {
                 response = try await handler(request)
@@ -371,7 +373,7 @@ final class Connection: @unchecked Sendable {
             phase = .streaming
             streamChunked = framing == .chunked
             let writer = BodyWriter(connection: self)
-            handlerTask = HandlerTask.start { [self] in
+            handlerTask = HandlerTask.start(on: executor) { [self] in
                 do {
                     try await producer(writer)
                     queue.async { self.endStream(ok: true) }
@@ -422,9 +424,9 @@ final class Connection: @unchecked Sendable {
         }
         phase = .awaitingHead
         if inbound.isEmpty {
-            setDeadline(now() + config.keepAliveTimeout.nanoseconds, .closeSilently, force: true)
+            setDeadline(now() + config.keepAliveTimeout.nanoseconds, .closeSilently)
         } else {
-            setDeadline(now() + config.headerTimeout.nanoseconds, .requestTimeout, force: true)
+            setDeadline(now() + config.headerTimeout.nanoseconds, .requestTimeout)
         }
         resumeReading()
         processInput()
@@ -441,7 +443,7 @@ final class Connection: @unchecked Sendable {
         transport.shutdownWrite()
         inbound.clear()
         resumeReading()
-        setDeadline(now() + config.lingerTimeout.nanoseconds, .closeNow, force: true)
+        setDeadline(now() + config.lingerTimeout.nanoseconds, .closeNow)
     }
 
     private func logAccess() {
@@ -497,7 +499,7 @@ final class Connection: @unchecked Sendable {
         case .writingResponse:
             finishExchange()
         case .streaming:
-            setDeadline(.max, .none, force: true)
+            setDeadline(.max, .none)
             wakeStreamWriter()
         default:
             break
@@ -525,19 +527,20 @@ final class Connection: @unchecked Sendable {
         liveSources += 1
         writeSource = source
         source.activate()
-        setDeadline(now() + config.writeTimeout.nanoseconds, .closeNow, force: true)
+        setDeadline(now() + config.writeTimeout.nanoseconds, .closeNow)
     }
 
     // MARK: - Timeouts
 
     private func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    /// Moves the deadline. A later deadline does not reschedule the timer: when the timer
-    /// fires early it just re-arms, which keeps per-read bookkeeping to one assignment.
-    private func setDeadline(_ at: UInt64, _ action: TimeoutAction, force: Bool = false) {
+    /// Moves the deadline. Only an earlier deadline reschedules the timer; a timer that fires
+    /// before the current deadline just re-arms. Rescheduling a Dispatch timer wakes the
+    /// manager thread, which under keep-alive load cost more than the rest of a request.
+    private func setDeadline(_ at: UInt64, _ action: TimeoutAction) {
         deadline = at
         timeoutAction = action
-        guard at != .max, at < timerFiresAt || force, let timer else { return }
+        guard at != .max, at < timerFiresAt, let timer else { return }
         timerFiresAt = at
         timer.schedule(deadline: DispatchTime(uptimeNanoseconds: at), leeway: .milliseconds(10))
     }
