@@ -191,8 +191,10 @@ struct ConnectionTests {
             for c in slow {
                 if let resp = c.readResponse(), resp.status == 408 { timedOut += 1 }
             }
-            trickle.cancel()
             #expect(timedOut == slow.count)
+            // ...and is closed (after a short drain of what it still sends).
+            #expect(slow.prefix(20).allSatisfy { $0.waitForClose() })
+            trickle.cancel()
             #expect(ContinuousClock.now - start < .seconds(8))
         }
     }
