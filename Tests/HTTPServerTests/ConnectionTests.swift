@@ -133,6 +133,29 @@ struct ConnectionTests {
         }
     }
 
+    @Test func silentNewConnectionIsClosedAtHeaderTimeout() async throws {
+        var config = ServerConfiguration.test
+        config.headerTimeout = .milliseconds(300)
+        try await withServer(config) { _, port in
+            let c = try RawClient(port: port)
+            #expect(c.readResponse() == nil)   // closed without a response: nothing was asked
+        }
+    }
+
+    @Test func clientThatStopsReadingIsDroppedAtWriteTimeout() async throws {
+        var config = ServerConfiguration.test
+        config.writeTimeout = .milliseconds(300)
+        var router = testRouter()
+        router.get("/big") { _ in .bytes([UInt8](repeating: 7, count: 32 << 20)) }
+        try await withServer(config, router: router) { server, port in
+            let c = try RawClient(port: port)
+            try c.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            // Never read: the socket buffers fill and the server stops making progress.
+            for _ in 0..<400 where server.connectionCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(server.connectionCount == 0)
+        }
+    }
+
     @Test func stalledBodyGets408() async throws {
         var config = ServerConfiguration.test
         config.bodyIdleTimeout = .milliseconds(300)
