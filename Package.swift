@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // <sys/epoll.h>, which Swift's Glibc module does not include.
+        .systemLibrary(name: "CEpoll"),
 
         // The fitting engine: tensors, layers, the skip network, Adam, the DIP loop. No I/O.
         .target(name: "DIPEngine", dependencies: ["COpenBLAS"],
@@ -33,7 +35,7 @@ let package = Package(
         .target(name: "ImageCodec", dependencies: ["CPNG", "CTurboJPEG"],
                 swiftSettings: numericFlags),
         // HTTP/1.1 server on sockets and Dispatch. Knows nothing of DIP.
-        .target(name: "HTTPServer", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")],
+        .target(name: "HTTPServer", dependencies: ["COpenSSL", "CEpoll", .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
 
         // The command-line tool.

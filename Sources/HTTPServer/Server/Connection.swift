@@ -1,3 +1,4 @@
+import CEpoll
 import Dispatch
 import Glibc
 import Logging
@@ -34,10 +35,11 @@ final class Connection: @unchecked Sendable {
     private var peerClosed = false
     private var shutdownRequested = false
 
-    private var readSource: DispatchSourceRead?
-    private var readSuspended = false
-    private var writeSource: DispatchSourceWrite?
-    private var liveSources = 0
+    private let loop: EventLoop
+    /// Reading paused: pipelined input waits while a response is produced.
+    private var readPaused = false
+    /// The last send hit EAGAIN; the next writability event resumes flushing.
+    private var writeBlocked = false
     private var timer: DispatchSourceTimer?
     private var timerFiresAt = UInt64.max
     private var deadline = UInt64.max
@@ -68,8 +70,9 @@ final class Connection: @unchecked Sendable {
     private var requestIDs = RequestID.Generator()
     private lazy var executor = HandlerTask.makeExecutor(queue: queue)
 
-    init(id: UInt64, fd: Int32, remoteAddress: String, server: ServerCore, transport: Transport) {
+    init(id: UInt64, fd: Int32, remoteAddress: String, server: ServerCore, transport: Transport, loop: EventLoop) {
         self.id = id
+        self.loop = loop
         self.fd = fd
         self.remoteAddress = remoteAddress
         self.server = server
@@ -88,12 +91,8 @@ final class Connection: @unchecked Sendable {
             t.setEventHandler { [self] in timerFired() }
             t.activate()
             timer = t
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { [self] in readable() }
-            source.setCancelHandler { [self] in sourceCancelled() }
-            liveSources += 1
-            readSource = source
-            source.activate()
+            // Registering reports input that is already waiting, so nothing is missed.
+            loop.register(self)
             // The first head must arrive within the header timeout of the accept.
             setDeadline(now() + config.headerTimeout.nanoseconds, .closeSilently)
         }
@@ -111,46 +110,48 @@ final class Connection: @unchecked Sendable {
         phase = .closed
         timer?.cancel()
         timer = nil
-        if let r = readSource {
-            if readSuspended { r.resume() }
-            r.cancel()
-            readSource = nil
-        }
-        writeSource?.cancel()
-        writeSource = nil
+        loop.unregister(self)
         handlerTask?.cancel()
         handlerTask = nil
         streamWaiter?.resume(throwing: ConnectionClosedError())
         streamWaiter = nil
         outbound = []
-        if liveSources == 0 { Glibc.close(fd) }
+        // Unregistered first, so a new connection reusing the number gets none of our events.
+        Glibc.close(fd)
         server.connectionClosed(self)
     }
 
-    /// The fd is closed only once no dispatch source refers to it, so a new connection
-    /// that reuses the number can never receive this one's events.
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 && phase == .closed { Glibc.close(fd) }
+    /// Called on `queue` with the epoll flags of a readiness event.
+    func handleEvents(_ flags: UInt32) {
+        guard phase != .closed else { return }
+        let hangup = EPOLLERR.rawValue | EPOLLHUP.rawValue
+        if writeBlocked && flags & (EPOLLOUT.rawValue | hangup) != 0 {
+            writeBlocked = false
+            flush()
+            // A TLS handshake inside a read can also wait for writability.
+            if phase == .awaitingHead || phase == .readingBody { readable() }
+        }
+        if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | hangup) != 0 { readable() }
     }
 
     // MARK: - Reading
 
     private func readable() {
-        guard phase != .closed else { return }
+        guard phase != .closed, !readPaused, !peerClosed else { return }
         var received = 0
         var failed = false
+        var drained = false
         withUnsafeTemporaryAllocation(byteCount: 65536, alignment: 16) { buffer in
             for _ in 0..<8 {
                 switch transport.receive(buffer) {
                 case .bytes(let n):
                     received += n
                     if phase != .lingering { inbound.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
-                    if n < buffer.count { return }
                 case .eof:
                     peerClosed = true
                     return
                 case .wantRead:
+                    drained = true
                     return
                 case .wantWrite:
                     armWriteSource()
@@ -162,10 +163,10 @@ final class Connection: @unchecked Sendable {
             }
         }
         if failed { close(); return }
-        // TLS may hold decrypted input the socket will not signal again.
-        if received > 0 && transport.hasBufferedInput && !peerClosed { queue.async { [self] in readable() } }
-        // A closed peer keeps the source readable forever; stop listening to it.
-        if peerClosed { suspendReading() }
+        // Edge-triggered: no new event comes for input already there, so read on later
+        // (after other work on this queue) until the socket says EAGAIN. TLS may also hold
+        // decrypted input the socket will not signal again.
+        if !drained && !peerClosed || transport.hasBufferedInput { queue.async { [self] in readable() } }
 
         switch phase {
         case .awaitingHead, .readingBody:
@@ -192,16 +193,14 @@ final class Connection: @unchecked Sendable {
     }
 
     private func suspendReading() {
-        guard !readSuspended, let r = readSource else { return }
-        r.suspend()
-        readSuspended = true
+        readPaused = true
     }
 
     private func resumeReading() {
-        if transport.hasBufferedInput { queue.async { [self] in readable() } }
-        guard readSuspended, !peerClosed, let r = readSource else { return }
-        r.resume()
-        readSuspended = false
+        guard readPaused else { return }
+        readPaused = false
+        // Events that came while paused were ignored; look for their input now.
+        queue.async { [self] in readable() }
     }
 
     private func processInput() {
@@ -475,7 +474,7 @@ final class Connection: @unchecked Sendable {
                     outbound.removeFirst()
                     outboundOffset = 0
                 }
-                if writeSource != nil { setDeadline(now() + config.writeTimeout.nanoseconds, .closeNow) }
+                if writeBlocked { setDeadline(now() + config.writeTimeout.nanoseconds, .closeNow) }
             case .wantWrite:
                 armWriteSource()
                 return
@@ -487,10 +486,7 @@ final class Connection: @unchecked Sendable {
             }
         }
         // Everything is with the kernel.
-        if let w = writeSource {
-            w.cancel()
-            writeSource = nil
-        }
+        writeBlocked = false
         drained()
     }
 
@@ -515,18 +511,8 @@ final class Connection: @unchecked Sendable {
 
     private func armWriteSource() {
         if phase == .streaming { wakeStreamWriter() }
-        guard writeSource == nil, phase != .closed else { return }
-        let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [self] in
-            guard phase != .closed else { return }
-            flush()
-            // A TLS handshake inside a read can also wait for writability.
-            if phase == .awaitingHead || phase == .readingBody { readable() }
-        }
-        source.setCancelHandler { [self] in sourceCancelled() }
-        liveSources += 1
-        writeSource = source
-        source.activate()
+        guard !writeBlocked, phase != .closed else { return }
+        writeBlocked = true
         setDeadline(now() + config.writeTimeout.nanoseconds, .closeNow)
     }
 

@@ -64,6 +64,7 @@ final class ServerCore: @unchecked Sendable {
     private var listenerClosed = false
     private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
     private var tls: TLSContext?
+    private var loop: EventLoop?
 
     init(configuration: ServerConfiguration, router: Router, logger: Logger) {
         self.configuration = configuration
@@ -77,10 +78,19 @@ final class ServerCore: @unchecked Sendable {
 
     func start() throws {
         let tlsContext = try configuration.tls.map { configuration throws(TLSError) in try TLSContext(configuration) }
-        let (fd, boundPort) = try Listener.open(host: configuration.host, port: configuration.port,
+        let eventLoop = try EventLoop()
+        try eventLoop.start()
+        let fd: Int32, boundPort: Int
+        do {
+            (fd, boundPort) = try Listener.open(host: configuration.host, port: configuration.port,
                                                 backlog: configuration.listenBacklog)
+        } catch {
+            eventLoop.stop()
+            throw error
+        }
         queue.sync {
             tls = tlsContext
+            loop = eventLoop
             listenFD = fd
             port = boundPort
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
@@ -133,7 +143,7 @@ final class ServerCore: @unchecked Sendable {
                 transport = PlainTransport(fd: fd)
             }
             let connection = Connection(id: nextID, fd: fd, remoteAddress: SocketAddress.describe(storage),
-                                        server: self, transport: transport)
+                                        server: self, transport: transport, loop: loop!)
             connections[nextID] = connection
             connection.start()
         }
@@ -191,6 +201,8 @@ final class ServerCore: @unchecked Sendable {
         guard shuttingDown, listenerClosed, connections.isEmpty else { return }
         let waiters = shutdownWaiters
         shutdownWaiters = []
+        loop?.stop()
+        loop = nil
         for w in waiters { w.resume() }
     }
 }
