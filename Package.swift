@@ -24,6 +24,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // <sys/epoll.h>, which Swift's Glibc module does not include.
+        .systemLibrary(name: "CEpoll"),
 
         // The fitting engine: tensors, layers, the skip network, Adam, the DIP loop. No I/O.
         .target(name: "DIPEngine", dependencies: ["COpenBLAS"],
@@ -34,13 +37,18 @@ let package = Package(
         .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGRead", "CTurboJPEG"],
                 swiftSettings: numericFlags),
         // HTTP/1.1 server on sockets and Dispatch. Knows nothing of DIP.
-        .target(name: "HTTPServer", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTPServer", dependencies: ["COpenSSL", "CEpoll", .product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"]),
 
         // The command-line tool.
         .executableTarget(name: "dip", dependencies: [
             "DIPEngine", "ImageCodec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Example server over HTTPServer; the HTTP benchmark runs it (Benchmarks/http).
+        .executableTarget(name: "http-echo", dependencies: [
+            "HTTPServer", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Benchmarks: print figures, assert nothing.
         .executableTarget(name: "dip-bench", dependencies: ["DIPEngine"], path: "Benchmarks/dip-bench",
                           swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
@@ -48,6 +56,8 @@ let package = Package(
         .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: [
+            "HTTPServer", .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

@@ -1,2 +1,0 @@
-/// HTTP/1.1 server.
-public enum HTTPServerModule {}
