@@ -56,6 +56,8 @@ let package = Package(
         .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
+        // Runs the built `dip` binary as a user would.
+        .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec"]),
         .testTarget(name: "HTTPServerTests", dependencies: [
             "HTTPServer", .product(name: "Logging", package: "swift-log"),
         ]),
