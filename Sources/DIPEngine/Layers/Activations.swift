@@ -5,6 +5,7 @@ public enum ActivationKind: String, Sendable, Codable {
     case leakyReLU = "LeakyReLU", relu = "ReLU", none
 }
 
+/// max(x, slope·x); ReLU is slope 0.
 public final class LeakyReLU: Module {
     public let slope: Float
     public var needsInputGradient = true
@@ -28,27 +29,6 @@ public final class LeakyReLU: Module {
         compute.forEachChunk(dy.count, grain: 1 << 16) { r in
             for i in r { d[i] = o[i] > 0 ? d[i] : d[i] * a }
         }
-        return dy
-    }
-}
-
-public final class ReLU: Module {
-    public var needsInputGradient = true
-    private var output: Tensor?
-    public init() {}
-    public func outputShape(for s: Shape) -> Shape { s }
-
-    public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
-        let p = x.data
-        compute.forEachChunk(x.count, grain: 1 << 16) { r in for i in r { p[i] = max(p[i], 0) } }
-        output = x
-        return x
-    }
-
-    public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
-        guard let y = output else { preconditionFailure("backward before forward") }
-        let d = dy.data, o = y.data
-        compute.forEachChunk(dy.count, grain: 1 << 16) { r in for i in r { if !(o[i] > 0) { d[i] = 0 } } }
         return dy
     }
 }

@@ -144,7 +144,7 @@ public final class SkipNetwork {
     private static func appendActivation(_ kind: ActivationKind, to s: Sequential) {
         switch kind {
         case .leakyReLU: s.append(LeakyReLU(slope: 0.2))
-        case .relu: s.append(ReLU())
+        case .relu: s.append(LeakyReLU(slope: 0))
         case .none: break
         }
     }
