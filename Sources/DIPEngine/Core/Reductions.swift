@@ -40,3 +40,24 @@ func dotDouble(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -
     }
     return total
 }
+
+/// Σ (x − mean)² over n floats, with the same blocking.
+func centredSquares(_ p: UnsafePointer<Float>, _ n: Int, mean: Float) -> Double {
+    var total = 0.0
+    var start = 0
+    let m = SIMD8<Float>(repeating: mean)
+    while start < n {
+        let end = min(n, start + 4096)
+        var acc = SIMD8<Float>()
+        var i = start
+        while i + 8 <= end {
+            let d = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) - m
+            acc = acc.addingProduct(d, d); i += 8
+        }
+        var tail: Float = 0
+        while i < end { let d = p[i] - mean; tail += d * d; i += 1 }
+        total += Double(acc.sum() + tail)
+        start = end
+    }
+    return total
+}

@@ -27,8 +27,7 @@ public enum DeepImagePrior {
         let average = Tensor(shape)
         let lastOutput = Tensor(shape)
         let adam = Adam(network.parameters, learningRate: settings.learningRate)
-        let saved = settings.backtracking == nil ? [] : network.parameters.map { $0.values }
-        var savedState = saved
+        var savedState = settings.backtracking == nil ? [] : network.parameters.map { $0.values }
         var lastPSNR = 0.0
 
         let clock = ContinuousClock()

@@ -39,14 +39,7 @@ public final class BatchNorm2d: Module {
                         let m = sumDouble(src, n) / Double(n)
                         let mf = Float(m)
                         // Two-pass variance: Σ(x − μ)², robust when |μ| ≫ σ.
-                        var v = 0.0
-                        var start = 0
-                        while start < n {
-                            let end = min(n, start + 4096)
-                            var acc: Float = 0
-                            for i in start..<end { let d = src[i] - mf; acc += d * d }
-                            v += Double(acc); start = end
-                        }
+                        let v = centredSquares(src, n, mean: mf)
                         let istd = Float(1 / (v / Double(n) + Double(eps)).squareRoot())
                         mp[c] = mf; sp[c] = istd
                         let scale = g[c] * istd, shift = b[c] - mf * scale
