@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(name: "dip-bench", dependencies: ["DIPEngine"], path: "Benchmarks/dip-bench",
                           swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
 
-        .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"],
+        .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"], exclude: ["Fixtures"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         // Runs the built `dip` binary as a user would.
