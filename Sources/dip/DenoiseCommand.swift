@@ -33,6 +33,8 @@ struct DenoiseCommand: ParsableCommand {
     @Option(help: "Work on a window: WxH (centred) or WxH+X+Y.") var crop: CropWindow?
     @Option(help: "Also save the degraded input as PNG here.") var saveDegraded: String?
     @Option(help: "Network preset: denoise (reference) or jpeg (the small blind-JPEG network).") var preset: String = "denoise"
+    @Option(help: "Refuse images with more pixels than this (the network needs about 9 KB per pixel).")
+    var maxPixels = 4_194_304
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func validate() throws {
@@ -44,6 +46,7 @@ struct DenoiseCommand: ParsableCommand {
         if snapshotEvery > 0 && snapshots == nil { throw ValidationError("--snapshot-every needs --snapshots DIR") }
         if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be 1...256") }
         if let s = addNoise, !(s > 0 && s <= 255) { throw ValidationError("--add-noise must be in (0, 255]") }
+        guard maxPixels >= 1 else { throw ValidationError("--max-pixels must be ≥ 1") }
         guard ["denoise", "jpeg"].contains(preset) else { throw ValidationError("--preset must be denoise or jpeg") }
     }
 
@@ -54,6 +57,11 @@ struct DenoiseCommand: ParsableCommand {
             loaded.alpha = nil
         }
         let clean = loaded.tensor
+        if clean.plane > maxPixels {
+            let gb = Double(clean.plane) * 9e3 / 1e9
+            throw CLIError(String(format: "the image is %dx%d (%d pixels), over the limit of %d pixels (fitting it would need about %.1f GB); use --crop or raise --max-pixels",
+                                  clean.width, clean.height, clean.plane, maxPixels, gb))
+        }
         var truth: Tensor? = nil
         if let groundTruth {
             var t = try ImageFiles.load(groundTruth).tensor

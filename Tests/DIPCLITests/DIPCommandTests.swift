@@ -104,6 +104,7 @@ struct DIPCommandTests {
         .init(args: ["denoise", "INPUT", "-o", "/tmp/o.png", "--snapshot-every", "5"], mentions: "--snapshots"),
         .init(args: ["denoise", "NOTANIMAGE", "-o", "/tmp/o.png"], mentions: "unsupported"),
         .init(args: ["denoise", "INPUT"], mentions: "--output"),
+        .init(args: ["denoise", "INPUT", "-o", "/tmp/o.png", "--max-pixels", "1000"], mentions: "over the limit of 1000 pixels"),
         .init(args: ["denoise", "INPUT", "-o", "/nonexistent-dir/o.png", "--iterations", "1", "-q"], mentions: "cannot write"),
     ]
 
