@@ -19,3 +19,55 @@ public final class FitImage: FitObjective {
     }
     public func psnrAgainstInput(_ output: Tensor) -> Double { PSNR.compute(target, output) }
 }
+
+/// Inpainting and restoration: only known pixels (mask 1) count. The loss is
+/// the reference's MSE(out·m, img·m), a mean over all elements, holes included.
+public final class FitMaskedImage: FitObjective {
+    public let target: Tensor
+    public let mask: Tensor
+    public init(target: Tensor, mask: Tensor) {
+        precondition(mask.height == target.height && mask.width == target.width
+                     && (mask.channels == 1 || mask.channels == target.channels))
+        self.target = target; self.mask = mask
+    }
+    public var outputShape: Shape { target.shape }
+    public func loss(output: Tensor, gradient: Tensor, compute: Compute) -> Float {
+        MSELoss.evaluate(output: output, target: target, mask: mask, gradient: gradient, compute: compute)
+    }
+    public func psnrAgainstInput(_ output: Tensor) -> Double { PSNR.compute(target, output, mask: mask) }
+}
+
+/// Super-resolution: the output is `factor` times larger than the low-resolution
+/// input, and the loss compares its Lanczos-2 downsampled version (the reference's
+/// Downsampler) with the input.
+public final class FitDownsampled: FitObjective {
+    public let lowResolution: Tensor
+    public let factor: Int
+    private let downsampler: LanczosDownsampler
+    private let downGradient: Tensor
+    private var lastDown: Tensor?
+
+    public init(lowResolution: Tensor, factor: Int, support: Int = 2) {
+        self.lowResolution = lowResolution; self.factor = factor
+        downsampler = LanczosDownsampler(factor: factor, support: support)
+        downGradient = Tensor(lowResolution.shape)
+    }
+    public var outputShape: Shape {
+        Shape(lowResolution.channels, lowResolution.height * factor, lowResolution.width * factor)
+    }
+    public func loss(output: Tensor, gradient: Tensor, compute: Compute) -> Float {
+        let down = downsampler.forward(output, compute)
+        lastDown = down
+        let l = MSELoss.evaluate(output: down, target: lowResolution, gradient: downGradient, compute: compute)
+        let g = downsampler.backward(downGradient, compute)!
+        gradient.copy(from: g)
+        compute.workspace.recycle(g)
+        return l
+    }
+    /// PSNR of the downsampled output against the input (the reference's PSNR_LR),
+    /// for the output of the last `loss` call.
+    public func psnrAgainstInput(_ output: Tensor) -> Double {
+        guard let d = lastDown else { return 0 }
+        return PSNR.compute(lowResolution, d)
+    }
+}
