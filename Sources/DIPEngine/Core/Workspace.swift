@@ -43,10 +43,4 @@ public final class Workspace {
         guard !t.isView, t.storage.pooled else { return }
         if !free.contains(where: { $0 === t.storage }) { free.append(t.storage) }
     }
-
-    /// Bytes held by scratch buffers and the gradient pool.
-    public var bytes: Int {
-        (scratch.values.reduce(0) { $0 + $1.capacity } + storages.values.reduce(0) { $0 + $1.capacity }
-            + free.reduce(0) { $0 + $1.capacity }) * 4
-    }
 }

@@ -65,7 +65,7 @@ public final class Conv2d: Module {
         var tiles: Int { (ho + rows - 1) / rows }
         var phaseFloats: Int { phaseCount * cin * planeQ + wq + k }   // slack for garbage-column reads
 
-        init(_ x: Shape, k: Int, s: Int, cout: Int) {
+        init(_ x: Shape, k: Int, s: Int) {
             cin = x.channels; h = x.height; w = x.width; self.k = k; self.s = s
             p = (k - 1) / 2; hp = h + 2 * p; wp = w + 2 * p
             ho = (hp - k) / s + 1; wo = (wp - k) / s + 1
@@ -80,7 +80,7 @@ public final class Conv2d: Module {
         precondition(x.channels == inChannels, "conv expects \(inChannels) channels, got \(x.channels)")
         precondition(x.height + 2 * ((kernel - 1) / 2) >= kernel && x.width + 2 * ((kernel - 1) / 2) >= kernel)
         BLAS.configureSingleThreaded()
-        let g = Geometry(x.shape, k: kernel, s: stride, cout: outChannels)
+        let g = Geometry(x.shape, k: kernel, s: stride)
         geometry = g
         input = x
         let y = reuse(&output, Shape(outChannels, g.ho, g.wo))
@@ -317,21 +317,4 @@ public final class Conv2d: Module {
 private extension Int {
     /// Reads row[self], or 0 for the "outside" index -1.
     @inline(__always) func map0(_ row: UnsafeMutablePointer<Float>) -> Float { self < 0 ? 0 : row[self] }
-}
-
-/// A growable scratch allocation owned by one module.
-final class Buffer {
-    private(set) var pointer: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
-    private(set) var capacity = 1
-    func ensure(_ n: Int, zeroed: Bool = false) {
-        if n > capacity {
-            pointer.deallocate()
-            pointer = .allocate(capacity: n)
-            capacity = n
-            pointer.initialize(repeating: 0, count: n)
-        } else if zeroed {
-            pointer.update(repeating: 0, count: capacity)
-        }
-    }
-    deinit { pointer.deallocate() }
 }

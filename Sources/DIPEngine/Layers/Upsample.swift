@@ -7,6 +7,7 @@ public final class Upsample2x: Module {
     public var needsInputGradient = true
     private var inputShape: Shape?
     private var output: Tensor?
+    private var cachedTaps: (height: Int, width: Int, rows: Taps, columns: Taps)?
 
     public init(_ mode: UpsampleMode) { self.mode = mode }
     public func outputShape(for s: Shape) -> Shape { Shape(s.channels, s.height * 2, s.width * 2) }
@@ -26,10 +27,18 @@ public final class Upsample2x: Module {
         return t
     }
 
+    /// Row and column taps for an input size, computed once per size.
+    private func taps(for s: Shape) -> (Taps, Taps) {
+        if let c = cachedTaps, c.height == s.height, c.width == s.width { return (c.rows, c.columns) }
+        let t = (Self.taps(s.height, mode), Self.taps(s.width, mode))
+        cachedTaps = (s.height, s.width, t.0, t.1)
+        return t
+    }
+
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
         inputShape = x.shape
         let y = reuse(&output, outputShape(for: x.shape))
-        let ty = Self.taps(x.height, mode), tx = Self.taps(x.width, mode)
+        let (ty, tx) = taps(for: x.shape)
         let w = x.width, ow = y.width
         compute.forEachChunk(x.channels) { range in
             for c in range {
@@ -57,7 +66,7 @@ public final class Upsample2x: Module {
         guard needsInputGradient else { return nil }
         guard let s = inputShape else { preconditionFailure("backward before forward") }
         let dx = compute.workspace.gradient(s)
-        let ty = Self.taps(s.height, mode), tx = Self.taps(s.width, mode)
+        let (ty, tx) = taps(for: s)
         let w = s.width, ow = dy.width
         compute.forEachChunk(s.channels) { range in
             for c in range {
