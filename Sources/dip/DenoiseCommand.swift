@@ -79,8 +79,8 @@ struct DenoiseCommand: ParsableCommand {
         if let saveDegraded { try ImageFiles.savePNG(degraded, to: saveDegraded) }
         if let snapshots { try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: true) }
 
-        var task = preset == "jpeg" ? DenoisingTask.jpegReference(channels: degraded.channels)
-                                    : DenoisingTask.reference(channels: degraded.channels)
+        var task = preset == "jpeg" ? DenoisingTask.jpegReference(image: degraded)
+                                    : DenoisingTask.reference(image: degraded)
         task.settings.iterations = iterations
         task.settings.learningRate = learningRate
         task.settings.regNoiseStd = regNoise
@@ -102,7 +102,7 @@ struct DenoiseCommand: ParsableCommand {
         if !quiet {
             Terminal.errorLine("dip denoise: \(degraded.width)x\(degraded.height)x\(degraded.channels), \(iterations) iterations, \(task.settings.threads) threads, \(rep.network_parameters) parameters")
         }
-        let result = try task.run(degraded, onProgress: { p in
+        let result = try task.run(onProgress: { p in
             let gt = truth.map { PSNR.compute($0, p.output) }
             let gtAvg = truth.map { PSNR.compute($0, p.average) }
             rep.points.append(.init(iteration: p.iteration, seconds: p.seconds, loss: p.loss, psnr_input: p.psnrInput,

@@ -21,8 +21,8 @@ struct FitLoopTests {
                     onProgress: ((FitProgress) -> Void)? = nil) throws -> FitResult {
         var s = FitSettings()
         s.iterations = iterations; s.seed = seed; s.threads = threads
-        let task = DenoisingTask(network: tiny, settings: s)
-        return try task.run(target(), cancel: cancel, onProgress: onProgress)
+        let task = DenoisingTask(image: target(), network: tiny, settings: s)
+        return try task.run(cancel: cancel, onProgress: onProgress)
     }
 
     @Test func sameSeedRepeatsTheRunWhateverTheThreadCount() throws {
@@ -61,7 +61,7 @@ struct FitLoopTests {
     @Test func snapshotsAtTheRequestedPeriodAndAtTheEnd() throws {
         var s = FitSettings(); s.iterations = 7; s.snapshotEvery = 3
         var at: [Int] = []
-        _ = try DenoisingTask(network: Self.tiny, settings: s).run(Self.target(), onSnapshot: { at.append($0.iteration) })
+        _ = try DenoisingTask(image: Self.target(), network: Self.tiny, settings: s).run(onSnapshot: { at.append($0.iteration) })
         #expect(at == [3, 6, 7])
     }
 
@@ -107,7 +107,7 @@ struct FitLoopTests {
     @Test func oddSizesKeepTheWholeImage() throws {
         let t = Tensor(Shape(3, 19, 23))
         var s = FitSettings(); s.iterations = 2
-        let r = try DenoisingTask(network: Self.tiny, settings: s).run(t)
+        let r = try DenoisingTask(image: t, network: Self.tiny, settings: s).run()
         #expect(r.image.shape == t.shape)
     }
 }

@@ -1,50 +1,43 @@
 /// Denoising (and blind JPEG artefact removal, which is the same fit with a
 /// smaller network): the network fits the degraded image itself and the
 /// restored image is the exponential average of its outputs, stopped early.
-public struct DenoisingTask {
+public struct DenoisingTask: RestorationTask {
+    /// The degraded image, CHW in [0, 1].
+    public var image: Tensor
     public var network: SkipConfiguration
     public var settings: FitSettings
 
     /// The reference notebook's settings (σ = 25): get_net 128/128/4, 32 noise
     /// channels, reflection padding, bilinear upsampling, lr 0.01, 3000 steps,
     /// input jitter 1/30, average weight 0.99, backtracking.
-    public static func reference(channels: Int = 3) -> DenoisingTask {
-        DenoisingTask(network: .denoising(outputChannels: channels), settings: FitSettings())
+    public static func reference(image: Tensor) -> DenoisingTask {
+        DenoisingTask(image: image, network: .denoising(outputChannels: image.channels), settings: FitSettings())
     }
 
     /// The blind JPEG notebook's settings: the small network, 3 input channels of noise, 2400 steps.
-    public static func jpegReference(channels: Int = 3) -> DenoisingTask {
+    public static func jpegReference(image: Tensor) -> DenoisingTask {
         var s = FitSettings(); s.iterations = 2400
-        return DenoisingTask(network: .jpeg(outputChannels: channels), settings: s)
+        return DenoisingTask(image: image, network: .jpeg(outputChannels: image.channels), settings: s)
     }
 
-    public init(network: SkipConfiguration, settings: FitSettings) {
-        self.network = network; self.settings = settings
+    public init(image: Tensor, network: SkipConfiguration, settings: FitSettings) {
+        self.image = image; self.network = network; self.settings = settings
     }
 
-    public enum Failure: Error, Equatable, CustomStringConvertible {
-        case imageTooSmall(height: Int, width: Int)
-        case channelMismatch(image: Int, network: Int)
-        public var description: String {
-            switch self {
-            case let .imageTooSmall(h, w): return "image \(w)×\(h) is too small for this network"
-            case let .channelMismatch(i, n): return "image has \(i) channels but the network outputs \(n)"
-            }
-        }
-    }
+    public var outputShape: Shape { image.shape }
 
-    /// Runs the fit on `degraded` (CHW in [0, 1]). Progress and snapshot
-    /// tensors are cropped to the image's own size.
-    public func run(_ degraded: Tensor, cancel: CancellationFlag? = nil,
+    /// Runs the fit. Progress and snapshot tensors are cropped to the image's own size.
+    public func run(cancel: CancellationFlag? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
+        let degraded = image
         guard degraded.channels == network.outputChannels else {
-            throw Failure.channelMismatch(image: degraded.channels, network: network.outputChannels)
+            throw TaskInputError.channelMismatch(image: degraded.channels, network: network.outputChannels)
         }
         let net = try SkipNetwork(network)
         net.initialize(seed: settings.seed, batchNorm: settings.batchNormInit)
         guard let region = SizePolicy.region(height: degraded.height, width: degraded.width, network: net) else {
-            throw Failure.imageTooSmall(height: degraded.height, width: degraded.width)
+            throw TaskInputError.imageTooSmall(height: degraded.height, width: degraded.width)
         }
         let target = SizePolicy.pad(degraded, region)
         let objective = FitImage(target: target)

@@ -1,0 +1,30 @@
+/// One Deep Image Prior problem with its inputs bound: the network, the fit
+/// settings and the loss of one application (denoising, super-resolution,
+/// inpainting, ...). The CLI and the service build one and run it; neither
+/// needs to know which loss is inside.
+public protocol RestorationTask {
+    var network: SkipConfiguration { get set }
+    var settings: FitSettings { get set }
+    /// Channels × height × width of the restored image (super-resolution: larger than the input).
+    var outputShape: Shape { get }
+    /// Fits and returns the restored image. Progress and snapshot tensors have `outputShape`.
+    func run(cancel: CancellationFlag?, onProgress: ((FitProgress) -> Void)?,
+             onSnapshot: ((FitProgress) -> Void)?) throws -> FitResult
+}
+
+/// Why a task cannot be built or run on the inputs it was given.
+public enum TaskInputError: Error, Equatable, CustomStringConvertible {
+    case imageTooSmall(height: Int, width: Int)
+    case channelMismatch(image: Int, network: Int)
+    case sizeMismatch(what: String, expected: String, got: String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case let .imageTooSmall(h, w): return "image \(w)×\(h) is too small for this network"
+        case let .channelMismatch(i, n): return "image has \(i) channels but the network outputs \(n)"
+        case let .sizeMismatch(what, e, g): return "\(what) is \(g), expected \(e)"
+        case let .invalid(m): return m
+        }
+    }
+}
