@@ -1,7 +1,7 @@
 /// Denoising (and blind JPEG artefact removal, which is the same fit with a
 /// smaller network): the network fits the degraded image itself and the
 /// restored image is the exponential average of its outputs, stopped early.
-public struct DenoisingTask: RestorationTask {
+public struct DenoisingTask: FittingTask {
     /// The degraded image, CHW in [0, 1].
     public var image: Tensor
     public var network: SkipConfiguration

@@ -2,7 +2,7 @@
 /// settings and the loss of one application (denoising, super-resolution,
 /// inpainting, ...). The CLI and the service build one and run it; neither
 /// needs to know which loss is inside.
-public protocol RestorationTask {
+public protocol FittingTask {
     var network: SkipConfiguration { get set }
     var settings: FitSettings { get set }
     /// Channels × height × width of the restored image (super-resolution: larger than the input).
