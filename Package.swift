@@ -8,9 +8,10 @@ let numericFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"
 
 let package = Package(
     name: "dipd",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dip", targets: ["dip"]),
+        .executable(name: "dipd", targets: ["dipd"]),
         .library(name: "DIPEngine", targets: ["DIPEngine"]),
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
@@ -18,6 +19,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries, installed from Debian packages by scripts/setup.
@@ -40,6 +43,24 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["COpenSSL", "CEpoll", .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
 
+        // Decoded images ↔ engine tensors (alpha set aside, masks); shared by the CLI and the service.
+        .target(name: "ImageTensors", dependencies: ["DIPEngine", "ImageCodec"],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
+        // The job service: spec validation, queue, workers, persistence, the HTTP API. Wires
+        // the engine, the codecs and the HTTP server together.
+        .target(name: "JobService", dependencies: [
+            "DIPEngine", "ImageCodec", "ImageTensors", "HTTPServer", "COpenSSL",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        // The service's executable: configuration (file, environment, flags) and start-up.
+        .executableTarget(name: "dipd", dependencies: [
+            "JobService", "HTTPServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // The command-line tool.
         .executableTarget(name: "dip", dependencies: [
             "DIPEngine", "ImageCodec",
@@ -58,6 +79,10 @@ let package = Package(
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         // Runs the built `dip` binary as a user would.
         .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec"]),
+        // Unit tests of the service's parts, and end-to-end tests of the real `dipd` binary.
+        .testTarget(name: "JobServiceTests", dependencies: [
+            "JobService", "dipd", "ImageCodec", "ImageTensors", "DIPEngine", "HTTPServer",
+        ]),
         .testTarget(name: "HTTPServerTests", dependencies: [
             "HTTPServer", .product(name: "Logging", package: "swift-log"),
         ]),

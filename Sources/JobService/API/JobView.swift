@@ -1,0 +1,88 @@
+import Foundation
+
+/// A job as the API shows it.
+struct JobView: Encodable {
+    var id: String
+    var state: JobState
+    var task: TaskKind
+    var queuePosition: Int?
+    var progress: Progress
+    var stopReason: String?
+    var createdAt: Date
+    var startedAt: Date?
+    var finishedAt: Date?
+    var attempts: Int
+    var input: Input
+    var parameters: EffectiveParameters
+    var error: JobError?
+    var links: Links
+
+    struct Progress: Encodable {
+        var iteration: Int, total: Int, fraction: Double
+        var iterationsPerSecond: Double?, etaSeconds: Double?, loss: Double?, psnrInput: Double?
+    }
+    struct Input: Encodable { var width: Int, height: Int, channels: Int }
+    struct Links: Encodable {
+        var `self`: String, events: String, snapshots: String, cancel: String, result: String?
+    }
+
+    init(_ s: JobManager.Snapshot, links: LinkBuilder) {
+        let r = s.record
+        id = r.id.rawValue; state = r.state; task = r.spec.task; queuePosition = s.queuePosition
+        let p = r.progress
+        progress = Progress(iteration: p.iteration, total: p.total,
+                            fraction: p.total > 0 ? Double(p.iteration) / Double(p.total) : 0,
+                            iterationsPerSecond: r.state == .running ? p.iterationsPerSecond : nil,
+                            etaSeconds: r.state == .running ? JobManager.eta(p) : nil,
+                            loss: p.loss, psnrInput: p.psnrInput)
+        stopReason = r.stopReason; createdAt = r.createdAt; startedAt = r.startedAt; finishedAt = r.finishedAt
+        attempts = r.attempts
+        input = Input(width: r.input.width, height: r.input.height, channels: r.input.channels + (r.input.hasAlpha ? 1 : 0))
+        parameters = r.parameters; error = r.error
+        self.links = Links(self: links.job(r.id), events: links.events(r.id), snapshots: links.snapshots(r.id),
+                           cancel: links.cancel(r.id), result: r.result != nil ? links.result(r.id) : nil)
+    }
+
+    // Absent optionals are written as null, so every documented field is always there.
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(id, forKey: .init("id")); try c.encode(state, forKey: .init("state")); try c.encode(task, forKey: .init("task"))
+        try c.encode(queuePosition, forKey: .init("queue_position")); try c.encode(progress, forKey: .init("progress"))
+        try c.encode(stopReason, forKey: .init("stop_reason")); try c.encode(createdAt, forKey: .init("created_at"))
+        try c.encode(startedAt, forKey: .init("started_at")); try c.encode(finishedAt, forKey: .init("finished_at"))
+        try c.encode(attempts, forKey: .init("attempts")); try c.encode(input, forKey: .init("input"))
+        try c.encode(parameters, forKey: .init("parameters")); try c.encode(error, forKey: .init("error"))
+        try c.encode(links, forKey: .init("links"))
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    static func json(_ s: JobManager.Snapshot, links: LinkBuilder) -> String {
+        (try? String(decoding: JSONEncoder.service().encode(JobView(s, links: links)), as: UTF8.self)) ?? "{}"
+    }
+}
+
+extension JobView.Progress {
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JobView.Key.self)
+        try c.encode(iteration, forKey: .init("iteration")); try c.encode(total, forKey: .init("total"))
+        try c.encode(fraction, forKey: .init("fraction"))
+        try c.encode(iterationsPerSecond, forKey: .init("iterations_per_second")); try c.encode(etaSeconds, forKey: .init("eta_seconds"))
+        try c.encode(loss, forKey: .init("loss")); try c.encode(psnrInput, forKey: .init("psnr_input"))
+    }
+}
+
+extension JobView.Links {
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JobView.Key.self)
+        try c.encode(self.`self`, forKey: .init("self")); try c.encode(events, forKey: .init("events"))
+        try c.encode(snapshots, forKey: .init("snapshots")); try c.encode(cancel, forKey: .init("cancel"))
+        try c.encode(result, forKey: .init("result"))
+    }
+}

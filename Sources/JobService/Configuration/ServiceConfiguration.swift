@@ -1,0 +1,70 @@
+/// Every setting of the service, with its default. `config/dipd.json` lists the same
+/// defaults; the `dipd` executable reads that file, then `DIPD_*` environment variables,
+/// then flags, and fills this in.
+public struct ServiceConfiguration: Sendable, Equatable {
+    // Listening
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Absolute URL prefix for links (`https://dip.example.com`). Empty: links are
+    /// relative paths. Never taken from the request's `Host`, which a proxy rewrites.
+    public var publicBaseURL = ""
+    /// Peers whose `X-Forwarded-For` names the real client (logged with each submission).
+    public var trustedProxies: [String] = ["127.0.0.1", "::1"]
+    /// Origins allowed to call the API from a browser (`*` for any); empty: no CORS headers.
+    public var corsAllowedOrigins: [String] = []
+    /// When set, every `/v1` request needs `Authorization: Bearer <key>`.
+    public var apiKey: String? = nil
+    public var logLevel = "info"
+
+    // Storage
+    public var dataDirectory = "data"
+    /// Finished jobs (succeeded, failed, canceled) and their files are removed this long after they finish.
+    public var retentionSeconds = 7 * 24 * 3600
+    /// How often expired jobs are looked for.
+    public var sweepIntervalSeconds = 60
+
+    // Work
+    /// Jobs fitted at once; 0: fitted to the machine (one per 8 cores, at least one).
+    public var workers = 0
+    /// Engine threads per worker; 0: the cores divided among the workers.
+    public var threadsPerWorker = 0
+    /// Nice value of fitting threads, so that the HTTP threads keep answering while the cores fit.
+    public var workerNice = 5
+    /// Jobs waiting beyond the running ones; one more is answered 429.
+    public var queueCapacity = 32
+    /// Seconds suggested in `Retry-After` when the queue is full.
+    public var retryAfterSeconds = 30
+
+    // Limits
+    public var limits = Limits()
+    public struct Limits: Sendable, Equatable {
+        /// Whole request body of a submission (413).
+        public var maxUploadBytes = 32 << 20
+        /// Pixels of any input image (413); the denoising network needs about 9 KB per pixel.
+        public var maxImagePixels = 4_194_304
+        /// Width or height of any input image (413).
+        public var maxImageSide = 8192
+        /// Iterations a job may ask for (422).
+        public var maxIterations = 20_000
+        /// Snapshots a job may keep: iterations / snapshot_every (422).
+        public var maxSnapshots = 200
+        /// Longest `Prefer: wait=N`.
+        public var maxWaitSeconds = 55
+        public init() {}
+    }
+
+    /// Weights of the classifier used by the `preimage` task (ncnn .param/.bin pair or .safetensors); empty: task unavailable.
+    public var preimageWeights = ""
+
+    /// How long a shutdown waits for running fits to stop and be saved as queued.
+    public var shutdownGraceSeconds = 10
+
+    public init() {}
+
+    /// Workers and threads for a machine with `cores` cores.
+    public func resolvedWorkers(cores: Int) -> (workers: Int, threads: Int) {
+        let w = workers > 0 ? workers : max(1, cores / 8)
+        let t = threadsPerWorker > 0 ? threadsPerWorker : max(1, cores / w)
+        return (w, t)
+    }
+}

@@ -1,0 +1,422 @@
+import DIPEngine
+import Foundation
+import HTTPServer
+import Logging
+
+/// The jobs: their records, the FIFO queue, the running fits and their event logs.
+/// All of it is guarded by one lock, held only for short bookkeeping (never while
+/// fitting, encoding or writing files), so status requests stay fast while every core
+/// fits. Workers (`WorkerPool`) take queued jobs and report back through the methods here.
+public final class JobManager: @unchecked Sendable {
+    struct Running {
+        let cancel = CancellationFlag()
+        /// Stopped by a shutdown: goes back to the queue instead of being canceled.
+        var interrupted = false
+        var iterationsPerSecond = 0.0
+        var lastProgressEvent = ContinuousClock.now - .seconds(10)
+    }
+
+    private let lock = NSCondition()
+    private var records: [JobID: JobRecord] = [:]
+    private var queue: [JobID] = []
+    private var running: [JobID: Running] = [:]
+    private var idempotency: [String: JobID] = [:]
+    private var events: [JobID: JobEventLog] = [:]
+    private var nextSequence: UInt64 = 1
+    private(set) var draining = false
+
+    let store: JobStore
+    let configuration: ServiceConfiguration
+    let metrics: ServiceMetrics
+    let logger: Logger
+
+    public enum SubmitOutcome {
+        case created(JobRecord)
+        case existing(JobRecord)
+    }
+
+    public enum Rejection: Error, Equatable {
+        case queueFull, draining
+    }
+
+    init(store: JobStore, configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger) {
+        self.store = store
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    // MARK: Start-up
+
+    /// Loads every stored job. Jobs that were running when the process stopped are queued
+    /// again, ahead of newer ones, in their submission order.
+    func recover() {
+        let loaded = store.loadAll().sorted { $0.sequence < $1.sequence }
+        var requeued = 0
+        lock.lock()
+        for var record in loaded {
+            if record.state == .running {
+                record.state = .queued
+                record.progress = .init(iteration: 0, total: record.parameters.iterations)
+                record.snapshots = []
+                record.result = nil
+                store.clearSnapshots(record.id)
+                do { try store.save(record) } catch { logger.error("job \(record.id): \(error)") }
+                requeued += 1
+            }
+            records[record.id] = record
+            if record.state == .queued { queue.append(record.id) }
+            if let key = record.idempotencyKey { idempotency[key] = record.id }
+            nextSequence = max(nextSequence, record.sequence + 1)
+        }
+        lock.unlock()
+        logger.info("loaded \(loaded.count) jobs from \(store.root): \(queue.count) queued (\(requeued) interrupted runs queued again)")
+    }
+
+    // MARK: Requests
+
+    func existing(idempotencyKey key: String) -> JobRecord? {
+        lock.lock(); defer { lock.unlock() }
+        return idempotency[key].flatMap { records[$0] }
+    }
+
+    /// Checks that a job would be taken now (for an early 429/503 before any decoding).
+    func admissionCheck() throws(Rejection) {
+        lock.lock(); defer { lock.unlock() }
+        if draining { throw .draining }
+        if queue.count >= configuration.queueCapacity { throw .queueFull }
+    }
+
+    /// Stores the job and queues it. `make` builds the record for the given ID and sequence.
+    func submit(idempotencyKey: String?, inputs: [(file: String, bytes: [UInt8])],
+                make: (JobID, UInt64) -> JobRecord) throws -> SubmitOutcome {
+        lock.lock()
+        if let key = idempotencyKey, let id = idempotency[key], let r = records[id] {
+            lock.unlock(); return .existing(r)
+        }
+        if draining { lock.unlock(); throw Rejection.draining }
+        if queue.count >= configuration.queueCapacity { lock.unlock(); throw Rejection.queueFull }
+        let record = make(JobID.random(), nextSequence)
+        nextSequence += 1
+        if let key = idempotencyKey { idempotency[key] = record.id }
+        // Reserve the queue slot while the files are written, outside the lock.
+        queue.append(record.id)
+        records[record.id] = record
+        lock.unlock()
+        do {
+            try store.create(record, inputs: inputs)
+        } catch {
+            lock.lock()
+            queue.removeAll { $0 == record.id }
+            records[record.id] = nil
+            if let key = idempotencyKey { idempotency[key] = nil }
+            lock.unlock()
+            throw error
+        }
+        metrics.jobSubmitted(task: record.spec.task.rawValue)
+        lock.lock()
+        lock.broadcast()
+        lock.unlock()
+        return .created(record)
+    }
+
+    public struct Snapshot: Sendable {
+        public var record: JobRecord
+        public var queuePosition: Int?
+        public var iterationsPerSecond: Double?
+    }
+
+    public func job(_ id: JobID) -> Snapshot? {
+        lock.lock(); defer { lock.unlock() }
+        return snapshotLocked(id)
+    }
+
+    private func snapshotLocked(_ id: JobID) -> Snapshot? {
+        guard let r = records[id] else { return nil }
+        let position = r.state == .queued ? queue.firstIndex(of: id).map { $0 + 1 } : nil
+        return Snapshot(record: r, queuePosition: position, iterationsPerSecond: running[id]?.iterationsPerSecond)
+    }
+
+    /// Newest first; `after` is the sequence number of the last job of the previous page.
+    public func list(state: JobState?, limit: Int, after: UInt64?) -> (jobs: [Snapshot], more: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        let all = records.values
+            .filter { state == nil || $0.state == state }
+            .filter { after == nil || $0.sequence < after! }
+            .sorted { $0.sequence > $1.sequence }
+        let page = all.prefix(limit).compactMap { snapshotLocked($0.id) }
+        return (page, all.count > limit)
+    }
+
+    /// Waits until the job has finished or `timeout` has passed.
+    public func waitUntilFinished(_ id: JobID, timeout: Duration) async -> Snapshot? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            guard let s = job(id) else { return nil }
+            if s.record.state.isFinished || ContinuousClock.now >= deadline { return s }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Cancels a queued job at once, or asks a running fit to stop (it does so within one
+    /// iteration) and waits up to `wait` for it.
+    public func cancel(_ id: JobID, wait: Duration = .seconds(5)) async -> Snapshot? {
+        guard let running = requestCancel(id) else { return nil }
+        return running ? await waitUntilFinished(id, timeout: wait) : job(id)
+    }
+
+    /// nil: no such job; true: a running fit was asked to stop; false: done (or nothing to do).
+    private func requestCancel(_ id: JobID) -> Bool? {
+        lock.lock(); defer { lock.unlock() }
+        guard var record = records[id] else { return nil }
+        switch record.state {
+        case .queued:
+            queue.removeAll { $0 == id }
+            record.state = .canceled
+            record.stopReason = StopReason.canceled.rawValue
+            record.finishedAt = Date()
+            records[id] = record
+            persist(record)
+            publishStateLocked(record)
+            metrics.jobFinished(state: .canceled, seconds: nil)
+            return false
+        case .running:
+            running[id]?.cancel.cancel()
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Cancels the job if needed and removes it with its files.
+    public func delete(_ id: JobID) -> Bool {
+        lock.lock()
+        guard let record = records.removeValue(forKey: id) else { lock.unlock(); return false }
+        queue.removeAll { $0 == id }
+        running[id]?.cancel.cancel()
+        if let key = record.idempotencyKey { idempotency[key] = nil }
+        events[id]?.publish("deleted", #"{"id":"\#(id)"}"#)
+        events[id]?.finishAll()
+        events[id] = nil
+        lock.unlock()
+        store.delete(id)
+        return true
+    }
+
+    // MARK: Events
+
+    public enum Subscription {
+        /// Events to send now, then a live stream (nil when the job has finished).
+        case events([JobEvent], AsyncStream<JobEvent>?, unsubscribe: @Sendable () -> Void)
+    }
+
+    /// Replays what came after `lastEventID` (or a fresh `status` event when that is not
+    /// known), then follows the job live until it finishes.
+    public func subscribe(_ id: JobID, lastEventID: Int?, status: (Snapshot) -> String) -> Subscription? {
+        lock.lock(); defer { lock.unlock() }
+        guard let snap = snapshotLocked(id) else { return nil }
+        var log = events[id] ?? JobEventLog()
+        var initial: [JobEvent]
+        if let last = lastEventID, let replay = log.replay(after: last) {
+            initial = replay
+        } else {
+            initial = [JobEvent(id: max(0, log.nextID - 1), name: "status", data: status(snap))]
+        }
+        if snap.record.state.isFinished {
+            if !initial.contains(where: { $0.name == "done" }) {
+                initial.append(JobEvent(id: max(0, log.nextID - 1), name: "done", data: status(snap)))
+            }
+            events[id] = log
+            return .events(initial, nil, unsubscribe: {})
+        }
+        let (key, stream) = log.subscribe()
+        events[id] = log
+        return .events(initial, stream, unsubscribe: { [weak self] in self?.unsubscribe(id, key) })
+    }
+
+    private func unsubscribe(_ id: JobID, _ key: Int) {
+        lock.lock(); defer { lock.unlock() }
+        events[id]?.subscribers[key]?.finish()
+        events[id]?.subscribers[key] = nil
+    }
+
+    /// The JSON of a job as the API shows it; set by the API layer (it knows the links).
+    var render: @Sendable (Snapshot) -> String = { _ in "{}" }
+
+    private func publishLocked(_ id: JobID, _ name: String, _ data: String) {
+        var log = events[id] ?? JobEventLog()
+        log.publish(name, data)
+        events[id] = log
+    }
+
+    private func publishStateLocked(_ record: JobRecord) {
+        guard let snap = snapshotLocked(record.id) else { return }
+        let json = render(snap)
+        publishLocked(record.id, "state", json)
+        if record.state.isFinished {
+            publishLocked(record.id, "done", json)
+            events[record.id]?.finishAll()
+        }
+    }
+
+    private func persist(_ record: JobRecord) {
+        do { try store.save(record) } catch { logger.error("job \(record.id): cannot save its record: \(error)") }
+    }
+
+    // MARK: Workers' side
+
+    /// Blocks until a job is queued (returning it, marked running) or the pool stops (nil).
+    func takeNext(stopping: () -> Bool) -> (JobRecord, CancellationFlag)? {
+        lock.lock(); defer { lock.unlock() }
+        while true {
+            if stopping() || draining { return nil }
+            if !queue.isEmpty {
+                let id = queue.removeFirst()
+                guard var record = records[id] else { continue }
+                record.state = .running
+                record.startedAt = Date()
+                record.attempts += 1
+                record.progress = .init(iteration: 0, total: record.parameters.iterations)
+                records[id] = record
+                let r = Running()
+                running[id] = r
+                persist(record)
+                publishStateLocked(record)
+                return (record, r.cancel)
+            }
+            lock.wait()
+        }
+    }
+
+    func wakeWorkers() {
+        lock.lock(); lock.broadcast(); lock.unlock()
+    }
+
+    func reportProgress(_ id: JobID, iteration: Int, total: Int, loss: Float, psnr: Double, rate: Double, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        guard var record = records[id], record.state == .running else { return }
+        record.progress = .init(iteration: iteration, total: total, iterationsPerSecond: rate,
+                                loss: Double(loss), psnrInput: psnr.isFinite ? psnr : nil, seconds: seconds)
+        records[id] = record
+        running[id]?.iterationsPerSecond = rate
+        metrics.iterationDone()
+        let now = ContinuousClock.now
+        if let last = running[id]?.lastProgressEvent, now - last >= .milliseconds(250) || iteration == total {
+            running[id]?.lastProgressEvent = now
+            publishLocked(id, "progress", Self.progressJSON(record.progress, eta: Self.eta(record.progress)))
+        }
+    }
+
+    func addSnapshot(_ id: JobID, _ info: JobRecord.SnapshotInfo, url: String) {
+        lock.lock(); defer { lock.unlock() }
+        guard var record = records[id] else { return }
+        record.snapshots.append(info)
+        records[id] = record
+        persist(record)
+        publishLocked(id, "snapshot", #"{"iteration":\#(info.iteration),"loss":\#(JSONNumber.text(info.loss)),"psnr_input":\#(JSONNumber.text(info.psnrInput)),"url":\#(JSONString.quoted(url))}"#)
+    }
+
+    /// Ends a run: succeeded/canceled with a result, failed with an error, or back to the
+    /// queue when a shutdown interrupted it.
+    func finish(_ id: JobID, stop: StopReason?, result: JobRecord.ResultInfo?, error: JobError?) {
+        lock.lock(); defer { lock.unlock() }
+        let run = running.removeValue(forKey: id)
+        guard var record = records[id] else { return }   // deleted meanwhile
+        if run?.interrupted == true {
+            record.state = .queued
+            record.progress = .init(iteration: 0, total: record.parameters.iterations)
+            record.snapshots = []
+            records[id] = record
+            queue.insert(id, at: 0)
+            persist(record)
+            return
+        }
+        record.finishedAt = Date()
+        record.stopReason = stop?.rawValue
+        record.result = result
+        if let error {
+            record.state = .failed
+            record.error = error
+        } else {
+            record.state = stop == .canceled ? .canceled : .succeeded
+        }
+        records[id] = record
+        persist(record)
+        publishStateLocked(record)
+        let seconds = record.startedAt.map { record.finishedAt!.timeIntervalSince($0) }
+        metrics.jobFinished(state: record.state, seconds: seconds)
+        logger.info("job \(id) \(record.state.rawValue) after \(record.progress.iteration) iterations")
+    }
+
+    func isCurrent(_ id: JobID) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return records[id] != nil
+    }
+
+    // MARK: Shutdown and retention
+
+    /// Takes no more jobs; running fits stop within an iteration and go back to the queue.
+    func beginDraining() {
+        lock.lock()
+        draining = true
+        for id in running.keys {
+            running[id]?.interrupted = true
+            running[id]?.cancel.cancel()
+        }
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    var runningCount: Int { lock.lock(); defer { lock.unlock() }; return running.count }
+
+    public struct Counts: Sendable {
+        public var byState: [JobState: Int]
+        public var queued: Int
+        public var running: Int
+        public var iterationsPerSecond: Double
+        public var draining: Bool
+    }
+
+    public func counts() -> Counts {
+        lock.lock(); defer { lock.unlock() }
+        var byState: [JobState: Int] = [:]
+        for s in JobState.allCases { byState[s] = 0 }
+        for r in records.values { byState[r.state, default: 0] += 1 }
+        return Counts(byState: byState, queued: queue.count, running: running.count,
+                      iterationsPerSecond: running.values.reduce(0) { $0 + $1.iterationsPerSecond }, draining: draining)
+    }
+
+    /// Removes finished jobs older than the retention time.
+    func sweepExpired(now: Date = Date()) -> Int {
+        let limit = TimeInterval(configuration.retentionSeconds)
+        lock.lock()
+        let expired = records.values.filter { r in
+            r.state.isFinished && (r.finishedAt.map { now.timeIntervalSince($0) > limit } ?? false)
+        }.map(\.id)
+        lock.unlock()
+        for id in expired { _ = delete(id) }
+        if !expired.isEmpty { logger.info("removed \(expired.count) expired jobs") }
+        return expired.count
+    }
+
+    // MARK: JSON pieces
+
+    static func eta(_ p: JobRecord.ProgressInfo) -> Double? {
+        guard let rate = p.iterationsPerSecond, rate > 0 else { return nil }
+        return Double(p.total - p.iteration) / rate
+    }
+
+    static func progressJSON(_ p: JobRecord.ProgressInfo, eta: Double?) -> String {
+        let fraction = p.total > 0 ? Double(p.iteration) / Double(p.total) : 0
+        return #"{"iteration":\#(p.iteration),"total":\#(p.total),"fraction":\#(JSONNumber.text(fraction)),"iterations_per_second":\#(JSONNumber.text(p.iterationsPerSecond)),"eta_seconds":\#(JSONNumber.text(eta)),"loss":\#(JSONNumber.text(p.loss)),"psnr_input":\#(JSONNumber.text(p.psnrInput))}"#
+    }
+}
+
+/// Numbers for hand-written JSON: non-finite numbers become null.
+enum JSONNumber {
+    static func text(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "null" }
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+        return String(format: "%.6g", v)
+    }
+}

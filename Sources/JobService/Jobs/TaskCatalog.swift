@@ -1,0 +1,153 @@
+import DIPEngine
+
+/// Per task: which uploads it needs, which presets it knows, and how a spec with its
+/// decoded inputs becomes an engine task with every setting filled in.
+enum TaskCatalog {
+    enum Need { case required, optional, forbidden }
+
+    static func mask(_ task: TaskKind) -> Need {
+        switch task {
+        case .inpaint: .required
+        case .restore: .optional
+        default: .forbidden
+        }
+    }
+
+    static func guide(_ task: TaskKind) -> Need { task == .flash ? .required : .forbidden }
+
+    static func presets(_ task: TaskKind) -> [String] {
+        switch task {
+        case .denoise: ["denoise", "jpeg"]
+        case .inpaint: ["text", "large-hole", "region"]
+        default: []
+        }
+    }
+
+    /// Checks what can be checked from the spec alone (before images are decoded).
+    static func check(_ spec: TaskSpec, hasMask: Bool, hasGuide: Bool) throws(SpecError) {
+        let presets = presets(spec.task)
+        if let p = spec.preset, !presets.contains(p) {
+            throw SpecError("preset", presets.isEmpty ? "task \(spec.task.rawValue) has no presets"
+                                                      : "must be one of \(presets.joined(separator: ", ")) for \(spec.task.rawValue)")
+        }
+        switch mask(spec.task) {
+        case .required where !hasMask: throw SpecError("mask", "task \(spec.task.rawValue) needs a mask image (white = known pixel)")
+        case .forbidden where hasMask: throw SpecError("mask", "task \(spec.task.rawValue) takes no mask")
+        default: break
+        }
+        switch guide(spec.task) {
+        case .required where !hasGuide: throw SpecError("guide", "task \(spec.task.rawValue) needs a guide image (the flash photo)")
+        case .forbidden where hasGuide: throw SpecError("guide", "task \(spec.task.rawValue) takes no guide image")
+        default: break
+        }
+        if spec.task == .superResolution, spec.factor == nil { throw SpecError("factor", "super-resolution needs a factor: 2, 4 or 8") }
+        if spec.task != .superResolution, spec.factor != nil { throw SpecError("factor", "only super-resolution takes a factor") }
+        if spec.task != .restore, spec.keep != nil { throw SpecError("keep", "only restore takes a keep fraction") }
+        if spec.task == .restore, spec.keep != nil, hasMask { throw SpecError("keep", "give either a mask or a keep fraction, not both") }
+        if spec.task == .restore, spec.keep == nil, !hasMask { throw SpecError("mask", "restore needs a mask image or a keep fraction") }
+        if spec.task != .preimage, spec.layer != nil { throw SpecError("layer", "only preimage takes a layer") }
+    }
+
+    /// The engine task for `spec` on `inputs`, with the spec's settings over the reference's.
+    static func build(_ spec: TaskSpec, inputs: JobInputs, threads: Int) throws -> any FittingTask {
+        var task: any FittingTask
+        switch spec.task {
+        case .denoise:
+            task = spec.preset == "jpeg" ? DenoisingTask.jpegReference(image: inputs.image.tensor)
+                                         : DenoisingTask.reference(image: inputs.image.tensor)
+        case .jpeg:
+            task = DenoisingTask.jpegReference(image: inputs.image.tensor)
+        default:
+            throw SpecError("task", "\(spec.task.rawValue) is not available in this build")
+        }
+        try apply(spec, to: &task)
+        task.settings.threads = threads
+        return task
+    }
+
+    static func apply(_ spec: TaskSpec, to task: inout any FittingTask) throws(SpecError) {
+        if let v = spec.iterations { task.settings.iterations = v }
+        if let v = spec.snapshotEvery { task.settings.snapshotEvery = v } else { task.settings.snapshotEvery = defaultSnapshotEvery(task.settings.iterations) }
+        if let v = spec.seed { task.settings.seed = v }
+        if let v = spec.learningRate { task.settings.learningRate = Float(v) }
+        if let v = spec.regNoise { task.settings.regNoiseStd = Float(v) }
+        if let v = spec.expWeight { task.settings.expWeight = v > 0 ? Float(v) : nil }
+        if let v = spec.backtracking { task.settings.backtracking = v ? (task.settings.backtracking ?? .init()) : nil }
+        if let n = spec.network { task.network = try apply(n, to: task.network) }
+    }
+
+    /// About 30 snapshots over the run, at round iteration counts.
+    static func defaultSnapshotEvery(_ iterations: Int) -> Int {
+        let raw = max(1, iterations / 30)
+        for step in [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000] where step >= raw { return step }
+        return raw
+    }
+
+    static func apply(_ n: NetworkOverrides, to base: SkipConfiguration) throws(SpecError) -> SkipConfiguration {
+        var c = base
+        if let v = n.channelsDown { c.channelsDown = v }
+        if let v = n.channelsUp { c.channelsUp = v }
+        if let v = n.channelsSkip { c.channelsSkip = v }
+        let levels = c.channelsDown.count
+        if c.channelsUp.count != levels || c.channelsSkip.count != levels {
+            throw SpecError("network", "this task's network has \(base.levels) levels: give channels_down, channels_up and channels_skip together to change that")
+        }
+        if let v = n.inputChannels { c.inputChannels = v }
+        if let v = n.upsampleMode { c.upsampleMode = [UpsampleMode(rawValue: v)!] }
+        if let v = n.padding { c.padding = Padding(rawValue: v)! }
+        func fit<T>(_ list: [T]) -> [T] { list.count == 1 || list.count == levels ? list : [list[0]] }
+        c.upsampleMode = fit(c.upsampleMode); c.downsampleMode = fit(c.downsampleMode)
+        c.filterSizeDown = fit(c.filterSizeDown); c.filterSizeUp = fit(c.filterSizeUp)
+        do { try c.validate() } catch { throw SpecError("network", "\(error)") }
+        return c
+    }
+
+    /// A Float as the shortest decimal that reads back as it (0.01, not 0.009999999776).
+    static func decimal(_ f: Float) -> Double { Double("\(f)") ?? Double(f) }
+
+    /// What the job shows as its effective parameters.
+    static func parameters(_ spec: TaskSpec, _ task: any FittingTask) -> EffectiveParameters {
+        let s = task.settings, n = task.network
+        return EffectiveParameters(
+            task: spec.task.rawValue, preset: spec.preset ?? presets(spec.task).first,
+            iterations: s.iterations, snapshotEvery: s.snapshotEvery, seed: s.seed,
+            learningRate: decimal(s.learningRate), regNoise: decimal(s.regNoiseStd),
+            expWeight: s.expWeight.map(decimal) ?? 0, backtracking: s.backtracking != nil,
+            factor: spec.factor, keep: spec.keep, layer: spec.layer, optimizer: spec.optimizer ?? "adam",
+            threads: s.threads,
+            network: .init(inputChannels: n.inputChannels, outputChannels: n.outputChannels,
+                           channelsDown: n.channelsDown, channelsUp: n.channelsUp, channelsSkip: n.channelsSkip,
+                           upsampleMode: n.upsampleMode.map(\.rawValue), downsampleMode: n.downsampleMode.map(\.rawValue),
+                           padding: n.padding.rawValue))
+    }
+}
+
+/// The settings a job runs with: its spec with every default filled in.
+public struct EffectiveParameters: Codable, Sendable, Equatable {
+    public var task: String
+    public var preset: String?
+    public var iterations: Int
+    public var snapshotEvery: Int
+    public var seed: UInt64
+    public var learningRate: Double
+    public var regNoise: Double
+    public var expWeight: Double
+    public var backtracking: Bool
+    public var factor: Int?
+    public var keep: Double?
+    public var layer: String?
+    public var optimizer: String
+    public var threads: Int
+    public var network: Network
+
+    public struct Network: Codable, Sendable, Equatable {
+        public var inputChannels: Int
+        public var outputChannels: Int
+        public var channelsDown: [Int]
+        public var channelsUp: [Int]
+        public var channelsSkip: [Int]
+        public var upsampleMode: [String]
+        public var downsampleMode: [String]
+        public var padding: String
+    }
+}

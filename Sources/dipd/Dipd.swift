@@ -1,0 +1,73 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import HTTPServer
+import JobService
+import Logging
+
+/// `dipd`: the Deep Image Prior job service.
+@main
+struct Dipd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dipd",
+        abstract: "Deep Image Prior as an HTTP job service.",
+        discussion: """
+        Settings come from, highest first: these flags, DIPD_* environment variables (DIPD_PORT, \
+        DIPD_DATA_DIR, DIPD_LIMITS_MAX_UPLOAD_BYTES, ...), the configuration file (--config or \
+        DIPD_CONFIG; config/dipd.json lists every setting with its default), and the built-in defaults.
+        """,
+        version: DIPService.version)
+
+    @Option(help: "Address to listen on (:: for every IPv6 and IPv4 address).") var host: String?
+    @Option(help: "TCP port (0 picks a free one).") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Directory of the job store.") var dataDir: String?
+    @Option(help: "JSON configuration file.") var config: String?
+    @Option(help: "Jobs fitted at once (0: one per 8 cores).") var workers: Int?
+    @Option(name: .customLong("threads-per-worker"), help: "Engine threads per worker (0: the cores shared among workers).") var threadsPerWorker: Int?
+    @Option(name: .customLong("queue-capacity"), help: "Jobs that may wait; one more is answered 429.") var queueCapacity: Int?
+    @Option(name: .customLong("public-base-url"), help: "Absolute URL prefix for links, e.g. https://dip.example.com.") var publicBaseURL: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Option(name: .customLong("print-port-file"), help: "Write the bound port to this file once listening (for scripts that use --port 0).")
+    var portFile: String?
+
+    func run() async throws {
+        var loader = ConfigurationLoader()
+        loader.configFile = config ?? loader.environment["DIPD_CONFIG"]
+        func flag(_ key: String, _ v: String?) { if let v { loader.flags[key] = .init(.string(v), isSecret: false) } }
+        func flag(_ key: String, _ v: Int?) { if let v { loader.flags[key] = .init(.int(v), isSecret: false) } }
+        flag("host", host); flag("port", port); flag("data_dir", dataDir); flag("workers", workers)
+        flag("threads_per_worker", threadsPerWorker); flag("queue_capacity", queueCapacity)
+        flag("public_base_url", publicBaseURL); flag("log_level", logLevel)
+
+        let service: ServiceConfiguration, http: ServerConfiguration
+        do {
+            (service, http) = try await loader.load()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let level = Logger.Level(rawValue: service.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "dipd")
+        let dip: DIPService
+        do {
+            dip = try DIPService(configuration: service, logger: logger)
+        } catch {
+            throw ValidationError("cannot open the data directory \(service.dataDirectory): \(error)")
+        }
+        let server = HTTPServer(configuration: http, router: dip.makeRouter(), logger: Logger(label: "dipd.http"))
+        dip.start()
+        try server.start()
+        logger.info("listening on \(http.host):\(server.port ?? http.port)")
+        if let portFile { try String(server.port ?? 0).write(toFile: portFile, atomically: true, encoding: .utf8) }
+
+        let signal = await Signals.wait(for: [SIGTERM, SIGINT])
+        logger.info("received signal \(signal): draining")
+        dip.drain()
+        await server.shutdown()
+        logger.info("stopped")
+    }
+}
