@@ -81,7 +81,7 @@ public final class DIPService: @unchecked Sendable {
             return .json(raw: #"{"name":"dipd","version":\#(JSONString.quoted(Self.version)),"api":"v1","tasks":[\#(tasks)]}"#)
         }
         add(&router, .get, "/openapi.yaml") { _ in
-            .bytes(Array(OpenAPIDocument.yaml.utf8), contentType: "application/yaml")
+            .bytes(Array((OpenAPIDocument.yaml + "\n").utf8), contentType: "application/yaml")
         }
         // CORS preflight for every path.
         let gate = AccessGate(configuration: configuration)
