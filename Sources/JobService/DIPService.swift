@@ -264,7 +264,7 @@ public final class DIPService: @unchecked Sendable {
             limit = v
         }
         var after: UInt64?
-        if let c = request.query["cursor"] {
+        if let c = request.query["cursor"], !c.isEmpty {
             guard let v = UInt64(c) else { throw HTTPError(.unprocessableContent, code: "invalid_query", message: "cursor: not a cursor this service made") }
             after = v
         }

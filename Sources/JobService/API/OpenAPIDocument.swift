@@ -101,7 +101,7 @@ paths:
       parameters:
         - { name: state, in: query, required: false, schema: { $ref: '#/components/schemas/JobState' } }
         - { name: limit, in: query, required: false, schema: { type: integer, minimum: 1, maximum: 100, default: 20 } }
-        - { name: cursor, in: query, required: false, schema: { type: string }, description: the `next_cursor` of the previous page }
+        - { name: cursor, in: query, required: false, schema: { type: string, pattern: '^[0-9]{0,19}$' }, description: the `next_cursor` of the previous page }
       responses:
         '200':
           description: One page of jobs.
@@ -303,7 +303,7 @@ paths:
         '200':
           description: OpenAPI 3.1 YAML.
           content:
-            application/yaml: { schema: { type: string } }
+            application/yaml: { schema: { type: object } }
 
 components:
   securitySchemes:
@@ -433,6 +433,10 @@ components:
 
     JobUpload:
       type: object
+      description: |
+        The image parts, and the spec either as the JSON part `spec` or as form fields with the
+        names and meanings of the TaskSpec fields (`network` as JSON text), not both.
+      additionalProperties: false
       required: [image]
       properties:
         image: { type: string, contentMediaType: application/octet-stream, description: PNG or JPEG }
@@ -442,7 +446,17 @@ components:
         task: { $ref: '#/components/schemas/TaskName' }
         iterations: { type: integer, minimum: 1 }
         snapshot_every: { type: integer, minimum: 0 }
-        seed: { type: integer, minimum: 0 }
+        seed: { type: integer, minimum: 0, maximum: 9007199254740991 }
+        learning_rate: { type: number, exclusiveMinimum: 0, maximum: 1 }
+        reg_noise: { type: number, minimum: 0, maximum: 1 }
+        exp_weight: { type: number, minimum: 0, exclusiveMaximum: 1 }
+        backtracking: { type: boolean }
+        preset: { type: string }
+        factor: { type: integer, enum: [2, 4, 8] }
+        keep: { type: number, exclusiveMinimum: 0, maximum: 1 }
+        layer: { type: string }
+        optimizer: { type: string, enum: [adam, lbfgs] }
+        network: { type: string, description: 'NetworkOverrides as JSON text' }
 
     Progress:
       type: object
