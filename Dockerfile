@@ -22,7 +22,6 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
     && mkdir -p /data && chown dipd /data
 COPY --from=build /out/dipd /out/dip /usr/local/bin/
 COPY config/dipd.json /etc/dipd/dipd.json
-COPY openapi.yaml /usr/share/dipd/openapi.yaml
 # Every setting can be changed with DIPD_* variables (see config/dipd.json for the names).
 ENV DIPD_CONFIG=/etc/dipd/dipd.json \
     DIPD_HOST=0.0.0.0 \
