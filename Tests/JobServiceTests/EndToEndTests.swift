@@ -112,6 +112,35 @@ struct EndToEndTests {
         #expect(dipd.stop() == 0)
     }
 
+    @Test func sigtermSavesTheRunningJobAsQueuedAndItRunsAgain() throws {
+        let dipd = try Dipd()
+        let (path, _, _) = try Self.images()
+        let r = try Self.submit(dipd, image: path, fields: ["iterations": "150", "network": Self.smallNetwork])
+        let id = try #require(r.json["id"] as? String)
+        _ = try poll(dipd, id) { state($0) == "running" && iteration($0) >= 10 }
+        #expect(dipd.stop() == 0)
+        #expect(dipd.logText.contains("draining"))
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: dipd.dataDirectory.appendingPathComponent("jobs/\(id)/job.json"))) as? [String: Any]
+        #expect(saved?["state"] as? String == "queued")
+        try dipd.start()
+        let done = try poll(dipd, id) { state($0) == "succeeded" }
+        #expect(done["attempts"] as? Int == 2 && iteration(done) == 150)
+        #expect(dipd.stop() == 0)
+    }
+
+    @Test func finishedJobsExpireAfterTheRetentionTime() throws {
+        let dipd = try Dipd(environment: ["DIPD_RETENTION_SECONDS": "1", "DIPD_SWEEP_INTERVAL_SECONDS": "1"])
+        let (path, _, _) = try Self.images()
+        let r = try Self.submit(dipd, image: path, fields: ["iterations": "5", "network": Self.smallNetwork])
+        let id = try #require(r.json["id"] as? String)
+        _ = try poll(dipd, id) { state($0) == "succeeded" }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try curl(["\(dipd.base)/v1/jobs/\(id)"]).status == 200 { usleep(200_000) }
+        #expect(try curl(["\(dipd.base)/v1/jobs/\(id)"]).status == 404)
+        #expect(!FileManager.default.fileExists(atPath: dipd.dataDirectory.appendingPathComponent("jobs/\(id)").path))
+        #expect(dipd.stop() == 0)
+    }
+
     @Test func everyLimitAndBadInputHasItsAnswer() throws {
         let dipd = try Dipd(environment: ["DIPD_LIMITS_MAX_UPLOAD_BYTES": "300000", "DIPD_LIMITS_MAX_IMAGE_PIXELS": "10000",
                                           "DIPD_QUEUE_CAPACITY": "1", "DIPD_LIMITS_MAX_ITERATIONS": "50000"])
