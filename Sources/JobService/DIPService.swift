@@ -14,6 +14,7 @@ public final class DIPService: @unchecked Sendable {
     let manager: JobManager
     let metrics: ServiceMetrics
     let links: LinkBuilder
+    let views: JobViewCache
     let logger: Logger
     private let pool: WorkerPool
     private let sweeper: DispatchSourceTimer
@@ -26,6 +27,7 @@ public final class DIPService: @unchecked Sendable {
         self.logger = logger
         metrics = ServiceMetrics()
         links = LinkBuilder(publicBaseURL: configuration.publicBaseURL)
+        views = JobViewCache(links: links)
         let store = try JobStore(root: configuration.dataDirectory, logger: logger)
         manager = JobManager(store: store, configuration: configuration, metrics: metrics, logger: logger)
         let links = self.links
@@ -133,7 +135,7 @@ public final class DIPService: @unchecked Sendable {
     }
 
     private func jobResponse(_ s: JobManager.Snapshot, status: HTTPStatus = .ok) -> Response {
-        .json(raw: JobView.json(s, links: links), status: status)
+        .json(raw: views.json(s), status: status)
     }
 
     @Sendable private func submit(_ request: Request) async throws -> Response {
@@ -269,7 +271,7 @@ public final class DIPService: @unchecked Sendable {
             after = v
         }
         let page = manager.list(state: state, limit: limit, after: after)
-        let jobs = page.jobs.map { JobView.json($0, links: links) }.joined(separator: ",")
+        let jobs = page.jobs.map { views.json($0) }.joined(separator: ",")
         let next = page.more ? page.jobs.last.map { JSONString.quoted(String($0.record.sequence)) } ?? "null" : "null"
         return .json(raw: #"{"jobs":[\#(jobs)],"next_cursor":\#(next)}"#)
     }

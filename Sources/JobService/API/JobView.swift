@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A job as the API shows it.
 struct JobView: Encodable {
@@ -65,6 +66,28 @@ struct JobView: Encodable {
 
     static func json(_ s: JobManager.Snapshot, links: LinkBuilder) -> String {
         (try? String(decoding: JSONEncoder.service().encode(JobView(s, links: links)), as: UTF8.self)) ?? "{}"
+    }
+}
+
+/// Rendered job JSON, reused until the job manager's revision moves on: status polls,
+/// often thousands a second, mostly see an unchanged job.
+final class JobViewCache: Sendable {
+    private struct Entry { var revision: UInt64; var position: Int?; var json: String }
+    private let entries = Mutex<[JobID: Entry]>([:])
+    private let links: LinkBuilder
+    private let capacity = 4096
+
+    init(links: LinkBuilder) { self.links = links }
+
+    func json(_ s: JobManager.Snapshot) -> String {
+        let id = s.record.id
+        if let e = entries.withLock({ $0[id] }), e.revision == s.revision, e.position == s.queuePosition { return e.json }
+        let json = JobView.json(s, links: links)
+        entries.withLock {
+            if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
+            $0[id] = Entry(revision: s.revision, position: s.queuePosition, json: json)
+        }
+        return json
     }
 }
 

@@ -17,7 +17,9 @@ public final class JobManager: @unchecked Sendable {
     }
 
     private let lock = NSCondition()
-    private var records: [JobID: JobRecord] = [:]
+    private var records: [JobID: JobRecord] = [:] { didSet { revision &+= 1 } }
+    /// Grows with every change to any record: rendered JSON is cached per (job, revision).
+    private var revision: UInt64 = 0
     private var queue: [JobID] = []
     private var running: [JobID: Running] = [:]
     private var idempotency: [String: JobID] = [:]
@@ -124,6 +126,7 @@ public final class JobManager: @unchecked Sendable {
         public var record: JobRecord
         public var queuePosition: Int?
         public var iterationsPerSecond: Double?
+        public var revision: UInt64 = 0
     }
 
     public func job(_ id: JobID) -> Snapshot? {
@@ -134,7 +137,7 @@ public final class JobManager: @unchecked Sendable {
     private func snapshotLocked(_ id: JobID) -> Snapshot? {
         guard let r = records[id] else { return nil }
         let position = r.state == .queued ? queue.firstIndex(of: id).map { $0 + 1 } : nil
-        return Snapshot(record: r, queuePosition: position, iterationsPerSecond: running[id]?.iterationsPerSecond)
+        return Snapshot(record: r, queuePosition: position, iterationsPerSecond: running[id]?.iterationsPerSecond, revision: revision)
     }
 
     /// Newest first; `after` is the sequence number of the last job of the previous page.
