@@ -17,7 +17,8 @@ public final class DIPService: @unchecked Sendable {
     let views: JobViewCache
     let logger: Logger
     private let pool: WorkerPool
-    private let sweeper: DispatchSourceTimer
+    /// Made in `start()`: Dispatch traps when a source that was never activated is released.
+    private var sweeper: DispatchSourceTimer?
     public let workers: Int
     public let threadsPerWorker: Int
 
@@ -35,7 +36,6 @@ public final class DIPService: @unchecked Sendable {
         (workers, threadsPerWorker) = configuration.resolvedWorkers(cores: cores)
         pool = WorkerPool(manager: manager, runner: JobRunner(manager: manager, threads: threadsPerWorker, links: links),
                           workers: workers, nice: configuration.workerNice)
-        sweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "dipd.retention"))
     }
 
     /// Reloads stored jobs, starts the workers and the retention sweep.
@@ -44,6 +44,8 @@ public final class DIPService: @unchecked Sendable {
         _ = manager.sweepExpired()
         pool.start()
         let interval = max(1, configuration.sweepIntervalSeconds)
+        let sweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "dipd.retention"))
+        self.sweeper = sweeper
         sweeper.schedule(deadline: .now() + .seconds(interval), repeating: .seconds(interval))
         sweeper.setEventHandler { [manager] in _ = manager.sweepExpired() }
         sweeper.activate()
@@ -55,7 +57,7 @@ public final class DIPService: @unchecked Sendable {
     public func drain() {
         manager.beginDraining()
         let clean = pool.stop(timeout: .seconds(configuration.shutdownGraceSeconds))
-        sweeper.cancel()
+        sweeper?.cancel()
         logger.info(clean ? "workers stopped; running jobs saved as queued" : "workers still busy after the grace time; their jobs run again on restart")
     }
 
