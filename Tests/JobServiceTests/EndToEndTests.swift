@@ -244,6 +244,15 @@ struct EndToEndTests {
         let succeeded = try curl(["-H", auth, "\(dipd.base)/v1/jobs?state=succeeded"]).json["jobs"] as? [[String: Any]]
         #expect(succeeded?.contains { $0["id"] as? String == id } == true)
         #expect(try curl(["-H", auth, "\(dipd.base)/v1/jobs?state=done"]).status == 422)
+
+        // The other two ways to submit: a raw PNG body with the spec in the query, and a JSON spec part.
+        let raw = try curl(["-H", auth, "-H", "Content-Type: image/png", "--data-binary", "@\(path)",
+                            "\(dipd.base)/v1/jobs?task=jpeg&iterations=7&seed=4"])
+        #expect(raw.status == 202 && raw.json["task"] as? String == "jpeg")
+        #expect((raw.json["parameters"] as? [String: Any])?["iterations"] as? Int == 7)
+        let json = try curl(["-H", auth, "-F", "image=@\(path)", "-F", #"spec={"task":"denoise","iterations":9,"exp_weight":0};type=application/json"#,
+                             "\(dipd.base)/v1/jobs"])
+        #expect(json.status == 202 && (json.json["parameters"] as? [String: Any])?["exp_weight"] as? Double == 0)
         #expect(dipd.stop() == 0)
     }
 
