@@ -64,7 +64,7 @@ struct Dipd: AsyncParsableCommand {
         logger.info("listening on \(http.host):\(server.port ?? http.port)")
         if let portFile { try String(server.port ?? 0).write(toFile: portFile, atomically: true, encoding: .utf8) }
 
-        let signal = await Signals.wait(for: [SIGTERM, SIGINT])
+        let signal = await ShutdownSignal.wait(for: [SIGTERM, SIGINT])
         logger.info("received signal \(signal): draining")
         dip.drain()
         await server.shutdown()

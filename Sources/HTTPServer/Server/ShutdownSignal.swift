@@ -3,8 +3,8 @@ import Glibc
 
 /// Waits for the first of some signals through Dispatch (the signal is ignored by the
 /// default disposition first, so it is delivered to the source instead of killing us).
-enum ShutdownSignal {
-    static func wait(for signals: [Int32]) async -> Int32 {
+public enum ShutdownSignal {
+    public static func wait(for signals: [Int32]) async -> Int32 {
         let queue = DispatchQueue(label: "http.signals")
         return await withCheckedContinuation { continuation in
             queue.async {
