@@ -84,7 +84,7 @@ struct ProxyTests {
 
     @Test func fiveMegabyteUploadPollAndFetchThroughNginx() throws {
         let nginxPort = try freePort()
-        let dipd = try Dipd(environment: ["DIPD_PUBLIC_BASE_URL": "http://127.0.0.1:\(nginxPort)"])
+        let dipd = try Dipd(environment: ["DIPD_PUBLIC_BASE_URL": "http://127.0.0.1:\(nginxPort)", "DIPD_LIMITS_MAX_IMAGE_PIXELS": "2000000"])
         let nginx = try Nginx(upstream: dipd.port, fixedPort: nginxPort)
         defer { nginx.stop() }
 

@@ -40,8 +40,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public struct Limits: Sendable, Equatable {
         /// Whole request body of a submission (413).
         public var maxUploadBytes = 32 << 20
-        /// Pixels of any input image (413); the denoising network needs about 9 KB per pixel.
-        public var maxImagePixels = 4_194_304
+        /// Pixels of any input image (413). The reference denoising network needs about 9 KB of
+        /// memory per pixel while fitting: 1024² takes about 9 GB.
+        public var maxImagePixels = 1_048_576
         /// Width or height of any input image (413).
         public var maxImageSide = 8192
         /// Iterations a job may ask for (422).
