@@ -34,6 +34,22 @@ public enum Evaluation {
         return PSNR.compute(prepared(truth), prepared(result))
     }
 
+    /// PSNR over the pixels where `region` (1×H×W) is 1 only, all channels: the
+    /// mean squared error is taken over those pixels, not over the whole image.
+    public static func psnr(_ a: Tensor, _ b: Tensor, inside region: Tensor) -> Double {
+        precondition(a.shape == b.shape && region.plane == a.plane)
+        var se = 0.0, n = 0.0
+        for i in 0..<a.plane where region.data[i] > 0.5 {
+            for c in 0..<a.channels {
+                let d = Double(a.data[c * a.plane + i] - b.data[c * a.plane + i])
+                se += d * d
+            }
+            n += Double(a.channels)
+        }
+        guard n > 0 else { return .nan }
+        return se > 0 ? 10 * log10(n / se) : .infinity
+    }
+
     /// A copy clamped to [0, 1] (what an 8-bit file would hold, before rounding).
     public static func clamped(_ x: Tensor) -> Tensor {
         let out = Tensor(x.shape)

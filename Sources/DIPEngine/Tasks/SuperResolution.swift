@@ -77,3 +77,22 @@ public struct SuperResolutionTask: FittingTask {
                                onProgress: onProgress, onSnapshot: onSnapshot)
     }
 }
+
+extension SuperResolutionTask {
+    /// A low-resolution image made as the reference makes it from a ground truth:
+    /// an antialiased Lanczos-3 reduction (PIL's ANTIALIAS, up to edge handling:
+    /// edges replicated here) quantised to 8 bits. Height and width must be
+    /// multiples of `factor` (the reference first centre-crops to multiples of 32).
+    public static func downscale(_ highResolution: Tensor, factor: Int) throws -> Tensor {
+        try checkFactor(factor)
+        guard highResolution.height % factor == 0, highResolution.width % factor == 0,
+              highResolution.height >= factor, highResolution.width >= factor else {
+            throw TaskInputError.invalid("a \(highResolution.width)×\(highResolution.height) image cannot be reduced by \(factor): the sides must be multiples of it")
+        }
+        let down = LanczosDownsampler(factor: factor, support: 3)
+        down.needsInputGradient = false
+        let low = down.forward(highResolution, Compute(threads: 1)).clone()
+        for i in 0..<low.count { low.data[i] = (min(max(low.data[i], 0), 1) * 255).rounded() / 255 }
+        return low
+    }
+}
