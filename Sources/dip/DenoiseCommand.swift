@@ -49,7 +49,11 @@ struct DenoiseCommand: ParsableCommand {
         try FitRun(command: command, input: input, options: fit,
                    settings: ["add_noise": addNoise.map { "\($0)" } ?? "none", "preset": preset],
                    truth: truth, degradedPSNR: truth.map { PSNR.compute($0, degraded) },
-                   inputPSNR: { PSNR.compute(noisy, $0) }, alpha: loaded.alpha).run(task)
+                   inputPSNR: { PSNR.compute(noisy, $0) }, alpha: loaded.alpha,
+                   evaluate: preset == "jpeg" ? { out in
+                       [.init(key: "blockiness_input", label: "8x8 blockiness: input", value: Evaluation.blockiness(noisy), unit: ""),
+                        .init(key: "blockiness_result", label: "result", value: Evaluation.blockiness(out), unit: "")]
+                   } : nil).run(task)
     }
 }
 

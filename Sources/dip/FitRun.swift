@@ -18,8 +18,15 @@ struct FitRun {
     var inputPSNR: ((Tensor) -> Double)?
     /// Alpha to put back on written images.
     var alpha: [Float]?
-    /// Extra figures on the final image for the summary and closing line (name, dB).
-    var evaluate: ((Tensor) -> [(String, Double)])?
+    /// Extra figures on the final image for the summary and the closing line.
+    var evaluate: ((Tensor) -> [Figure])?
+
+    struct Figure {
+        var key: String          // in the report's summary.evaluation
+        var label: String        // in the closing line
+        var value: Double
+        var unit = " dB"
+    }
 
     func run<T: FittingTask>(_ task: T) throws {
         let shape = task.outputShape
@@ -62,7 +69,7 @@ struct FitRun {
                             psnr_degraded_vs_ground_truth: degradedPSNR,
                             final_psnr_ground_truth_average: truth.map { PSNR.compute($0, result.image) },
                             best_psnr_ground_truth_average: best?.1, best_iteration: best?.0,
-                            evaluation: extra.isEmpty ? nil : Dictionary(extra, uniquingKeysWith: { $1 }))
+                            evaluation: extra.isEmpty ? nil : Dictionary(extra.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }))
         if let path = options.report { try rep.write(to: path) }
         if !options.quiet {
             var line = String(format: "done: %d iterations in %@ (%.2f it/s) → %@", result.iterations,
@@ -72,7 +79,7 @@ struct FitRun {
                 if let d = degradedPSNR { line += String(format: "degraded %.2f dB, ", d) }
                 line += String(format: "result %.2f dB", PSNR.compute(t, result.image))
             }
-            for (name, value) in extra { line += String(format: "; %@ %.2f dB", name, value) }
+            for f in extra { line += String(format: "; %@ %.2f%@", f.label, f.value, f.unit) }
             Terminal.errorLine(line)
         }
     }

@@ -29,8 +29,9 @@ extension FitOptions {
                    truth: truth, degradedPSNR: truth.map { PSNR.compute($0, degraded) },
                    inputPSNR: { PSNR.compute(image, $0, mask: mask) }, alpha: alpha,
                    evaluate: truth.map { t in { out in
-                       [("PSNR in the holes: degraded", Evaluation.psnr(t, degraded, inside: holes)),
-                        ("result", Evaluation.psnr(t, out, inside: holes))]
+                       [.init(key: "psnr_holes_degraded", label: "PSNR in the holes: degraded",
+                              value: Evaluation.psnr(t, degraded, inside: holes)),
+                        .init(key: "psnr_holes_result", label: "result", value: Evaluation.psnr(t, out, inside: holes))]
                    } }).run(task)
     }
 }

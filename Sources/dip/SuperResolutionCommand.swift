@@ -56,8 +56,9 @@ struct SuperResolutionCommand: ParsableCommand {
                    truth: truth, degradedPSNR: truth.map { PSNR.compute($0, Evaluation.clamped(bicubic)) },
                    inputPSNR: nil, alpha: alpha.map { Self.enlarge($0, width: input.width, height: input.height, factor: factor) },
                    evaluate: truth.map { t in { out in
-                       [("Y-PSNR (4 px shaved): bicubic", Evaluation.superResolutionPSNR(t, bicubic)),
-                        ("result", Evaluation.superResolutionPSNR(t, out))]
+                       [.init(key: "psnr_y_shave4_bicubic", label: "Y-PSNR (4 px shaved): bicubic",
+                              value: Evaluation.superResolutionPSNR(t, bicubic)),
+                        .init(key: "psnr_y_shave4_result", label: "result", value: Evaluation.superResolutionPSNR(t, out))]
                    } }).run(task)
     }
 
@@ -97,8 +98,9 @@ struct FlashCommand: ParsableCommand {
         try FitRun(command: "flash", input: noFlash, options: fit, settings: ["guide": guide],
                    inputPSNR: { PSNR.compute(goal, $0) }, alpha: target.alpha,
                    evaluate: { out in
-                       [("PSNR vs no-flash: flash image", PSNR.compute(goal, flash.shape == goal.shape ? flash : goal)),
-                        ("result", PSNR.compute(goal, out))]
+                       [.init(key: "psnr_flash_vs_noflash", label: "PSNR vs no-flash: flash image",
+                              value: flash.shape == goal.shape ? PSNR.compute(goal, flash) : .nan),
+                        .init(key: "psnr_result_vs_noflash", label: "result", value: PSNR.compute(goal, out))]
                    }).run(task)
     }
 }
