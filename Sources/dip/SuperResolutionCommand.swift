@@ -50,11 +50,11 @@ struct SuperResolutionCommand: ParsableCommand {
         var task = try SuperResolutionTask.reference(lowResolution: low, factor: factor)
         fit.apply(to: &task.settings)
         let bicubic = Evaluation.bicubicUpsample(low, factor: factor)
-        let factor = self.factor, input = low
-        try FitRun(command: "super-resolution", input: self.input, options: fit,
+        let factor = self.factor
+        try FitRun(command: "super-resolution", input: input, options: fit,
                    settings: ["factor": "\(factor)", "from_ground_truth": "\(fromGroundTruth)"],
                    truth: truth, degradedPSNR: truth.map { PSNR.compute($0, Evaluation.clamped(bicubic)) },
-                   inputPSNR: nil, alpha: alpha.map { Self.enlarge($0, width: input.width, height: input.height, factor: factor) },
+                   inputPSNR: nil, alpha: alpha.map { Self.enlarge($0, width: low.width, height: low.height, factor: factor) },
                    evaluate: truth.map { t in { out in
                        [.init(key: "psnr_y_shave4_bicubic", label: "Y-PSNR (4 px shaved): bicubic",
                               value: Evaluation.superResolutionPSNR(t, bicubic)),
