@@ -77,6 +77,9 @@ let package = Package(
         .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"], exclude: ["Fixtures"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
+        // The applications (super-resolution, inpainting, ...) on the shared demo images.
+        .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec"],
+                    swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         // Runs the built `dip` binary as a user would.
         .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec"]),
         // Unit tests of the service's parts, and end-to-end tests of the real `dipd` binary.

@@ -5,5 +5,7 @@ struct DIPCommand: ParsableCommand {
         commandName: "dip",
         abstract: "Restore images with Deep Image Prior: a randomly initialised network fitted to one image.",
         version: "0.1.0",
-        subcommands: [DenoiseCommand.self])
+        subcommands: [DenoiseCommand.self,
+                      SuperResolutionCommand.self, InpaintCommand.self, RestoreCommand.self,
+                      JPEGCommand.self, FlashCommand.self])
 }

@@ -7,7 +7,7 @@ struct FitReport: Encodable {
         var seconds: Double
         var loss: Float
         var psnr_input: Double            // raw output vs the degraded input
-        var psnr_input_average: Double    // averaged output vs the degraded input
+        var psnr_input_average: Double?   // averaged output vs the degraded input (where they compare)
         var psnr_ground_truth: Double?
         var psnr_ground_truth_average: Double?
         var restored_parameters: Bool
@@ -21,6 +21,7 @@ struct FitReport: Encodable {
         var final_psnr_ground_truth_average: Double?
         var best_psnr_ground_truth_average: Double?
         var best_iteration: Int?
+        var evaluation: [String: Double]? = nil   // task-specific figures on the result
     }
     var command: String
     var input: String

@@ -50,3 +50,17 @@ enum ImageFiles {
         }
     }
 }
+
+extension ImageFiles {
+    /// A mask file (any gray or colour image the codecs read; white = known) as a 1×H×W 0/1 tensor.
+    static func loadMask(_ path: String) throws -> Tensor {
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no such file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the file") }
+        do {
+            let image = try ImageCodec.decode([UInt8](data))
+            return try Mask.fromImageSamples(image.samples, width: image.width, height: image.height, channels: image.channels)
+        } catch {
+            throw CLIError("\(path): \(error)")
+        }
+    }
+}

@@ -30,23 +30,12 @@ public struct DenoisingTask: FittingTask {
     public func run(cancel: CancellationFlag? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
-        let degraded = image
-        guard degraded.channels == network.outputChannels else {
-            throw TaskInputError.channelMismatch(image: degraded.channels, network: network.outputChannels)
-        }
-        let net = try SkipNetwork(network)
-        net.initialize(seed: settings.seed, batchNorm: settings.batchNormInit)
-        guard let region = SizePolicy.region(height: degraded.height, width: degraded.width, network: net) else {
-            throw TaskInputError.imageTooSmall(height: degraded.height, width: degraded.width)
-        }
-        let target = SizePolicy.pad(degraded, region)
-        let objective = FitImage(target: target)
-        let input = NetworkInput.noise(channels: network.inputChannels)
-        let result = try DeepImagePrior.fit(network: net, input: input, objective: objective, settings: settings,
-                                            cancel: cancel,
-                                            onProgress: onProgress.map { f in { f($0.cropped(region)) } },
-                                            onSnapshot: onSnapshot.map { f in { f($0.cropped(region)) } })
-        return result.cropped(region)
+        try TaskFit.checkChannels(image, network)
+        let net = try TaskFit.network(network, settings)
+        let region = try TaskFit.region(height: image.height, width: image.width, network: net)
+        return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),
+                               objective: FitImage(target: SizePolicy.pad(image, region)), settings: settings,
+                               region: region, cancel: cancel, onProgress: onProgress, onSnapshot: onSnapshot)
     }
 }
 

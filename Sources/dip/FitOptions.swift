@@ -1,0 +1,92 @@
+import ArgumentParser
+import DIPEngine
+import Foundation
+
+/// The options every fitting subcommand shares. Fit settings left unset keep the
+/// task's reference value (see each subcommand's help).
+struct FitOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("output")], help: "Where to write the restored PNG.")
+    var output: String
+
+    @Option(help: "Number of iterations (default: the reference's for this task).") var iterations: Int?
+    @Option(name: .customLong("lr"), help: "Adam learning rate (default: the reference's).") var learningRate: Float?
+    @Option(help: "Std of the Gaussian jitter added to the network input each step (default: the reference's).")
+    var regNoise: Float?
+    @Option(help: "Weight of the exponential output average, 0 disables it (default: the reference's; 0.99 where it averages).")
+    var expWeight: Float?
+    @Flag(help: "Disable the reference's backtracking on PSNR drops (where the task has it).") var noBacktracking = false
+    @Option(help: "Random seed: the same seed repeats a run.") var seed: UInt64 = 0
+    @Option(help: "Threads for the engine (default: all cores).") var threads: Int?
+    @Option(help: "Write a snapshot every N iterations (needs --snapshots).") var snapshotEvery = 0
+    @Option(help: "Folder for snapshots.") var snapshots: String?
+    @Option(help: "Write the PSNR/loss curve as JSON to this file.") var report: String?
+    @Option(help: "Work on a window of the input(s): WxH (centred) or WxH+X+Y.") var crop: CropWindow?
+    @Option(help: "Also save the degraded input as PNG here.") var saveDegraded: String?
+    @Option(help: "Refuse results with more pixels than this (the network needs about 9 KB per pixel).")
+    var maxPixels = 4_194_304
+    @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
+
+    func validate() throws {
+        if let n = iterations, !(1...1_000_000).contains(n) { throw ValidationError("--iterations must be 1...1000000") }
+        if let lr = learningRate, !(lr > 0 && lr < 10) { throw ValidationError("--lr must be in (0, 10)") }
+        if let r = regNoise, !(r >= 0 && r <= 10) { throw ValidationError("--reg-noise must be 0...10") }
+        if let w = expWeight, !(w >= 0 && w < 1) { throw ValidationError("--exp-weight must be in [0, 1)") }
+        guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be ≥ 0") }
+        if snapshotEvery > 0 && snapshots == nil { throw ValidationError("--snapshot-every needs --snapshots DIR") }
+        if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be 1...256") }
+        guard maxPixels >= 1 else { throw ValidationError("--max-pixels must be ≥ 1") }
+    }
+
+    /// Overrides the task's reference settings with the options given.
+    func apply(to s: inout FitSettings) {
+        if let iterations { s.iterations = iterations }
+        if let learningRate { s.learningRate = learningRate }
+        if let regNoise { s.regNoiseStd = regNoise }
+        if let expWeight { s.expWeight = expWeight > 0 ? expWeight : nil }
+        if noBacktracking { s.backtracking = nil }
+        s.seed = seed
+        s.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        s.snapshotEvery = snapshotEvery
+    }
+
+    /// Loads an image and applies --crop (an alpha channel is dropped when cropping).
+    func load(_ path: String) throws -> LoadedImage {
+        var loaded = try ImageFiles.load(path)
+        if let crop {
+            loaded.tensor = try crop.apply(loaded.tensor)
+            loaded.alpha = nil
+        }
+        return loaded
+    }
+
+    /// Refuses results larger than --max-pixels.
+    func checkSize(width: Int, height: Int) throws {
+        let pixels = width * height
+        guard pixels <= maxPixels else {
+            let gb = Double(pixels) * 9e3 / 1e9
+            throw CLIError(String(format: "the image is %dx%d (%d pixels), over the limit of %d pixels (fitting it would need about %.1f GB); use --crop or raise --max-pixels",
+                                  width, height, pixels, maxPixels, gb))
+        }
+    }
+}
+
+extension FitSettings {
+    /// The settings as the report lists them.
+    var reportEntries: [String: String] {
+        ["iterations": "\(iterations)", "lr": "\(learningRate)", "reg_noise": "\(regNoiseStd)",
+         "exp_weight": expWeight.map { "\($0)" } ?? "none",
+         "backtracking": backtracking.map { "every \($0.period)\($0.onlyAtPeriod ? " (at the period)" : ""), \($0.dropDB) dB" } ?? "none",
+         "seed": "\(seed)", "threads": "\(threads)"]
+    }
+}
+
+extension FitOptions {
+    /// A ground-truth image (cropped like the input) that must have `shape`.
+    func loadTruth(_ path: String, shape: Shape, what: String = "input") throws -> Tensor {
+        let t = try load(path).tensor
+        guard t.shape == shape else {
+            throw CLIError("\(path): ground truth is \(t.width)x\(t.height)x\(t.channels), the \(what) is \(shape.width)x\(shape.height)x\(shape.channels)")
+        }
+        return t
+    }
+}
