@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "dip", targets: ["dip"]),
         .library(name: "DIPEngine", targets: ["DIPEngine"]),
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
+        .library(name: "ModelWeights", targets: ["ModelWeights"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
     ],
     dependencies: [
@@ -36,13 +37,15 @@ let package = Package(
         // Image decoding and encoding (PNG, JPEG). Knows nothing of networks.
         .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGRead", "CTurboJPEG"],
                 swiftSettings: numericFlags),
+        // Pretrained weights files (ncnn .param/.bin, safetensors) as named float tensors. Knows nothing of networks.
+        .target(name: "ModelWeights"),
         // HTTP/1.1 server on sockets and Dispatch. Knows nothing of DIP.
         .target(name: "HTTPServer", dependencies: ["COpenSSL", "CEpoll", .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
 
         // The command-line tool.
         .executableTarget(name: "dip", dependencies: [
-            "DIPEngine", "ImageCodec",
+            "DIPEngine", "ImageCodec", "ModelWeights",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Example server over HTTPServer; the HTTP benchmark runs it (Benchmarks/http).
@@ -56,6 +59,7 @@ let package = Package(
         .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"], exclude: ["Fixtures"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
+        .testTarget(name: "ModelWeightsTests", dependencies: ["ModelWeights"]),
         // Runs the built `dip` binary as a user would.
         .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec"]),
         .testTarget(name: "HTTPServerTests", dependencies: [
