@@ -60,6 +60,9 @@ let package = Package(
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         .testTarget(name: "ModelWeightsTests", dependencies: ["ModelWeights"]),
+        // The pretrained classifier and the pre-image task, fed by real weights files.
+        .testTarget(name: "PreimageTests", dependencies: ["DIPEngine", "ModelWeights", "ImageCodec"],
+                    swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         // Runs the built `dip` binary as a user would.
         .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec"]),
         .testTarget(name: "HTTPServerTests", dependencies: [
