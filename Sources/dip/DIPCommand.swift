@@ -5,5 +5,6 @@ struct DIPCommand: ParsableCommand {
         commandName: "dip",
         abstract: "Restore images with Deep Image Prior: a randomly initialised network fitted to one image.",
         version: "0.1.0",
-        subcommands: [DenoiseCommand.self])
+        subcommands: [DenoiseCommand.self,
+                      PreimageCommand.self, ClassifyCommand.self])
 }

@@ -110,6 +110,14 @@ public final class SqueezeNet {
         }
     }
 
+    /// An independent network with the same weights (the layers hold per-run buffers,
+    /// so concurrent runs need one each).
+    public func copy() -> SqueezeNet {
+        let c = SqueezeNet()
+        for (a, b) in zip(c.parameters, parameters) { a.value.update(from: b.value, count: b.count) }
+        return c
+    }
+
     /// The network from the (normalised) image to the output of `layer`; input gradients on.
     /// The stages are shared: run one truncation at a time.
     public func network(upTo layer: SqueezeNetLayer) -> Sequential {
