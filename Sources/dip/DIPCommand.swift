@@ -6,5 +6,5 @@ struct DIPCommand: ParsableCommand {
         abstract: "Restore images with Deep Image Prior: a randomly initialised network fitted to one image.",
         version: "0.1.0",
         subcommands: [DenoiseCommand.self,
-                      PreimageCommand.self, ClassifyCommand.self])
+                      PreimageCommand.self, ClassifyCommand.self, ConvertWeightsCommand.self])
 }

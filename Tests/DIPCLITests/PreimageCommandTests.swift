@@ -10,19 +10,32 @@ struct PreimageCommandTests {
     static let synsets = shared.appendingPathComponent("weights/squeezenet1_1/synset_words.txt").path
     static let building = shared.appendingPathComponent("dip/feature_inversion/building.jpg").path
 
-    @Test func classifyPrintsTheTopClasses() throws {
+    static func classify(_ weights: String) throws -> (status: Int32, lines: [Substring], text: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: DIPCommandTests.binary)
-        p.arguments = ["classify", Self.building, "--weights", Self.param, "--synsets", Self.synsets, "--threads", "2"]
+        p.arguments = ["classify", Self.building, "--weights", weights, "--synsets", Self.synsets, "--threads", "2"]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let lines = text.split(separator: "\n")
-        #expect(lines.count == 5)
-        #expect(lines.first?.hasSuffix("727  planetarium") == true, "\(text)")
+        return (p.terminationStatus, text.split(separator: "\n"), text)
+    }
+
+    @Test func classifyPrintsTheTopClasses() throws {
+        let r = try Self.classify(Self.param)
+        #expect(r.status == 0 && r.lines.count == 5)
+        #expect(r.lines.first?.hasSuffix("727  planetarium") == true, "\(r.text)")
+    }
+
+    @Test func convertedSafetensorsClassifyTheSame() throws {
+        let dir = try DIPCommandTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let st = dir.appendingPathComponent("squeezenet.safetensors").path
+        let c = try DIPCommandTests.dip(["convert-weights", Self.param, "-o", st, "--squeezenet-names"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let a = try Self.classify(Self.param), b = try Self.classify(st)
+        #expect(b.status == 0 && a.lines == b.lines)
     }
 
     @Test func preimageWritesImageSnapshotsAndReport() throws {
