@@ -86,4 +86,14 @@ struct LBFGSTests {
         #expect(losses[59] < losses[9] * 0.05, "loss at 10: \(losses[9]), at 60: \(losses[59])")
         #expect(losses[9] < losses[0])
     }
+
+    @Test func cancellationStopsLBFGSWithinOneEvaluation() throws {
+        var s = FitSettings()
+        s.iterations = 40; s.optimizer = .lbfgs; s.lbfgs.warmupSteps = 5; s.learningRate = 1; s.regNoiseStd = 0
+        let flag = CancellationFlag()
+        var last = 0
+        let r = try DenoisingTask(image: FitLoopTests.target(), network: FitLoopTests.tiny, settings: s)
+            .run(cancel: flag, onProgress: { p in last = p.iteration; if p.iteration == 12 { flag.cancel() } })
+        #expect(r.stopReason == .canceled && r.iterations == 12 && last == 12)
+    }
 }
