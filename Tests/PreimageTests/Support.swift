@@ -28,3 +28,12 @@ enum SharedData {
         }
     }()
 }
+
+/// Runs a long computation on a thread of its own. Swift Testing runs synchronous tests on the
+/// few threads (one per core) that async tests also need; a fit of many seconds there starves
+/// the HTTP server tests' timing.
+func onOwnThread<T>(_ body: @escaping () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
