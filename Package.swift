@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "dipd", targets: ["dipd"]),
         .library(name: "DIPEngine", targets: ["DIPEngine"]),
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
+        .library(name: "ModelWeights", targets: ["ModelWeights"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
     ],
     dependencies: [
@@ -39,6 +40,8 @@ let package = Package(
         // Image decoding and encoding (PNG, JPEG). Knows nothing of networks.
         .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGRead", "CTurboJPEG"],
                 swiftSettings: numericFlags),
+        // Pretrained weights files (ncnn .param/.bin, safetensors) as named float tensors. Knows nothing of networks.
+        .target(name: "ModelWeights"),
         // HTTP/1.1 server on sockets and Dispatch. Knows nothing of DIP.
         .target(name: "HTTPServer", dependencies: ["COpenSSL", "CEpoll", .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
@@ -63,7 +66,7 @@ let package = Package(
 
         // The command-line tool.
         .executableTarget(name: "dip", dependencies: [
-            "DIPEngine", "ImageCodec",
+            "DIPEngine", "ImageCodec", "ModelWeights",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Example server over HTTPServer; the HTTP benchmark runs it (Benchmarks/http).
@@ -79,6 +82,10 @@ let package = Package(
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
         // The applications (super-resolution, inpainting, ...) on the shared demo images.
         .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec"],
+                    swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "ModelWeightsTests", dependencies: ["ModelWeights"]),
+        // The pretrained classifier and the pre-image task, fed by real weights files.
+        .testTarget(name: "PreimageTests", dependencies: ["DIPEngine", "ModelWeights", "ImageCodec"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         // Runs the built `dip` binary as a user would.
         .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec"]),

@@ -7,5 +7,6 @@ struct DIPCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [DenoiseCommand.self,
                       SuperResolutionCommand.self, InpaintCommand.self, RestoreCommand.self,
-                      JPEGCommand.self, FlashCommand.self])
+                      JPEGCommand.self, FlashCommand.self,
+                      PreimageCommand.self, ClassifyCommand.self, ConvertWeightsCommand.self])
 }

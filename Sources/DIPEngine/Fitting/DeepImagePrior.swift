@@ -4,7 +4,7 @@
 ///                   out = f_θ(z_i); loss = task(out); backward
 ///                   avg = out (i = 0), else w·avg + (1 − w)·out
 ///                   backtracking check on PSNR(out, degraded input)
-///                   Adam step
+///                   Adam step (or, with `.lbfgs`, Adam warm-up steps, then L-BFGS)
 ///
 /// Backtracking follows the reference exactly: if the PSNR fell by more than
 /// 5 dB since the last saved state, the saved parameters are copied back, and
@@ -26,7 +26,6 @@ public enum DeepImagePrior {
         let gradient = Tensor(shape)
         let average = Tensor(shape)
         let lastOutput = Tensor(shape)
-        let adam = Adam(network.parameters, learningRate: settings.learningRate)
         var savedState = settings.backtracking == nil ? [] : network.parameters.map { $0.values }
         var lastPSNR = 0.0
 
@@ -34,8 +33,10 @@ public enum DeepImagePrior {
         let start = clock.now
         var done = 0
         var stop = StopReason.completed
-        for i in 0..<settings.iterations {
-            if cancel?.isCancelled == true { stop = .canceled; break }
+        var latest: Tensor?
+
+        /// Step i's network evaluation: loss and gradients, output average, backtracking.
+        func evaluate(_ i: Int) -> (loss: Float, output: Tensor, psnr: Double, restored: Bool) {
             let netInput: Tensor
             if settings.regNoiseStd > 0 {
                 jitter(z, into: jittered, std: settings.regNoiseStd, seed: settings.seed, step: i, compute)
@@ -69,20 +70,56 @@ public enum DeepImagePrior {
                     }
                 }
             }
-            adam.update(compute)
+            return (loss, out, psnr, restored)
+        }
+
+        /// Counts step i as done and tells the handlers.
+        func finish(_ i: Int, _ e: (loss: Float, output: Tensor, psnr: Double, restored: Bool)) {
             done = i + 1
+            latest = e.output
             let seconds = (clock.now - start).seconds
             if onProgress != nil || onSnapshot != nil {
-                let progress = FitProgress(iteration: done, iterations: settings.iterations, loss: loss, psnrInput: psnr,
+                let progress = FitProgress(iteration: done, iterations: settings.iterations, loss: e.loss, psnrInput: e.psnr,
                                            iterationsPerSecond: Double(done) / max(seconds, 1e-9), seconds: seconds,
-                                           restoredParameters: restored, output: out, average: average)
+                                           restoredParameters: e.restored, output: e.output, average: average)
                 onProgress?(progress)
                 if settings.snapshotEvery > 0 && (done % settings.snapshotEvery == 0 || done == settings.iterations) {
                     onSnapshot?(progress)
                 }
             }
-            if done == settings.iterations || cancel?.isCancelled == true { lastOutput.copy(from: out) }
         }
+
+        /// Adam steps i ..< end; returns the next step's index.
+        func adamSteps(from first: Int, to end: Int, learningRate: Float) -> Int {
+            let adam = Adam(network.parameters, learningRate: learningRate)
+            for i in first..<end {
+                if cancel?.isCancelled == true { stop = .canceled; return i }
+                let e = evaluate(i)
+                adam.update(compute)
+                finish(i, e)
+            }
+            return end
+        }
+
+        switch settings.optimizer {
+        case .adam:
+            _ = adamSteps(from: 0, to: settings.iterations, learningRate: settings.learningRate)
+        case .lbfgs:
+            let options = settings.lbfgs
+            var i = adamSteps(from: 0, to: min(options.warmupSteps, settings.iterations), learningRate: options.warmupLearningRate)
+            if stop == .completed && i < settings.iterations {
+                let lbfgs = LBFGS(network.parameters, learningRate: settings.learningRate, historySize: options.historySize,
+                                  toleranceGrad: -1, toleranceChange: -1)
+                lbfgs.step(maxIterations: settings.iterations - i) {
+                    if cancel?.isCancelled == true { stop = .canceled; return nil }
+                    let e = evaluate(i)
+                    finish(i, e)
+                    i += 1
+                    return e.loss
+                }
+            }
+        }
+        if let latest { lastOutput.copy(from: latest) }
         if done == 0 { average.zero() }
         return FitResult(image: settings.expWeight == nil ? lastOutput : average, lastOutput: lastOutput,
                          iterations: done, stopReason: stop, seconds: (clock.now - start).seconds)

@@ -15,6 +15,25 @@ public struct FitSettings: Sendable, Equatable {
     public var seed: UInt64 = 0
     public var batchNormInit: BatchNormInit = .uniform
     public var threads = 1
+    /// Adam (every reference notebook), or the reference's optimize('LBFGS'): Adam
+    /// warm-up steps, then L-BFGS at `learningRate` (see `LBFGSOptions`).
+    public var optimizer: Optimizer = .adam
+    public var lbfgs = LBFGSOptions()
+
+    public enum Optimizer: String, Sendable, Codable, CaseIterable { case adam, lbfgs }
+
+    /// The reference's optimize('LBFGS', …): 100 Adam steps at lr 0.001, then one
+    /// torch.optim.LBFGS(lr = LR, max_iter, tolerance_grad = −1, tolerance_change = −1)
+    /// step (history 100, no line search). `iterations` counts every evaluation of the
+    /// network, warm-up included: L-BFGS gets `iterations − warmupSteps` of them.
+    public struct LBFGSOptions: Sendable, Equatable {
+        public var warmupSteps = 100
+        public var warmupLearningRate: Float = 0.001
+        public var historySize = 100
+        public init(warmupSteps: Int = 100, warmupLearningRate: Float = 0.001, historySize: Int = 100) {
+            self.warmupSteps = warmupSteps; self.warmupLearningRate = warmupLearningRate; self.historySize = historySize
+        }
+    }
 
     public struct Backtracking: Sendable, Equatable {
         /// Checks run on iterations with i % period ≠ 0 (denoising: show_every = 100).

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// 2-D convolution with any odd kernel, stride 1 or 2 (or more), bias, and
-/// zero / reflection / replication padding of (k−1)/2 pixels.
+/// zero / reflection / replication padding of (k−1)/2 pixels (or a given amount).
 ///
 /// Implementation: "implicit GEMM" without im2col. The padded input is split
 /// into stride² polyphase images of width Wq; for every kernel tap (ky, kx) the
@@ -22,9 +22,14 @@ public final class Conv2d: Module {
     public let kernel: Int
     public let stride: Int
     public let padding: Padding
+    /// Pixels of padding on each side: (k−1)/2 unless given.
+    public let padAmount: Int
     public let weight: Parameter           // out × in × k × k
     public let bias: Parameter?            // out
     public var needsInputGradient = true
+    /// False for frozen weights (a pretrained classifier): backward then computes
+    /// only the input gradient, and the parameters' gradients stay untouched.
+    public var needsParameterGradients = true
 
     private var geometry: Geometry?
     private var input: Tensor?
@@ -32,11 +37,13 @@ public final class Conv2d: Module {
     private var packedWeight = Buffer()    // k² × out × in
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
-                padding: Padding = .zero, bias: Bool = true, name: String = "conv") {
+                padding: Padding = .zero, bias: Bool = true, name: String = "conv", pad: Int? = nil) {
         precondition(kernel % 2 == 1 && kernel > 0, "kernel size must be odd")
         precondition(stride >= 1)
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
+        padAmount = pad ?? (kernel - 1) / 2
+        precondition(padAmount >= 0 && padAmount <= (kernel - 1) / 2, "padding must be 0...(k−1)/2")
         weight = Parameter(name: name + ".weight", shape: [outChannels, inChannels, kernel, kernel])
         self.bias = bias ? Parameter(name: name + ".bias", shape: [outChannels]) : nil
     }
@@ -44,7 +51,7 @@ public final class Conv2d: Module {
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
     public func outputShape(for s: Shape) -> Shape {
-        let p = (kernel - 1) / 2
+        let p = padAmount
         return Shape(outChannels, (s.height + 2 * p - kernel) / stride + 1, (s.width + 2 * p - kernel) / stride + 1)
     }
 
@@ -65,9 +72,9 @@ public final class Conv2d: Module {
         var tiles: Int { (ho + rows - 1) / rows }
         var phaseFloats: Int { phaseCount * cin * planeQ + wq + k }   // slack for garbage-column reads
 
-        init(_ x: Shape, k: Int, s: Int) {
+        init(_ x: Shape, k: Int, s: Int, p: Int) {
             cin = x.channels; h = x.height; w = x.width; self.k = k; self.s = s
-            p = (k - 1) / 2; hp = h + 2 * p; wp = w + 2 * p
+            self.p = p; hp = h + 2 * p; wp = w + 2 * p
             ho = (hp - k) / s + 1; wo = (wp - k) / s + 1
             hq = (hp + s - 1) / s; wq = (wp + s - 1) / s
             // Bands of about 4096 columns keep a band of the output in cache; a band
@@ -78,9 +85,9 @@ public final class Conv2d: Module {
 
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
         precondition(x.channels == inChannels, "conv expects \(inChannels) channels, got \(x.channels)")
-        precondition(x.height + 2 * ((kernel - 1) / 2) >= kernel && x.width + 2 * ((kernel - 1) / 2) >= kernel)
+        precondition(x.height + 2 * padAmount >= kernel && x.width + 2 * padAmount >= kernel)
         BLAS.configureSingleThreaded()
-        let g = Geometry(x.shape, k: kernel, s: stride)
+        let g = Geometry(x.shape, k: kernel, s: stride, p: padAmount)
         geometry = g
         input = x
         let y = reuse(&output, Shape(outChannels, g.ho, g.wo))
@@ -130,7 +137,8 @@ public final class Conv2d: Module {
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
         guard let x = input, let g = geometry else { preconditionFailure("backward before forward") }
         precondition(dy.shape == Shape(outChannels, g.ho, g.wo))
-        if let b = bias {
+        let wantParameters = needsParameterGradients
+        if let b = bias, wantParameters {
             compute.forEachChunk(outChannels) { range in
                 for co in range {
                     b.grad[co] += sum(dy.data + co * dy.plane, dy.plane)
@@ -157,8 +165,8 @@ public final class Conv2d: Module {
         let cout = outChannels, cin = inChannels, k = kernel, s = stride, taps = kernel * kernel
         let threads = min(compute.threads, g.tiles)
         let bands = (0..<threads).map { ws.buffer("conv.band\($0)", cout * g.rows * g.wq) }
-        let weightGrads = (0..<threads).map { ws.buffer("conv.dw\($0)", taps * cout * cin) }
-        for t in 0..<threads { weightGrads[t].update(repeating: 0, count: taps * cout * cin) }
+        let weightGrads = wantParameters ? (0..<threads).map { ws.buffer("conv.dw\($0)", taps * cout * cin) } : []
+        for t in weightGrads.indices { weightGrads[t].update(repeating: 0, count: taps * cout * cin) }
 
         func band(_ tile: Int, _ t: Int) {
             let r0 = tile * g.rows, r1 = min(g.ho, r0 + g.rows)
@@ -178,14 +186,15 @@ public final class Conv2d: Module {
                     }
                 }
             }
-            let dw = weightGrads[t]
             for ky in 0..<k {
                 for kx in 0..<k {
                     let tap = ky * k + kx
                     let phase = (ky % s) * s + kx % s
                     let offset = phase * cin * ldP + (r0 + ky / s) * g.wq + kx / s
-                    sgemm(transB: true, m: cout, n: cin, k: n, a: a, lda: lda,
-                          b: pbase + offset, ldb: ldP, beta: 1, c: dw + tap * cout * cin, ldc: cin)
+                    if wantParameters {
+                        sgemm(transB: true, m: cout, n: cin, k: n, a: a, lda: lda,
+                              b: pbase + offset, ldb: ldP, beta: 1, c: weightGrads[t] + tap * cout * cin, ldc: cin)
+                    }
                     if let dp = dpbase {
                         sgemm(transA: true, m: cin, n: n, k: cout, a: w + tap * cout * cin, lda: cin,
                               b: a, ldb: lda, beta: g.direct ? 0 : 1, c: dp + offset, ldc: ldP)
@@ -205,14 +214,16 @@ public final class Conv2d: Module {
         }
 
         // Sum the per-thread weight gradients back into out × in × k × k order.
-        let wg = weight.grad
-        compute.forEachChunk(cout) { range in
-            for co in range {
-                for ci in 0..<cin {
-                    for tap in 0..<taps {
-                        var sum: Float = 0
-                        for t in 0..<threads { sum += weightGrads[t][(tap * cout + co) * cin + ci] }
-                        wg[(co * cin + ci) * taps + tap] += sum
+        if wantParameters {
+            let wg = weight.grad
+            compute.forEachChunk(cout) { range in
+                for co in range {
+                    for ci in 0..<cin {
+                        for tap in 0..<taps {
+                            var sum: Float = 0
+                            for t in 0..<threads { sum += weightGrads[t][(tap * cout + co) * cin + ci] }
+                            wg[(co * cin + ci) * taps + tap] += sum
+                        }
                     }
                 }
             }

@@ -1,0 +1,39 @@
+import DIPEngine
+import Foundation
+import ImageCodec
+import ModelWeights
+
+/// Shared test data (../shared/data next to the repository) and the pretrained classifier.
+enum SharedData {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
+    static let squeezeNetDir = root.appendingPathComponent("weights/squeezenet1_1")
+    static let param = squeezeNetDir.appendingPathComponent("squeezenet_v1.1.ncnn.param").path
+
+    static func image(_ name: String) throws -> Tensor {
+        let bytes = try Data(contentsOf: root.appendingPathComponent("dip/feature_inversion/\(name)"))
+        let image = try ImageCodec.decode([UInt8](bytes)).converted(toChannels: 3)
+        return Tensor(interleaved: image.samples, width: image.width, height: image.height, channels: 3)
+    }
+
+    static func squeezeNet() throws -> SqueezeNet {
+        try SqueezeNet(weights: WeightsFile.load(path: param).map { WeightTensor(name: $0.name, shape: $0.shape, values: $0.values) })
+    }
+
+    /// synset_words.txt: line i names class i ("n03956157 planetarium" → "planetarium").
+    static let classNames: [String] = {
+        let text = (try? String(contentsOf: squeezeNetDir.appendingPathComponent("synset_words.txt"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map { line in
+            String(line.split(separator: " ", maxSplits: 1).last?.split(separator: ",").first ?? "")
+        }
+    }()
+}
+
+/// Runs a long computation on a thread of its own. Swift Testing runs synchronous tests on the
+/// few threads (one per core) that async tests also need; a fit of many seconds there starves
+/// the HTTP server tests' timing.
+func onOwnThread<T>(_ body: @escaping () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
