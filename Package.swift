@@ -52,7 +52,7 @@ let package = Package(
         // The job service: spec validation, queue, workers, persistence, the HTTP API. Wires
         // the engine, the codecs and the HTTP server together.
         .target(name: "JobService", dependencies: [
-            "DIPEngine", "ImageCodec", "ImageTensors", "HTTPServer", "COpenSSL",
+            "DIPEngine", "ImageCodec", "ImageTensors", "ModelWeights", "HTTPServer", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

@@ -41,15 +41,9 @@ public struct ImageTensor {
     public static func encodePNG(_ t: Tensor, alpha: [Float]? = nil) throws -> [UInt8] {
         try ImageCodec.encodePNG(image(t, alpha: alpha))
     }
-}
 
-/// Masks for inpainting and restoration: white is a known pixel. Any gray or colour image
-/// is accepted; a pixel is known when its mean over colour channels is at least one half.
-public enum MaskImage {
-    public static func tensor(_ image: Image) -> Tensor {
-        let gray = image.converted(toChannels: 1)
-        let t = Tensor(Shape(1, gray.height, gray.width))
-        for i in 0..<gray.samples.count { t.data[i] = gray.samples[i] >= 0.5 ? 1 : 0 }
-        return t
+    /// A mask (1 = known pixel) from a decoded gray or colour image: white is known.
+    public static func mask(_ image: Image) throws -> Tensor {
+        try Mask.fromImageSamples(image.samples, width: image.width, height: image.height, channels: image.channels)
     }
 }

@@ -21,6 +21,7 @@ public final class DIPService: @unchecked Sendable {
     private var sweeper: DispatchSourceTimer?
     public let workers: Int
     public let threadsPerWorker: Int
+    let classifier: ClassifierProvider
 
     public init(configuration: ServiceConfiguration, logger: Logger,
                 cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
@@ -34,7 +35,9 @@ public final class DIPService: @unchecked Sendable {
         let links = self.links
         manager.render = { JobView.json($0, links: links) }
         (workers, threadsPerWorker) = configuration.resolvedWorkers(cores: cores)
-        pool = WorkerPool(manager: manager, runner: JobRunner(manager: manager, threads: threadsPerWorker, links: links),
+        classifier = try ClassifierProvider(weightsPath: configuration.preimageWeights)
+        pool = WorkerPool(manager: manager,
+                          runner: JobRunner(manager: manager, threads: threadsPerWorker, links: links, classifier: classifier),
                           workers: workers, nice: configuration.workerNice)
     }
 
@@ -80,8 +83,9 @@ public final class DIPService: @unchecked Sendable {
         add(&router, .get, "/metrics") { [manager, metrics] _ in
             .bytes(metrics.exposition(manager.counts()), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        add(&router, .get, "/version") { _ in
-            let tasks = TaskKind.allCases.map { JSONString.quoted($0.rawValue) }.joined(separator: ",")
+        add(&router, .get, "/version") { [classifier] _ in
+            let tasks = TaskKind.allCases.filter { $0 != .preimage || classifier.isAvailable }
+                .map { JSONString.quoted($0.rawValue) }.joined(separator: ",")
             return .json(raw: #"{"name":"dipd","version":\#(JSONString.quoted(Self.version)),"api":"v1","tasks":[\#(tasks)]}"#)
         }
         add(&router, .get, "/openapi.yaml") { _ in
@@ -171,11 +175,13 @@ public final class DIPService: @unchecked Sendable {
                                 message: "\(role): is \(other.width)×\(other.height) but the image is \(image.width)×\(image.height)")
             }
         }
-        let inputs = JobInputs(image: ImageTensor(image), mask: decoded[JobInputs.maskFile].map(MaskImage.tensor),
-                               guide: decoded[JobInputs.guideFile].map { ImageTensor($0) })
         let parameters: EffectiveParameters
         do {
-            parameters = TaskCatalog.parameters(spec, try TaskCatalog.build(spec, inputs: inputs, threads: threadsPerWorker))
+            let inputs = JobInputs(image: ImageTensor(image), mask: try decoded[JobInputs.maskFile].map(ImageTensor.mask),
+                                   guide: decoded[JobInputs.guideFile].map { ImageTensor($0) })
+            // Building the task checks the inputs against it; the network itself is made only when the job runs.
+            parameters = TaskCatalog.parameters(spec, try TaskCatalog.build(spec, inputs: inputs, threads: threadsPerWorker,
+                                                                            classifier: classifier.make))
         } catch let e as SpecError {
             throw Submission.invalid(e.field, e.problem)
         } catch {
@@ -187,8 +193,8 @@ public final class DIPService: @unchecked Sendable {
             let name = role + (ImageCodec.sniff(bytes) == .jpeg ? ".jpg" : ".png")
             files.append((name, bytes)); names[role] = name
         }
-        let info = JobRecord.InputInfo(width: image.width, height: image.height, channels: inputs.image.tensor.channels,
-                                       hasAlpha: inputs.image.alpha != nil, files: names)
+        let info = JobRecord.InputInfo(width: image.width, height: image.height, channels: image.channels >= 3 ? 3 : 1,
+                                       hasAlpha: image.hasAlpha, files: names)
         let outcome: JobManager.SubmitOutcome
         do {
             outcome = try manager.submit(idempotencyKey: key, inputs: files) { id, sequence in

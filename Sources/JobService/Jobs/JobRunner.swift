@@ -9,12 +9,13 @@ struct JobRunner {
     let manager: JobManager
     let threads: Int
     let links: LinkBuilder
+    let classifier: ClassifierProvider
 
     func run(_ record: JobRecord, cancel: CancellationFlag) {
         let id = record.id
         do {
             let inputs = try loadInputs(record)
-            let task = try TaskCatalog.build(record.spec, inputs: inputs, threads: threads)
+            let task = try TaskCatalog.build(record.spec, inputs: inputs, threads: threads, classifier: classifier.make)
             let alpha = inputs.image.alpha
             var snapshotError: Error?
             let result = try task.run(cancel: cancel, onProgress: { p in
@@ -59,7 +60,7 @@ struct JobRunner {
         }
         guard let image = try load(JobInputs.imageFile) else { throw JobError(code: "missing_input", message: "the stored image is missing") }
         return JobInputs(image: ImageTensor(image),
-                         mask: try load(JobInputs.maskFile).map(MaskImage.tensor),
+                         mask: try load(JobInputs.maskFile).map(ImageTensor.mask),
                          guide: try load(JobInputs.guideFile).map { ImageTensor($0) })
     }
 }

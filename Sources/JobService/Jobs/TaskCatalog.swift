@@ -18,7 +18,7 @@ enum TaskCatalog {
     static func presets(_ task: TaskKind) -> [String] {
         switch task {
         case .denoise: ["denoise", "jpeg"]
-        case .inpaint: ["text", "large-hole", "region"]
+        case .inpaint: InpaintingTask.Setup.allCases.map(\.rawValue)
         default: []
         }
     }
@@ -46,23 +46,51 @@ enum TaskCatalog {
         if spec.task == .restore, spec.keep != nil, hasMask { throw SpecError("keep", "give either a mask or a keep fraction, not both") }
         if spec.task == .restore, spec.keep == nil, !hasMask { throw SpecError("mask", "restore needs a mask image or a keep fraction") }
         if spec.task != .preimage, spec.layer != nil { throw SpecError("layer", "only preimage takes a layer") }
+        if let layer = spec.layer, layer == SqueezeNetLayer.logits.rawValue || SqueezeNetLayer(rawValue: layer) == nil {
+            throw SpecError("layer", "must be a SqueezeNet 1.1 layer: \(preimageLayers.joined(separator: ", "))")
+        }
     }
 
+    static let preimageLayers = SqueezeNetLayer.allCases.filter { $0 != .logits }.map(\.rawValue)
+
     /// The engine task for `spec` on `inputs`, with the spec's settings over the reference's.
-    static func build(_ spec: TaskSpec, inputs: JobInputs, threads: Int) throws -> any FittingTask {
+    /// `classifier` is the pre-image task's pretrained network (nil: the service has none).
+    static func build(_ spec: TaskSpec, inputs: JobInputs, threads: Int, classifier: () -> SqueezeNet?) throws -> any FittingTask {
+        let image = inputs.image.tensor
         var task: any FittingTask
         switch spec.task {
         case .denoise:
-            task = spec.preset == "jpeg" ? DenoisingTask.jpegReference(image: inputs.image.tensor)
-                                         : DenoisingTask.reference(image: inputs.image.tensor)
+            task = spec.preset == "jpeg" ? DenoisingTask.jpegReference(image: image) : DenoisingTask.reference(image: image)
         case .jpeg:
-            task = DenoisingTask.jpegReference(image: inputs.image.tensor)
-        default:
-            throw SpecError("task", "\(spec.task.rawValue) is not available in this build")
+            task = DenoisingTask.jpegReference(image: image)
+        case .superResolution:
+            task = try SuperResolutionTask.reference(lowResolution: image, factor: spec.factor ?? 4)
+        case .inpaint:
+            guard let mask = inputs.mask else { throw SpecError("mask", "inpaint needs a mask image") }
+            let setup = InpaintingTask.Setup(rawValue: spec.preset ?? "") ?? .text
+            task = try InpaintingTask.reference(image: image, mask: mask, setup: setup)
+        case .restore:
+            let mask = inputs.mask ?? RestorationTask.bernoulliMask(height: image.height, width: image.width,
+                                                                   keep: spec.keep ?? 0.5, seed: spec.seed ?? 0)
+            task = try RestorationTask.reference(image: image, mask: mask)
+        case .flash:
+            guard let guide = inputs.guide else { throw SpecError("guide", "flash needs the flash image as guide") }
+            task = try FlashTask.reference(noFlash: image, flash: guide.tensor)
+        case .preimage:
+            guard let net = classifier() else {
+                throw SpecError("task", "preimage needs a pretrained classifier, and this service has none configured (preimage_weights)")
+            }
+            let layer = spec.layer.flatMap(SqueezeNetLayer.init(rawValue:)) ?? .fire9
+            task = PreimageTask.reference(image: rgb(image), classifier: net, layer: layer)
         }
         try apply(spec, to: &task)
         task.settings.threads = threads
         return task
+    }
+
+    /// The classifier takes RGB: a gray image is repeated into three channels.
+    static func rgb(_ t: Tensor) -> Tensor {
+        t.channels == 3 ? t : Tensor(interleaved: t.values.flatMap { [$0, $0, $0] }, width: t.width, height: t.height, channels: 3)
     }
 
     static func apply(_ spec: TaskSpec, to task: inout any FittingTask) throws(SpecError) {
@@ -73,6 +101,7 @@ enum TaskCatalog {
         if let v = spec.regNoise { task.settings.regNoiseStd = Float(v) }
         if let v = spec.expWeight { task.settings.expWeight = v > 0 ? Float(v) : nil }
         if let v = spec.backtracking { task.settings.backtracking = v ? (task.settings.backtracking ?? .init()) : nil }
+        if let v = spec.optimizer { task.settings.optimizer = FitSettings.Optimizer(rawValue: v) ?? .adam }
         if let n = spec.network { task.network = try apply(n, to: task.network) }
     }
 
@@ -113,7 +142,10 @@ enum TaskCatalog {
             iterations: s.iterations, snapshotEvery: s.snapshotEvery, seed: s.seed,
             learningRate: decimal(s.learningRate), regNoise: decimal(s.regNoiseStd),
             expWeight: s.expWeight.map(decimal) ?? 0, backtracking: s.backtracking != nil,
-            factor: spec.factor, keep: spec.keep, layer: spec.layer, optimizer: spec.optimizer ?? "adam",
+            factor: spec.task == .superResolution ? spec.factor : nil,
+            keep: spec.task == .restore ? spec.keep : nil,
+            layer: spec.task == .preimage ? spec.layer ?? SqueezeNetLayer.fire9.rawValue : nil,
+            optimizer: s.optimizer.rawValue,
             threads: s.threads,
             network: .init(inputChannels: n.inputChannels, outputChannels: n.outputChannels,
                            channelsDown: n.channelsDown, channelsUp: n.channelsUp, channelsSkip: n.channelsSkip,

@@ -1,0 +1,94 @@
+import DIPEngine
+import Foundation
+import ImageCodec
+import ImageTensors
+import Testing
+
+/// One job of every task through the real binary, with the reference's settings cut to a
+/// few iterations on small crops: the service accepts each task with its inputs, runs it
+/// and returns a result of the right size. (Quality per task is the engine's tests' job.)
+@Suite("dipd runs every task", .serialized)
+struct TaskJobsTests {
+    static let weights = Dipd.repository.deletingLastPathComponent()
+        .appendingPathComponent("shared/data/weights/squeezenet1_1/squeezenet_v1.1.ncnn.param").path
+
+    /// Crops a shared demo image to `size`×`size` (from its centre) and writes it as PNG.
+    static func crop(_ relative: String, size: Int, channels: Int? = nil, to dir: URL) throws -> String {
+        let url = Dipd.repository.deletingLastPathComponent().appendingPathComponent("shared/data/dip/\(relative)")
+        var image = try ImageCodec.decode(Array(Data(contentsOf: url)))
+        if let channels { image = image.converted(toChannels: channels) }
+        let t = ImageTensor(image).tensor
+        let c = t.cropped(x: (t.width - size) / 2, y: (t.height - size) / 2, width: size, height: size)
+        let out = dir.appendingPathComponent(relative.replacingOccurrences(of: "/", with: "-") + ".png")
+        try Data(ImageTensor.encodePNG(c)).write(to: out)
+        return out.path
+    }
+
+    static func run(_ dipd: Dipd, _ args: [String]) throws -> (job: [String: Any], result: Image) {
+        let r = try curl(args + ["\(dipd.base)/v1/jobs"])
+        #expect(r.status == 202, "\(r.json)")
+        let id = try #require(r.json["id"] as? String, "\(r.json)")
+        let job = try poll(dipd, id) { ["succeeded", "failed"].contains(state($0)) }
+        #expect(state(job) == "succeeded", "\(job["error"] ?? "")")
+        let png = try curl(["\(dipd.base)/v1/jobs/\(id)/result.png"])
+        return (job, try ImageCodec.decode(Array(png.body)))
+    }
+
+    @Test func everyTaskWithItsInputs() throws {
+        let dipd = try Dipd(environment: ["DIPD_PREIMAGE_WEIGHTS": Self.weights])
+        let dir = try temporaryDirectory("dipd-tasks")
+        let version = try curl(["\(dipd.base)/version"]).json["tasks"] as? [String]
+        #expect(version == ["denoise", "super-resolution", "inpaint", "restore", "jpeg", "flash", "preimage"])
+
+        let zebra = try Self.crop("sr/zebra_crop.png", size: 32, to: dir)
+        let sr = try Self.run(dipd, ["-F", "image=@\(zebra)", "-F", "task=super-resolution", "-F", "factor=2", "-F", "iterations=3"])
+        #expect(sr.result.width == 64 && sr.result.height == 64)
+        #expect((sr.job["parameters"] as? [String: Any])?["factor"] as? Int == 2)
+
+        let kate = try Self.crop("inpainting/kate.png", size: 64, to: dir)
+        let kateMask = try Self.crop("inpainting/kate_mask.png", size: 64, to: dir)
+        let inpaint = try Self.run(dipd, ["-F", "image=@\(kate)", "-F", "mask=@\(kateMask)", "-F", "task=inpaint",
+                                          "-F", "preset=text", "-F", "iterations=3"])
+        #expect(inpaint.result.width == 64)
+        let vase = try Self.crop("inpainting/vase.png", size: 64, to: dir)
+        let vaseMask = try Self.crop("inpainting/vase_mask.png", size: 64, to: dir)
+        let hole = try Self.run(dipd, ["-F", "image=@\(vase)", "-F", "mask=@\(vaseMask)", "-F", "task=inpaint",
+                                       "-F", "preset=large-hole", "-F", "iterations=3"])
+        #expect((hole.job["parameters"] as? [String: Any])?["network"].flatMap { ($0 as? [String: Any])?["input_channels"] as? Int } == 2)
+
+        let barbara = try Self.crop("restoration/barbara.png", size: 64, channels: 1, to: dir)
+        let restore = try Self.run(dipd, ["-F", "image=@\(barbara)", "-F", "task=restore", "-F", "keep=0.5", "-F", "iterations=3"])
+        #expect(restore.result.channels == 1)
+
+        let noFlash = try Self.crop("flash_no_flash/cave01_01_noflash.jpg", size: 64, to: dir)
+        let flashImage = try Self.crop("flash_no_flash/cave01_00_flash.jpg", size: 64, to: dir)
+        _ = try Self.run(dipd, ["-F", "image=@\(noFlash)", "-F", "guide=@\(flashImage)", "-F", "task=flash", "-F", "iterations=3"])
+
+        let jpeg = try Self.run(dipd, ["-F", "image=@\(kate)", "-F", "task=jpeg", "-F", "iterations=3"])
+        #expect((jpeg.job["parameters"] as? [String: Any])?["network"].flatMap { ($0 as? [String: Any])?["channels_down"] as? [Int] } == [8, 16, 32, 64, 128])
+
+        let building = try Self.crop("feature_inversion/building.jpg", size: 64, to: dir)
+        let pre = try Self.run(dipd, ["-F", "image=@\(building)", "-F", "task=preimage", "-F", "layer=conv10", "-F", "iterations=3"])
+        #expect((pre.job["parameters"] as? [String: Any])?["layer"] as? String == "conv10")
+
+        // A mask of the wrong size, and an unknown layer, are refused at submission.
+        let small = try Self.crop("inpainting/kate_mask.png", size: 32, to: dir)
+        let bad = try curl(["-F", "image=@\(kate)", "-F", "mask=@\(small)", "-F", "task=inpaint", "\(dipd.base)/v1/jobs"])
+        #expect(bad.status == 422 && bad.errorMessage.contains("mask"))
+        let layer = try curl(["-F", "image=@\(building)", "-F", "task=preimage", "-F", "layer=fc7", "\(dipd.base)/v1/jobs"])
+        #expect(layer.status == 422 && layer.errorMessage.contains("layer"))
+        #expect(dipd.stop() == 0)
+    }
+
+    @Test func preimageNeedsConfiguredWeights() throws {
+        let dipd = try Dipd()
+        let dir = try temporaryDirectory("dipd-noweights")
+        let building = try Self.crop("feature_inversion/building.jpg", size: 64, to: dir)
+        let r = try curl(["-F", "image=@\(building)", "-F", "task=preimage", "\(dipd.base)/v1/jobs"])
+        #expect(r.status == 422 && r.errorMessage.contains("preimage_weights"))
+        #expect(!(try curl(["\(dipd.base)/version"]).json["tasks"] as? [String] ?? []).contains("preimage"))
+        #expect(dipd.stop() == 0)
+        // A weights file that cannot be read stops the start.
+        #expect(throws: TestFailure.self) { _ = try Dipd(environment: ["DIPD_PREIMAGE_WEIGHTS": "/nonexistent.safetensors"]) }
+    }
+}
