@@ -66,7 +66,7 @@ let package = Package(
 
         // The command-line tool.
         .executableTarget(name: "dip", dependencies: [
-            "DIPEngine", "ImageCodec", "ModelWeights",
+            "DIPEngine", "ImageCodec", "ImageTensors", "ModelWeights",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Example server over HTTPServer; the HTTP benchmark runs it (Benchmarks/http).
