@@ -25,11 +25,6 @@ enum ClassifierFiles {
         }
     }
 
-    /// The classifier takes RGB: a gray image is repeated into three channels.
-    static func rgb(_ t: Tensor) -> Tensor {
-        t.channels == 3 ? t : Tensor(interleaved: t.values.flatMap { [$0, $0, $0] }, width: t.width, height: t.height, channels: 3)
-    }
-
     static func layer(_ name: String) throws -> SqueezeNetLayer {
         guard let l = SqueezeNetLayer(rawValue: name), l != .logits else {
             let names = SqueezeNetLayer.allCases.filter { $0 != .logits }.map(\.rawValue).joined(separator: ", ")

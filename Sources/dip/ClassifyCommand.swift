@@ -22,7 +22,7 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         let net = try ClassifierFiles.squeezeNet(weights)
         let names = try synsets.map(ClassifierFiles.classNames)
-        let image = try ClassifierFiles.rgb(ImageFiles.load(input).tensor)
+        let image = try SqueezeNet.rgb(ImageFiles.load(input).tensor)
         let x = SqueezeNet.preprocess(image)
         let logits = net.logits(x, compute: Compute(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount))
         for (rank, c) in SqueezeNet.top(top, of: logits).enumerated() {

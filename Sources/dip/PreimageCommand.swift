@@ -42,7 +42,7 @@ struct PreimageCommand: ParsableCommand {
 
     func run() throws {
         let layer = try ClassifierFiles.layer(self.layer)
-        let image = try ClassifierFiles.rgb(ImageFiles.load(input).tensor)
+        let image = try SqueezeNet.rgb(ImageFiles.load(input).tensor)
         let classifier = try ClassifierFiles.squeezeNet(weights)
         let target = ImageResize.resize(image, width: size, height: size, filter: .lanczos3)
         if let saveTarget { try ImageFiles.savePNG(target, to: saveTarget) }

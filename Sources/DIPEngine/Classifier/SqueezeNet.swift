@@ -144,6 +144,11 @@ public final class SqueezeNet {
         return logits.indices.sorted { logits[$0] > logits[$1] }.prefix(k).map { ($0, e[$0] / z) }
     }
 
+    /// The classifier takes RGB: a gray image is repeated into three channels.
+    public static func rgb(_ t: Tensor) -> Tensor {
+        t.channels == 3 ? t : Tensor(interleaved: t.values.flatMap { [$0, $0, $0] }, width: t.width, height: t.height, channels: 3)
+    }
+
     /// torchvision's evaluation preprocessing: shorter side resized to 256, centre 224×224 crop.
     public static func preprocess(_ image: Tensor, resize: Int = 256, crop: Int = 224) -> Tensor {
         let scale = Double(resize) / Double(min(image.width, image.height))

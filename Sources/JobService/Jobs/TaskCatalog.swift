@@ -81,17 +81,13 @@ enum TaskCatalog {
                 throw SpecError("task", "preimage needs a pretrained classifier, and this service has none configured (preimage_weights)")
             }
             let layer = spec.layer.flatMap(SqueezeNetLayer.init(rawValue:)) ?? .fire9
-            task = PreimageTask.reference(image: rgb(image), classifier: net, layer: layer)
+            task = PreimageTask.reference(image: SqueezeNet.rgb(image), classifier: net, layer: layer)
         }
         try apply(spec, to: &task)
         task.settings.threads = threads
         return task
     }
 
-    /// The classifier takes RGB: a gray image is repeated into three channels.
-    static func rgb(_ t: Tensor) -> Tensor {
-        t.channels == 3 ? t : Tensor(interleaved: t.values.flatMap { [$0, $0, $0] }, width: t.width, height: t.height, channels: 3)
-    }
 
     static func apply(_ spec: TaskSpec, to task: inout any FittingTask) throws(SpecError) {
         if let v = spec.iterations { task.settings.iterations = v }
