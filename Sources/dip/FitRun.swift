@@ -80,6 +80,9 @@ struct FitRun {
                 line += String(format: "result %.2f dB", PSNR.compute(t, result.image))
             }
             for f in extra { line += String(format: "; %@ %.2f%@", f.label, f.value, f.unit) }
+            if let first = rep.points.first, let last = rep.points.last, last.loss > 0 {
+                line += String(format: "; loss %.4g → %.4g (×%.1f lower)", first.loss, last.loss, first.loss / last.loss)
+            }
             Terminal.errorLine(line)
         }
     }
