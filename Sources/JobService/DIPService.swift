@@ -89,7 +89,7 @@ public final class DIPService: @unchecked Sendable {
             return .json(raw: #"{"name":"dipd","version":\#(JSONString.quoted(Self.version)),"api":"v1","tasks":[\#(tasks)]}"#)
         }
         add(&router, .get, "/openapi.yaml") { _ in
-            .bytes(Array((OpenAPIDocument.yaml + "\n").utf8), contentType: "application/yaml")
+            .bytes(Array(OpenAPIDocument.yaml.utf8), contentType: "application/yaml")
         }
         // CORS preflight for every path.
         let gate = AccessGate(configuration: configuration)
@@ -321,9 +321,7 @@ public final class DIPService: @unchecked Sendable {
     @Sendable private func listSnapshots(_ request: Request) async throws -> Response {
         let id = try jobID(request)
         let s = try found(id)
-        let items = s.record.snapshots.map { info in
-            #"{"iteration":\#(info.iteration),"loss":\#(JSONNumber.text(info.loss)),"psnr_input":\#(JSONNumber.text(info.psnrInput)),"url":\#(JSONString.quoted(links.snapshot(id, info.iteration)))}"#
-        }
+        let items = s.record.snapshots.map { JobView.snapshotJSON($0, url: links.snapshot(id, $0.iteration)) }
         return .json(raw: #"{"snapshots":[\#(items.joined(separator: ","))]}"#)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Synchronization
 
 /// A job as the API shows it.
@@ -21,6 +22,26 @@ struct JobView: Encodable {
     struct Progress: Encodable {
         var iteration: Int, total: Int, fraction: Double
         var iterationsPerSecond: Double?, etaSeconds: Double?, loss: Double?, psnrInput: Double?
+
+        /// Speed and ETA are shown only while the job runs.
+        init(_ p: JobRecord.ProgressInfo, running: Bool) {
+            iteration = p.iteration; total = p.total
+            fraction = p.total > 0 ? Double(p.iteration) / Double(p.total) : 0
+            let rate = running ? p.iterationsPerSecond : nil
+            iterationsPerSecond = rate
+            etaSeconds = rate.flatMap { $0 > 0 ? Double(p.total - p.iteration) / $0 : nil }
+            loss = p.loss; psnrInput = p.psnrInput
+        }
+
+        /// The JSON of a `progress` event.
+        static func json(_ p: JobRecord.ProgressInfo) -> String {
+            (try? String(decoding: JSONEncoder.service().encode(Progress(p, running: true)), as: UTF8.self)) ?? "{}"
+        }
+    }
+
+    /// One entry of the snapshots list, and the data of a `snapshot` event.
+    static func snapshotJSON(_ info: JobRecord.SnapshotInfo, url: String) -> String {
+        #"{"iteration":\#(info.iteration),"loss":\#(JSONNumber.text(info.loss)),"psnr_input":\#(JSONNumber.text(info.psnrInput)),"url":\#(JSONString.quoted(url))}"#
     }
     struct Input: Encodable { var width: Int, height: Int, channels: Int }
     struct Links: Encodable {
@@ -30,12 +51,7 @@ struct JobView: Encodable {
     init(_ s: JobManager.Snapshot, links: LinkBuilder) {
         let r = s.record
         id = r.id.rawValue; state = r.state; task = r.spec.task; queuePosition = s.queuePosition
-        let p = r.progress
-        progress = Progress(iteration: p.iteration, total: p.total,
-                            fraction: p.total > 0 ? Double(p.iteration) / Double(p.total) : 0,
-                            iterationsPerSecond: r.state == .running ? p.iterationsPerSecond : nil,
-                            etaSeconds: r.state == .running ? JobManager.eta(p) : nil,
-                            loss: p.loss, psnrInput: p.psnrInput)
+        progress = Progress(r.progress, running: r.state == .running)
         stopReason = r.stopReason; createdAt = r.createdAt; startedAt = r.startedAt; finishedAt = r.finishedAt
         attempts = r.attempts
         input = Input(width: r.input.width, height: r.input.height, channels: r.input.channels + (r.input.hasAlpha ? 1 : 0))

@@ -518,5 +518,6 @@ components:
               loss: { type: number }
               psnr_input: { type: number }
               url: { type: string }
+
 """#
 }

@@ -306,7 +306,7 @@ public final class JobManager: @unchecked Sendable {
         let now = ContinuousClock.now
         if let last = running[id]?.lastProgressEvent, now - last >= .milliseconds(250) || iteration == total {
             running[id]?.lastProgressEvent = now
-            publishLocked(id, "progress", Self.progressJSON(record.progress, eta: Self.eta(record.progress)))
+            publishLocked(id, "progress", JobView.Progress.json(record.progress))
         }
     }
 
@@ -316,7 +316,7 @@ public final class JobManager: @unchecked Sendable {
         record.snapshots.append(info)
         records[id] = record
         persist(record)
-        publishLocked(id, "snapshot", #"{"iteration":\#(info.iteration),"loss":\#(JSONNumber.text(info.loss)),"psnr_input":\#(JSONNumber.text(info.psnrInput)),"url":\#(JSONString.quoted(url))}"#)
+        publishLocked(id, "snapshot", JobView.snapshotJSON(info, url: url))
     }
 
     /// Ends a run: succeeded/canceled with a result, failed with an error, or back to the
@@ -370,8 +370,6 @@ public final class JobManager: @unchecked Sendable {
         lock.unlock()
     }
 
-    var runningCount: Int { lock.lock(); defer { lock.unlock() }; return running.count }
-
     public struct Counts: Sendable {
         public var byState: [JobState: Int]
         public var queued: Int
@@ -400,18 +398,6 @@ public final class JobManager: @unchecked Sendable {
         for id in expired { _ = delete(id) }
         if !expired.isEmpty { logger.info("removed \(expired.count) expired jobs") }
         return expired.count
-    }
-
-    // MARK: JSON pieces
-
-    static func eta(_ p: JobRecord.ProgressInfo) -> Double? {
-        guard let rate = p.iterationsPerSecond, rate > 0 else { return nil }
-        return Double(p.total - p.iteration) / rate
-    }
-
-    static func progressJSON(_ p: JobRecord.ProgressInfo, eta: Double?) -> String {
-        let fraction = p.total > 0 ? Double(p.iteration) / Double(p.total) : 0
-        return #"{"iteration":\#(p.iteration),"total":\#(p.total),"fraction":\#(JSONNumber.text(fraction)),"iterations_per_second":\#(JSONNumber.text(p.iterationsPerSecond)),"eta_seconds":\#(JSONNumber.text(eta)),"loss":\#(JSONNumber.text(p.loss)),"psnr_input":\#(JSONNumber.text(p.psnrInput))}"#
     }
 }
 
