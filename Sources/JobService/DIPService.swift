@@ -146,11 +146,7 @@ public final class DIPService: @unchecked Sendable {
 
     @Sendable private func submit(_ request: Request) async throws -> Response {
         let key = try idempotencyKey(request)
-        if let key, let existing = manager.existing(idempotencyKey: key), let s = manager.job(existing.id) {
-            var r = jobResponse(s)
-            r.headers.add(name: "Location", value: links.job(existing.id))
-            return r
-        }
+        if let key, let existing = manager.existing(idempotencyKey: key) { return submitted(existing, status: .ok) }
         try admit()
         let limits = configuration.limits
         let parser = SpecParser(maxIterations: limits.maxIterations, maxSnapshots: limits.maxSnapshots)
@@ -207,16 +203,19 @@ public final class DIPService: @unchecked Sendable {
         }
         switch outcome {
         case .existing(let r):
-            var response = jobResponse(manager.job(r.id)!)
-            response.headers.add(name: "Location", value: links.job(r.id))
-            return response
+            return submitted(r, status: .ok)
         case .created(let r):
             let client = ClientAddress.of(request, trusted: configuration.trustedProxies)
             logger.info("job \(r.id) queued: \(spec.task.rawValue) \(image.width)x\(image.height), \(parameters.iterations) iterations, from \(client)")
-            var response = jobResponse(manager.job(r.id) ?? .init(record: r, queuePosition: nil, iterationsPerSecond: nil), status: .accepted)
-            response.headers.add(name: "Location", value: links.job(r.id))
-            return response
+            return submitted(r, status: .accepted)
         }
+    }
+
+    /// The answer to a submission: the job as it is now (it may have started already), and where to find it.
+    private func submitted(_ record: JobRecord, status: HTTPStatus) -> Response {
+        var response = jobResponse(manager.job(record.id) ?? .init(record: record, queuePosition: nil, iterationsPerSecond: nil), status: status)
+        response.headers.add(name: "Location", value: links.job(record.id))
+        return response
     }
 
     private func admit() throws(HTTPError) {

@@ -121,19 +121,20 @@ struct ConfigurationLoader {
     /// The file must be a JSON object whose keys are all settings of the right type.
     func checkFile(_ path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw Invalid("\(path): cannot read the configuration file") }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw Invalid("\(path): not a JSON object")
         }
-        func walk(_ o: [String: Any], _ prefix: String) throws {
+        func walk(_ o: [String: JSONValue], _ prefix: String) throws {
             for (k, v) in o {
                 let key = prefix.isEmpty ? k : prefix + "." + k
-                if let nested = v as? [String: Any] { try walk(nested, key); continue }
+                if case .object(let nested) = v { try walk(nested, key); continue }
                 guard let kind = Self.keys[key] else { throw Invalid("\(path): unknown setting \(key)") }
                 let ok: Bool
-                switch kind {
-                case .string: ok = v is String
-                case .int: ok = !(v is Bool) && (v as? Double).map { $0 == $0.rounded() && abs($0) < 1e15 } ?? false
-                case .strings: ok = (v as? [Any])?.allSatisfy { $0 is String } ?? false
+                switch (kind, v) {
+                case (.string, .string): ok = true
+                case (.int, .number(let d)): ok = d == d.rounded() && abs(d) < 1e15
+                case (.strings, .array(let items)): ok = items.allSatisfy { if case .string = $0 { true } else { false } }
+                default: ok = false
                 }
                 if !ok { throw Invalid("\(path): \(key) must be \(kind == .string ? "a string" : kind == .int ? "an integer" : "a list of strings")") }
             }

@@ -276,6 +276,16 @@ struct EndToEndTests {
         #expect(dipd.stop() == 0)
     }
 
+    @Test func theRepositorysConfigurationFileStartsTheService() throws {
+        let file = Dipd.repository.appendingPathComponent("config/dipd.json").path
+        let dipd = try Dipd(arguments: ["--config", file])
+        #expect(try curl(["\(dipd.base)/healthz"]).status == 200)
+        #expect(dipd.stop() == 0)
+        let bad = try temporaryDirectory("dipd-conf").appendingPathComponent("bad.json")
+        try Data(#"{"workers": true}"#.utf8).write(to: bad)
+        #expect(throws: TestFailure.self) { _ = try Dipd(arguments: ["--config", bad.path]) }
+    }
+
     @Test func badConfigurationStopsTheStart() throws {
         for env in [["DIPD_PORT": "eighty"], ["DIPD_WORKERZ": "2"], ["DIPD_LOG_LEVEL": "loud"]] {
             #expect(throws: TestFailure.self) { _ = try Dipd(environment: env) }

@@ -1,9 +1,10 @@
 /// Any JSON value, decoded without loss of its kind (a `true` is not a 1), so that the
-/// spec validator can say exactly which field has the wrong type.
-enum JSONValue: Decodable, Equatable, Sendable {
+/// spec validator (and the configuration file check) can say exactly which field has the
+/// wrong type.
+public enum JSONValue: Decodable, Equatable, Sendable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
 
-    init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
@@ -13,7 +14,7 @@ enum JSONValue: Decodable, Equatable, Sendable {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
-    var kind: String {
+    public var kind: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
