@@ -77,21 +77,23 @@ let package = Package(
         .executableTarget(name: "dip-bench", dependencies: ["DIPEngine"], path: "Benchmarks/dip-bench",
                           swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
 
+        // Locates the demo images and weights files the tests read (Tests/Data, see its NOTICE).
+        .target(name: "TestData", path: "Tests/TestData"),
         .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"], exclude: ["Fixtures"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
-        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec"]),
-        // The applications (super-resolution, inpainting, ...) on the shared demo images.
-        .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec"],
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "TestData"]),
+        // The applications (super-resolution, inpainting, ...) on the demo images.
+        .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec", "TestData"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
-        .testTarget(name: "ModelWeightsTests", dependencies: ["ModelWeights"]),
+        .testTarget(name: "ModelWeightsTests", dependencies: ["ModelWeights", "TestData"]),
         // The pretrained classifier and the pre-image task, fed by real weights files.
-        .testTarget(name: "PreimageTests", dependencies: ["DIPEngine", "ModelWeights", "ImageCodec"],
+        .testTarget(name: "PreimageTests", dependencies: ["DIPEngine", "ModelWeights", "ImageCodec", "TestData"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         // Runs the built `dip` binary as a user would.
-        .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec"]),
+        .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec", "TestData"]),
         // Unit tests of the service's parts, and end-to-end tests of the real `dipd` binary.
         .testTarget(name: "JobServiceTests", dependencies: [
-            "JobService", "dipd", "ImageCodec", "ImageTensors", "DIPEngine", "HTTPServer",
+            "JobService", "dipd", "ImageCodec", "ImageTensors", "DIPEngine", "HTTPServer", "TestData",
         ]),
         .testTarget(name: "HTTPServerTests", dependencies: [
             "HTTPServer", .product(name: "Logging", package: "swift-log"),

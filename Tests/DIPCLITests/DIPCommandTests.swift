@@ -1,5 +1,6 @@
 import Foundation
 import ImageCodec
+import TestData
 import Testing
 
 /// The `dip` command as a user runs it: real files, real exit codes.
@@ -7,7 +8,7 @@ import Testing
 struct DIPCommandTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dip").path
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let f16 = repo.deletingLastPathComponent().appendingPathComponent("shared/data/dip/denoising/F16_GT.png").path
+    static let f16 = TestData.demo("denoising/F16_GT.png").path
 
     struct Run { let status: Int32; let stderr: String }
 
@@ -125,9 +126,9 @@ struct DIPCommandTests {
         #expect(r.stderr.contains(c.mentions), "stderr: \(r.stderr)")
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: f16)))
+    @Test
     func denoisingImprovesF16() throws {
-        // A short fit on a crop of the shared F16 image clearly beats the noisy input
+        // A short fit on a crop of the F16 demo image clearly beats the noisy input
         // (measured: 20.32 dB noisy, 28.48 dB averaged output after 300 iterations, seed 1).
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

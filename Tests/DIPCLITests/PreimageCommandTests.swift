@@ -1,14 +1,14 @@
 import Foundation
 import ImageCodec
+import TestData
 import Testing
 
-/// `dip preimage` and `dip classify` with the shared SqueezeNet weights.
+/// `dip preimage` and `dip classify` with the SqueezeNet weights in Tests/Data.
 @Suite("dip preimage and classify")
 struct PreimageCommandTests {
-    static let shared = DIPCommandTests.repo.deletingLastPathComponent().appendingPathComponent("shared/data")
-    static let param = shared.appendingPathComponent("weights/squeezenet1_1/squeezenet_v1.1.ncnn.param").path
-    static let synsets = shared.appendingPathComponent("weights/squeezenet1_1/synset_words.txt").path
-    static let building = shared.appendingPathComponent("dip/feature_inversion/building.jpg").path
+    static let param = TestData.squeezeNetParam.path
+    static let synsets = TestData.synsetWords.path
+    static let building = TestData.demo("feature_inversion/building.jpg").path
 
     static func classify(_ weights: String) throws -> (status: Int32, lines: [Substring], text: String) {
         let p = Process()

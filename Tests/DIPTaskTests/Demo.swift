@@ -1,19 +1,12 @@
 import DIPEngine
 import Foundation
 import ImageCodec
+import TestData
 
-/// The shared demo images (../shared/data/dip next to the repository) as engine tensors.
+/// The demo images (Tests/Data/dip) as engine tensors.
 enum Demo {
-    static let directory: String = {
-        var url = URL(fileURLWithPath: #filePath)       // <repo>/Tests/DIPTaskTests/Demo.swift
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent("../shared/data/dip").standardizedFileURL.path
-    }()
-
-    static var available: Bool { FileManager.default.fileExists(atPath: directory + "/README.md") }
-
     static func decode(_ name: String) throws -> Image {
-        try ImageCodec.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))))
+        try ImageCodec.decode(TestData.demoBytes(name))
     }
 
     static func image(_ name: String) throws -> Tensor {

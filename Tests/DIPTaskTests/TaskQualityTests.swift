@@ -4,7 +4,7 @@ import Testing
 /// Each application on a crop of its demo image, with the reference network and
 /// settings but far fewer iterations; the thresholds are set from measured runs
 /// (seed 1, values in the comments) with a margin.
-@Suite("Task quality on the demo images", .enabled(if: Demo.available, "demo data not next to the repository"))
+@Suite("Task quality on the demo images")
 struct TaskQualityTests {
     @Test func superResolutionBeatsBicubic() throws {
         let hr = try Demo.image("sr/zebra_GT.png").window(64, 64)

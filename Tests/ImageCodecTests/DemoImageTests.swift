@@ -1,7 +1,7 @@
 import Testing
 import ImageCodec
 
-@Suite("Shared demo images", .enabled(if: DemoData.available, "demo data not checked out next to the repository"))
+@Suite("Demo images")
 struct DemoImageTests {
     @Test(arguments: [
         ("denoising/F16_GT.png", 512, 512, 3),

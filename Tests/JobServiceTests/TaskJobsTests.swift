@@ -2,6 +2,7 @@ import DIPEngine
 import Foundation
 import ImageCodec
 import ImageTensors
+import TestData
 import Testing
 
 /// One job of every task through the real binary, with the reference's settings cut to a
@@ -9,12 +10,11 @@ import Testing
 /// and returns a result of the right size. (Quality per task is the engine's tests' job.)
 @Suite("dipd runs every task", .serialized)
 struct TaskJobsTests {
-    static let weights = Dipd.repository.deletingLastPathComponent()
-        .appendingPathComponent("shared/data/weights/squeezenet1_1/squeezenet_v1.1.ncnn.param").path
+    static let weights = TestData.squeezeNetParam.path
 
-    /// Crops a shared demo image to `size`×`size` (from its centre) and writes it as PNG.
+    /// Crops a demo image to `size`×`size` (from its centre) and writes it as PNG.
     static func crop(_ relative: String, size: Int, channels: Int? = nil, to dir: URL) throws -> String {
-        let url = Dipd.repository.deletingLastPathComponent().appendingPathComponent("shared/data/dip/\(relative)")
+        let url = TestData.demo(relative)
         var image = try ImageCodec.decode(Array(Data(contentsOf: url)))
         if let channels { image = image.converted(toChannels: channels) }
         let t = ImageTensor(image).tensor

@@ -1,13 +1,12 @@
 import Foundation
+import TestData
 import Testing
 @testable import ModelWeights
 
 @Suite("ncnn")
 struct NCNNTests {
-    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/weights/squeezenet1_1")
-    static let param = shared.appendingPathComponent("squeezenet_v1.1.ncnn.param").path
-    static let bin = shared.appendingPathComponent("squeezenet_v1.1.ncnn.bin").path
+    static let param = TestData.squeezeNetParam.path
+    static let bin = TestData.squeezeNetBin.path
 
     @Test func squeezeNetLoadsToItsParameterCount() throws {
         let model = try NCNNModel.load(paramPath: Self.param, binPath: Self.bin)

@@ -1,17 +1,15 @@
+import TestData
 import DIPEngine
 import Foundation
 import ImageCodec
 import ModelWeights
 
-/// Shared test data (../shared/data next to the repository) and the pretrained classifier.
+/// The demo pictures and the pretrained classifier from Tests/Data.
 enum SharedData {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
-    static let squeezeNetDir = root.appendingPathComponent("weights/squeezenet1_1")
-    static let param = squeezeNetDir.appendingPathComponent("squeezenet_v1.1.ncnn.param").path
+    static let param = TestData.squeezeNetParam.path
 
     static func image(_ name: String) throws -> Tensor {
-        let bytes = try Data(contentsOf: root.appendingPathComponent("dip/feature_inversion/\(name)"))
+        let bytes = try Data(contentsOf: TestData.demo("feature_inversion/\(name)"))
         let image = try ImageCodec.decode([UInt8](bytes)).converted(toChannels: 3)
         return Tensor(interleaved: image.samples, width: image.width, height: image.height, channels: 3)
     }
@@ -22,7 +20,7 @@ enum SharedData {
 
     /// synset_words.txt: line i names class i ("n03956157 planetarium" → "planetarium").
     static let classNames: [String] = {
-        let text = (try? String(contentsOf: squeezeNetDir.appendingPathComponent("synset_words.txt"), encoding: .utf8)) ?? ""
+        let text = (try? String(contentsOf: TestData.synsetWords, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").map { line in
             String(line.split(separator: " ", maxSplits: 1).last?.split(separator: ",").first ?? "")
         }

@@ -1,3 +1,4 @@
+import TestData
 import DIPEngine
 import Foundation
 import Glibc
@@ -130,9 +131,9 @@ func curl(_ arguments: [String], timeout: Double = 60) throws -> CurlResult {
                       body: (try? Data(contentsOf: bodyFile)) ?? Data())
 }
 
-/// Test images: a crop of F16 from the shared demo data, clean and with σ = 25 noise.
+/// Test images: a crop of the F16 demo image, clean and with σ = 25 noise.
 enum TestImages {
-    static let f16 = Dipd.repository.deletingLastPathComponent().appendingPathComponent("shared/data/dip/denoising/F16_GT.png")
+    static let f16 = TestData.demo("denoising/F16_GT.png")
 
     static func clean(size: Int = 64) throws -> Tensor {
         let image = try ImageCodec.decode(Array(Data(contentsOf: f16)))
