@@ -15,6 +15,10 @@ struct FitOptions: ParsableArguments {
     @Option(help: "Weight of the exponential output average, 0 disables it (default: the reference's; 0.99 where it averages).")
     var expWeight: Float?
     @Flag(help: "Disable the reference's backtracking on PSNR drops (where the task has it).") var noBacktracking = false
+    @Flag(help: "Run every iteration and return the last result, instead of stopping where the outputs' moving variance has passed its minimum and returning the result from there.")
+    var noAutoStop = false
+    @Option(help: "Auto stop: iterations without a new variance minimum before stopping.") var patience: Int?
+    @Option(help: "Stop after this many seconds of fitting, with the best result so far.") var timeLimit: Double?
     @Option(help: "Random seed: the same seed repeats a run.") var seed: UInt64 = 0
     @Option(help: "Threads for the engine (default: all cores).") var threads: Int?
     @Option(help: "Write a snapshot every N iterations (needs --snapshots).") var snapshotEvery = 0
@@ -35,10 +39,20 @@ struct FitOptions: ParsableArguments {
         if snapshotEvery > 0 && snapshots == nil { throw ValidationError("--snapshot-every needs --snapshots DIR") }
         if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be 1...256") }
         guard maxPixels >= 1 else { throw ValidationError("--max-pixels must be ≥ 1") }
+        if let p = patience, !(1...1_000_000).contains(p) { throw ValidationError("--patience must be 1...1000000") }
+        if let t = timeLimit, !(t > 0 && t.isFinite) { throw ValidationError("--time-limit must be a positive number of seconds") }
+        if noAutoStop && patience != nil { throw ValidationError("--patience has no effect with --no-auto-stop") }
     }
 
-    /// Overrides the task's reference settings with the options given.
-    func apply(to s: inout FitSettings) {
+    /// Overrides the task's reference settings with the options given. Auto stop is on
+    /// unless the task's fit does not turn back toward its degradation (`autoStops`: false).
+    func apply(to s: inout FitSettings, autoStops: Bool = true) {
+        if autoStops && !noAutoStop {
+            var rule = AutoStop()
+            if let patience { rule.patience = patience }
+            s.autoStop = rule
+        }
+        s.timeLimit = timeLimit
         if let iterations { s.iterations = iterations }
         if let learningRate { s.learningRate = learningRate }
         if let regNoise { s.regNoiseStd = regNoise }
@@ -76,7 +90,9 @@ extension FitSettings {
         ["iterations": "\(iterations)", "lr": "\(learningRate)", "reg_noise": "\(regNoiseStd)",
          "exp_weight": expWeight.map { "\($0)" } ?? "none",
          "backtracking": backtracking.map { "every \($0.period)\($0.onlyAtPeriod ? " (at the period)" : ""), \($0.dropDB) dB" } ?? "none",
-         "seed": "\(seed)", "threads": "\(threads)"]
+         "seed": "\(seed)", "threads": "\(threads)",
+         "auto_stop": autoStop.map { "alpha \($0.alpha), patience \($0.patience), from iteration \($0.minIterations)" } ?? "off",
+         "time_limit": timeLimit.map { "\($0) s" } ?? "none"]
     }
 }
 

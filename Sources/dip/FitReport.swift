@@ -11,6 +11,7 @@ struct FitReport: Encodable {
         var psnr_ground_truth: Double?
         var psnr_ground_truth_average: Double?
         var restored_parameters: Bool
+        var output_variance: Double?      // auto stop's moving variance of the outputs
     }
     struct Summary: Encodable {
         var iterations: Int
@@ -20,7 +21,8 @@ struct FitReport: Encodable {
         var psnr_degraded_vs_ground_truth: Double?
         var final_psnr_ground_truth_average: Double?
         var best_psnr_ground_truth_average: Double?
-        var best_iteration: Int?
+        var best_psnr_iteration: Int?     // the oracle's pick: known only with the truth
+        var best_iteration: Int?          // auto stop's pick: the iteration the result is from
         var evaluation: [String: Double]? = nil   // task-specific figures on the result
     }
     var command: String

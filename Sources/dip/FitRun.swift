@@ -49,7 +49,8 @@ struct FitRun {
             rep.points.append(.init(iteration: p.iteration, seconds: p.seconds, loss: p.loss, psnr_input: p.psnrInput,
                                     psnr_input_average: inputPSNR?(p.average),
                                     psnr_ground_truth: truth.map { PSNR.compute($0, p.output) },
-                                    psnr_ground_truth_average: gtAvg, restored_parameters: p.restoredParameters))
+                                    psnr_ground_truth_average: gtAvg, restored_parameters: p.restoredParameters,
+                                    output_variance: p.outputVariance))
             progressLine.show(iteration: p.iteration, of: p.iterations, loss: p.loss, psnrInput: p.psnrInput,
                               psnrTruth: gtAvg, itPerSecond: p.iterationsPerSecond)
         }, onSnapshot: { p in
@@ -68,12 +69,14 @@ struct FitRun {
                             stop_reason: result.stopReason.rawValue,
                             psnr_degraded_vs_ground_truth: degradedPSNR,
                             final_psnr_ground_truth_average: truth.map { PSNR.compute($0, result.image) },
-                            best_psnr_ground_truth_average: best?.1, best_iteration: best?.0,
+                            best_psnr_ground_truth_average: best?.1, best_psnr_iteration: best?.0,
+                            best_iteration: result.bestIteration,
                             evaluation: extra.isEmpty ? nil : Dictionary(extra.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }))
         if let path = options.report { try rep.write(to: path) }
         if !options.quiet {
-            var line = String(format: "done: %d iterations in %@ (%.2f it/s) → %@", result.iterations,
-                              ProgressLine.duration(result.seconds), rep.summary!.iterations_per_second, options.output)
+            var line = String(format: "done: %d iterations in %@ (%.2f it/s, %@) → %@", result.iterations,
+                              ProgressLine.duration(result.seconds), rep.summary!.iterations_per_second,
+                              Self.describe(result), options.output)
             if let t = truth {
                 line += "; PSNR vs truth: "
                 if let d = degradedPSNR { line += String(format: "degraded %.2f dB, ", d) }
@@ -84,6 +87,17 @@ struct FitRun {
                 line += String(format: "; loss %.4g → %.4g (×%.1f lower)", first.loss, last.loss, first.loss / last.loss)
             }
             Terminal.errorLine(line)
+        }
+    }
+
+    /// Why the fit ended, for the closing line.
+    static func describe(_ r: FitResult) -> String {
+        let pick = r.bestIteration.map { ", result from iteration \($0)" } ?? ""
+        switch r.stopReason {
+        case .iterations: return "all iterations" + pick
+        case .autoStop: return "stopped automatically" + pick
+        case .timeLimit: return "time limit" + pick
+        case .canceled: return "canceled" + pick
         }
     }
 }

@@ -90,7 +90,7 @@ struct SpecParserTests {
 struct JobStoreTests {
     static func record(_ id: JobID, sequence: UInt64 = 1, state: JobState = .queued) -> JobRecord {
         let p = EffectiveParameters(task: "denoise", preset: "denoise", iterations: 10, snapshotEvery: 5, seed: 0, learningRate: 0.01,
-                                    regNoise: 0.03, expWeight: 0.99, backtracking: true, factor: nil, keep: nil, layer: nil,
+                                    regNoise: 0.03, expWeight: 0.99, backtracking: true, autoStop: true, maxSeconds: nil, factor: nil, keep: nil, layer: nil,
                                     optimizer: "adam", threads: 1,
                                     network: .init(inputChannels: 32, outputChannels: 3, channelsDown: [8], channelsUp: [8], channelsSkip: [4],
                                                    upsampleMode: ["bilinear"], downsampleMode: ["stride"], padding: "reflection"))

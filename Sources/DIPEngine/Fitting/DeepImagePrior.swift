@@ -5,6 +5,8 @@
 ///                   avg = out (i = 0), else w·avg + (1 − w)·out
 ///                   backtracking check on PSNR(out, degraded input)
 ///                   Adam step (or, with `.lbfgs`, Adam warm-up steps, then L-BFGS)
+///                   with auto stop: the outputs' moving variance; a copy of the result
+///                   at its minimum; stop `patience` steps past it (see `AutoStop`)
 ///
 /// Backtracking follows the reference exactly: if the PSNR fell by more than
 /// 5 dB since the last saved state, the saved parameters are copied back, and
@@ -32,8 +34,15 @@ public enum DeepImagePrior {
         let clock = ContinuousClock()
         let start = clock.now
         var done = 0
-        var stop = StopReason.completed
+        var stop = StopReason.iterations
         var latest: Tensor?
+        let detector = settings.autoStop.map { OutputVarianceDetector(rule: $0, shape: shape) }
+        let best = detector == nil ? nil : Tensor(shape)
+        // The variance's minimum marks the raw output's best; an exponential average of the
+        // outputs trails the raw output by about 1/(1 − w) steps, so it is taken that much later.
+        let averageLag = settings.expWeight.map { Int((1 / (1 - Double($0))).rounded()) } ?? 0
+        var copyAt: Int?
+        var picked: Int?
 
         /// Step i's network evaluation: loss and gradients, output average, backtracking.
         func evaluate(_ i: Int) -> (loss: Float, output: Tensor, psnr: Double, restored: Bool) {
@@ -73,20 +82,30 @@ public enum DeepImagePrior {
             return (loss, out, psnr, restored)
         }
 
-        /// Counts step i as done and tells the handlers.
-        func finish(_ i: Int, _ e: (loss: Float, output: Tensor, psnr: Double, restored: Bool)) {
+        /// Counts step i as done, keeps the auto-stop pick, and tells the handlers.
+        /// False when the fit must end here (auto stop or the time limit).
+        func finish(_ i: Int, _ e: (loss: Float, output: Tensor, psnr: Double, restored: Bool)) -> Bool {
             done = i + 1
             latest = e.output
+            if let detector, detector.observe(e.output, iteration: done, compute) { copyAt = done + averageLag }
+            if let best, copyAt == done {
+                best.copy(from: settings.expWeight == nil ? e.output : average)
+                picked = done
+            }
             let seconds = (clock.now - start).seconds
             if onProgress != nil || onSnapshot != nil {
                 let progress = FitProgress(iteration: done, iterations: settings.iterations, loss: e.loss, psnrInput: e.psnr,
                                            iterationsPerSecond: Double(done) / max(seconds, 1e-9), seconds: seconds,
-                                           restoredParameters: e.restored, output: e.output, average: average)
+                                           restoredParameters: e.restored, output: e.output, average: average,
+                                           outputVariance: detector?.variance, bestIteration: picked)
                 onProgress?(progress)
                 if settings.snapshotEvery > 0 && (done % settings.snapshotEvery == 0 || done == settings.iterations) {
                     onSnapshot?(progress)
                 }
             }
+            if let detector, detector.shouldStop(at: done), picked == copyAt { stop = .autoStop; return false }
+            if let limit = settings.timeLimit, seconds >= limit, done < settings.iterations { stop = .timeLimit; return false }
+            return true
         }
 
         /// Adam steps i ..< end; returns the next step's index.
@@ -96,7 +115,7 @@ public enum DeepImagePrior {
                 if cancel?.isCancelled == true { stop = .canceled; return i }
                 let e = evaluate(i)
                 adam.update(compute)
-                finish(i, e)
+                if !finish(i, e) { return i + 1 }
             }
             return end
         }
@@ -107,22 +126,24 @@ public enum DeepImagePrior {
         case .lbfgs:
             let options = settings.lbfgs
             var i = adamSteps(from: 0, to: min(options.warmupSteps, settings.iterations), learningRate: options.warmupLearningRate)
-            if stop == .completed && i < settings.iterations {
+            if stop == .iterations && i < settings.iterations {
                 let lbfgs = LBFGS(network.parameters, learningRate: settings.learningRate, historySize: options.historySize,
                                   toleranceGrad: -1, toleranceChange: -1)
                 lbfgs.step(maxIterations: settings.iterations - i) {
                     if cancel?.isCancelled == true { stop = .canceled; return nil }
                     let e = evaluate(i)
-                    finish(i, e)
+                    let goOn = finish(i, e)
                     i += 1
-                    return e.loss
+                    return goOn ? e.loss : nil
                 }
             }
         }
         if let latest { lastOutput.copy(from: latest) }
         if done == 0 { average.zero() }
-        return FitResult(image: settings.expWeight == nil ? lastOutput : average, lastOutput: lastOutput,
-                         iterations: done, stopReason: stop, seconds: (clock.now - start).seconds)
+        // With auto stop, every ending (cap, time limit, cancel) returns the pick so far.
+        let image = picked != nil ? best! : settings.expWeight == nil ? lastOutput : average
+        return FitResult(image: image, lastOutput: lastOutput, iterations: done, stopReason: stop,
+                         seconds: (clock.now - start).seconds, bestIteration: picked)
     }
 
     /// z + N(0, std²), drawn in fixed-size blocks each with its own stream, so the

@@ -19,6 +19,11 @@ public struct FitSettings: Sendable, Equatable {
     /// warm-up steps, then L-BFGS at `learningRate` (see `LBFGSOptions`).
     public var optimizer: Optimizer = .adam
     public var lbfgs = LBFGSOptions()
+    /// Stop when the outputs' moving variance has passed its minimum, and return the
+    /// result at that minimum (nil: run all `iterations` and return the last result).
+    public var autoStop: AutoStop? = nil
+    /// Stop after this many seconds of fitting, with the best result so far (nil: no limit).
+    public var timeLimit: Double? = nil
 
     public enum Optimizer: String, Sendable, Codable, CaseIterable { case adam, lbfgs }
 
@@ -61,17 +66,30 @@ public struct FitProgress {
     public let restoredParameters: Bool
     public let output: Tensor
     public let average: Tensor
+    /// With auto stop: the outputs' moving variance, and the iteration of its lowest value so far (nil before one is taken).
+    public var outputVariance: Double? = nil
+    public var bestIteration: Int? = nil
 }
 
-public enum StopReason: String, Sendable, Codable {
-    case completed, canceled
+/// Why a fit ended.
+public enum StopReason: String, Sendable, Codable, CaseIterable {
+    /// All `iterations` ran.
+    case iterations
+    /// The auto-stop rule found the variance minimum behind it.
+    case autoStop = "auto_stop"
+    /// `timeLimit` seconds passed.
+    case timeLimit = "time_limit"
+    case canceled
 }
 
 public struct FitResult {
-    /// The restored image: the exponential average when enabled, else the last output.
+    /// The restored image: the exponential average when enabled, else the last output;
+    /// with auto stop, that image as it was at `bestIteration`.
     public let image: Tensor
     public let lastOutput: Tensor
     public let iterations: Int
     public let stopReason: StopReason
     public let seconds: Double
+    /// With auto stop: the iteration whose result `image` is (nil if none was taken).
+    public var bestIteration: Int? = nil
 }

@@ -44,13 +44,14 @@ extension FitProgress {
         if r.isIdentity { return self }
         return FitProgress(iteration: iteration, iterations: iterations, loss: loss, psnrInput: psnrInput,
                            iterationsPerSecond: iterationsPerSecond, seconds: seconds, restoredParameters: restoredParameters,
-                           output: SizePolicy.crop(output, r), average: SizePolicy.crop(average, r))
+                           output: SizePolicy.crop(output, r), average: SizePolicy.crop(average, r),
+                           outputVariance: outputVariance, bestIteration: bestIteration)
     }
 }
 
 extension FitResult {
     func cropped(_ r: PaddedRegion) -> FitResult {
         FitResult(image: SizePolicy.crop(image, r), lastOutput: SizePolicy.crop(lastOutput, r),
-                  iterations: iterations, stopReason: stopReason, seconds: seconds)
+                  iterations: iterations, stopReason: stopReason, seconds: seconds, bestIteration: bestIteration)
     }
 }

@@ -10,6 +10,14 @@ public protocol FittingTask {
     /// Fits and returns the restored image. Progress and snapshot tensors have `outputShape`.
     func run(cancel: CancellationFlag?, onProgress: ((FitProgress) -> Void)?,
              onSnapshot: ((FitProgress) -> Void)?) throws -> FitResult
+    /// Whether auto stop serves this task: true where a long fit turns back toward
+    /// the degradation (noise, JPEG blocks, aliasing, the holes' fill), so the best
+    /// result lies before the end.
+    static var autoStopApplies: Bool { get }
+}
+
+extension FittingTask {
+    public static var autoStopApplies: Bool { true }
 }
 
 /// Why a task cannot be built or run on the inputs it was given.

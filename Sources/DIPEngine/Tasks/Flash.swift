@@ -31,6 +31,10 @@ public struct FlashTask: FittingTask {
 
     public var outputShape: Shape { noFlash.shape }
 
+    /// No: the fit's target is the no-flash photograph itself, with no degradation to
+    /// turn back toward; the reference runs a short fixed schedule at a large learning rate.
+    public static var autoStopApplies: Bool { false }
+
     public func run(cancel: CancellationFlag? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {

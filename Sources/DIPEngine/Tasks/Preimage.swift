@@ -28,6 +28,10 @@ public struct PreimageTask: FittingTask {
 
     public var outputShape: Shape { image.shape }
 
+    /// No: the fit matches a classifier's features, not a degraded image; the pre-image
+    /// keeps improving with the feature loss, and no output is the degradation.
+    public static var autoStopApplies: Bool { false }
+
     /// Runs the fit. The network works at the next multiple of 2^levels (224 → 256, as the
     /// reference) and its output is cropped to the image's size at the top left, as the
     /// reference's `out[:, :, :imsize, :imsize]`; progress, snapshots and the result are

@@ -10,6 +10,8 @@ struct JobView: Encodable {
     var queuePosition: Int?
     var progress: Progress
     var stopReason: String?
+    /// The iteration the result is from (auto stop's pick); null without one.
+    var bestIteration: Int?
     var createdAt: Date
     var startedAt: Date?
     var finishedAt: Date?
@@ -52,7 +54,7 @@ struct JobView: Encodable {
         let r = s.record
         id = r.id.rawValue; state = r.state; task = r.spec.task; queuePosition = s.queuePosition
         progress = Progress(r.progress, running: r.state == .running)
-        stopReason = r.stopReason; createdAt = r.createdAt; startedAt = r.startedAt; finishedAt = r.finishedAt
+        stopReason = r.stopReason; bestIteration = r.result?.bestIteration; createdAt = r.createdAt; startedAt = r.startedAt; finishedAt = r.finishedAt
         attempts = r.attempts
         input = Input(width: r.input.width, height: r.input.height, channels: r.input.channels + (r.input.hasAlpha ? 1 : 0))
         parameters = r.parameters; error = r.error
@@ -65,7 +67,8 @@ struct JobView: Encodable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(id, forKey: .init("id")); try c.encode(state, forKey: .init("state")); try c.encode(task, forKey: .init("task"))
         try c.encode(queuePosition, forKey: .init("queue_position")); try c.encode(progress, forKey: .init("progress"))
-        try c.encode(stopReason, forKey: .init("stop_reason")); try c.encode(createdAt, forKey: .init("created_at"))
+        try c.encode(stopReason, forKey: .init("stop_reason")); try c.encode(bestIteration, forKey: .init("best_iteration"))
+        try c.encode(createdAt, forKey: .init("created_at"))
         try c.encode(startedAt, forKey: .init("started_at")); try c.encode(finishedAt, forKey: .init("finished_at"))
         try c.encode(attempts, forKey: .init("attempts")); try c.encode(input, forKey: .init("input"))
         try c.encode(parameters, forKey: .init("parameters")); try c.encode(error, forKey: .init("error"))

@@ -52,6 +52,8 @@ paths:
         - { name: reg_noise, in: query, required: false, schema: { type: number, minimum: 0, maximum: 1 } }
         - { name: exp_weight, in: query, required: false, schema: { type: number, minimum: 0, exclusiveMaximum: 1 } }
         - { name: backtracking, in: query, required: false, schema: { type: boolean } }
+        - { name: auto_stop, in: query, required: false, schema: { type: boolean } }
+        - { name: max_seconds, in: query, required: false, schema: { type: number, exclusiveMinimum: 0, maximum: 31536000 } }
         - { name: preset, in: query, required: false, schema: { type: string } }
         - { name: factor, in: query, required: false, schema: { type: integer, enum: [2, 4, 8] } }
         - { name: keep, in: query, required: false, schema: { type: number, exclusiveMinimum: 0, maximum: 1 } }
@@ -413,6 +415,8 @@ components:
         reg_noise: { type: number, minimum: 0, maximum: 1, description: 'std of the jitter added to the network input each step' }
         exp_weight: { type: number, minimum: 0, exclusiveMaximum: 1, description: 'weight of the exponential output average (0: none)' }
         backtracking: { type: boolean }
+        auto_stop: { type: boolean, description: 'stop where the moving variance of the outputs has passed its minimum and return the result from there (default: on, except flash and preimage); iterations is then the cap' }
+        max_seconds: { type: number, exclusiveMinimum: 0, maximum: 31536000, description: 'stop after this many seconds of fitting, with the best result so far' }
         preset: { type: string, description: 'denoise: denoise | jpeg; inpaint: text | large-hole | region' }
         factor: { type: integer, enum: [2, 4, 8], description: super-resolution }
         keep: { type: number, exclusiveMinimum: 0, maximum: 1, description: 'restore without a mask: fraction of pixels kept' }
@@ -451,6 +455,8 @@ components:
         reg_noise: { type: number, minimum: 0, maximum: 1 }
         exp_weight: { type: number, minimum: 0, exclusiveMaximum: 1 }
         backtracking: { type: boolean }
+        auto_stop: { type: boolean }
+        max_seconds: { type: number, exclusiveMinimum: 0, maximum: 31536000 }
         preset: { type: string }
         factor: { type: integer, enum: [2, 4, 8] }
         keep: { type: number, exclusiveMinimum: 0, maximum: 1 }
@@ -479,7 +485,8 @@ components:
         task: { $ref: '#/components/schemas/TaskName' }
         queue_position: { type: [integer, 'null'], description: '1 for the next job to start; null unless queued' }
         progress: { $ref: '#/components/schemas/Progress' }
-        stop_reason: { type: [string, 'null'], enum: [completed, canceled, null] }
+        stop_reason: { type: [string, 'null'], enum: [iterations, auto_stop, time_limit, canceled, null], description: 'why the fit ended: all iterations ran, auto stop, the max_seconds budget, or a cancel' }
+        best_iteration: { type: [integer, 'null'], description: 'the iteration the result is from (auto stop''s pick); null without auto stop' }
         created_at: { type: string, format: date-time }
         started_at: { type: [string, 'null'], format: date-time }
         finished_at: { type: [string, 'null'], format: date-time }

@@ -181,7 +181,7 @@ public final class JobManager: @unchecked Sendable {
             records[id] = record
             persist(record)
             publishStateLocked(record)
-            metrics.jobFinished(state: .canceled, seconds: nil)
+            metrics.jobFinished(state: .canceled, stopReason: nil, seconds: nil)
             return false
         case .running:
             running[id]?.cancel.cancel()
@@ -347,7 +347,7 @@ public final class JobManager: @unchecked Sendable {
         persist(record)
         publishStateLocked(record)
         let seconds = record.startedAt.map { record.finishedAt!.timeIntervalSince($0) }
-        metrics.jobFinished(state: record.state, seconds: seconds)
+        metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: seconds)
         logger.info("job \(id) \(record.state.rawValue) after \(record.progress.iteration) iterations")
     }
 

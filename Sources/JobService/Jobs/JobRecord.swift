@@ -52,6 +52,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
 
     public struct ResultInfo: Codable, Sendable, Equatable {
         public var iterations: Int
+        /// With auto stop: the iteration the result image is from.
+        public var bestIteration: Int? = nil
         public var etag: String
         public var width: Int, height: Int
     }

@@ -39,7 +39,8 @@ struct JobRunner {
             if result.iterations > 0 {
                 let png = try ImageTensor.encodePNG(result.image, alpha: alpha)
                 try manager.store.writeResult(id, png: png)
-                info = .init(iterations: result.iterations, etag: ETag.of(png), width: result.image.width, height: result.image.height)
+                info = .init(iterations: result.iterations, bestIteration: result.bestIteration, etag: ETag.of(png),
+                             width: result.image.width, height: result.image.height)
             }
             manager.finish(id, stop: result.stopReason, result: info, error: nil)
         } catch let e as SpecError {

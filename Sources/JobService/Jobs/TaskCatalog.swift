@@ -98,6 +98,8 @@ enum TaskCatalog {
         if let v = spec.expWeight { task.settings.expWeight = v > 0 ? Float(v) : nil }
         if let v = spec.backtracking { task.settings.backtracking = v ? (task.settings.backtracking ?? .init()) : nil }
         if let v = spec.optimizer { task.settings.optimizer = FitSettings.Optimizer(rawValue: v) ?? .adam }
+        task.settings.autoStop = spec.autoStop ?? type(of: task).autoStopApplies ? AutoStop() : nil
+        task.settings.timeLimit = spec.maxSeconds
         if let n = spec.network { task.network = try apply(n, to: task.network) }
     }
 
@@ -138,6 +140,7 @@ enum TaskCatalog {
             iterations: s.iterations, snapshotEvery: s.snapshotEvery, seed: s.seed,
             learningRate: decimal(s.learningRate), regNoise: decimal(s.regNoiseStd),
             expWeight: s.expWeight.map(decimal) ?? 0, backtracking: s.backtracking != nil,
+            autoStop: s.autoStop != nil, maxSeconds: s.timeLimit,
             factor: spec.task == .superResolution ? spec.factor : nil,
             keep: spec.task == .restore ? spec.keep : nil,
             layer: spec.task == .preimage ? spec.layer ?? SqueezeNetLayer.fire9.rawValue : nil,
@@ -161,6 +164,9 @@ public struct EffectiveParameters: Codable, Sendable, Equatable {
     public var regNoise: Double
     public var expWeight: Double
     public var backtracking: Bool
+    /// Optional only so that records written before auto stop existed still load.
+    public var autoStop: Bool?
+    public var maxSeconds: Double?
     public var factor: Int?
     public var keep: Double?
     public var layer: String?

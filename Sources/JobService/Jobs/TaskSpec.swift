@@ -16,6 +16,10 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var regNoise: Double?
     public var expWeight: Double?
     public var backtracking: Bool?
+    /// Stop where the outputs' moving variance has passed its minimum (default: on where the task allows it).
+    public var autoStop: Bool?
+    /// Stop after this many seconds of fitting, with the best result so far.
+    public var maxSeconds: Double?
     public var preset: String?
     public var factor: Int?
     public var keep: Double?
@@ -27,7 +31,8 @@ public struct TaskSpec: Codable, Sendable, Equatable {
 
     /// The field names users write (the record on disk uses the same, through snake_case coding).
     static let fieldNames = ["task", "iterations", "snapshot_every", "seed", "learning_rate", "reg_noise", "exp_weight",
-                             "backtracking", "preset", "factor", "keep", "layer", "optimizer", "network"]
+                             "backtracking", "auto_stop", "max_seconds", "preset", "factor", "keep", "layer", "optimizer",
+                             "network"]
 }
 
 /// Changes to the task's network (the reference's `skip` options).
@@ -82,12 +87,12 @@ public struct SpecParser: Sendable {
 
     static func typed(name: String, text: String) throws(SpecError) -> JSONValue {
         switch name {
-        case "iterations", "snapshot_every", "seed", "factor", "learning_rate", "reg_noise", "exp_weight", "keep":
+        case "iterations", "snapshot_every", "seed", "factor", "learning_rate", "reg_noise", "exp_weight", "keep", "max_seconds":
             guard let d = Double(text), text.allSatisfy({ "0123456789.-+eE".contains($0) }) else {
                 throw SpecError(name, "must be a number, got \"\(text.prefix(40))\"")
             }
             return .number(d)
-        case "backtracking":
+        case "backtracking", "auto_stop":
             switch text.lowercased() {
             case "true", "1", "yes", "on": return .bool(true)
             case "false", "0", "no", "off": return .bool(false)
@@ -119,6 +124,8 @@ public struct SpecParser: Sendable {
         spec.regNoise = try number(fields, "reg_noise", 0, 1)
         spec.expWeight = try number(fields, "exp_weight", 0, below: 1)
         spec.backtracking = try bool(fields, "backtracking")
+        spec.autoStop = try bool(fields, "auto_stop")
+        spec.maxSeconds = try number(fields, "max_seconds", open: 0, 31_536_000)
         spec.preset = try string(fields, "preset")
         spec.factor = try int(fields, "factor", 2...8)
         if let f = spec.factor, ![2, 4, 8].contains(f) { throw SpecError("factor", "must be 2, 4 or 8") }

@@ -29,9 +29,13 @@ final class ServiceMetrics: Sendable {
         registry.makeCounter(name: "dipd_jobs_submitted_total", labels: [("task", task)], help: "Jobs accepted, by task.").increment()
     }
 
-    func jobFinished(state: JobState, seconds: Double?) {
+    func jobFinished(state: JobState, stopReason: String?, seconds: Double?) {
         registry.makeCounter(name: "dipd_jobs_finished_total", labels: [("state", state.rawValue)],
                              help: "Jobs finished, by final state.").increment()
+        if let stopReason {
+            registry.makeCounter(name: "dipd_fits_stopped_total", labels: [("reason", stopReason)],
+                                 help: "Fits ended, by why they ended: iterations, auto_stop, time_limit, canceled.").increment()
+        }
         if let seconds { jobDuration.record(seconds) }
     }
 

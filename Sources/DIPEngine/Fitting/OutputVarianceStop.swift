@@ -1,0 +1,81 @@
+/// Early stopping without the clean image: ES-EMV (Wang et al., "Early stopping for
+/// deep image prior", TMLR 2023). While the network fits the image's structure its
+/// successive outputs settle; once it starts fitting the noise (or the holes, or the
+/// JPEG blocks) they drift again. The exponential moving variance of the outputs
+///
+///     d_t   = mean over pixels of (x_t − ema_{t−1})²
+///     emv_t = (1 − α)·emv_{t−1} + α(1 − α)·d_t
+///     ema_t = (1 − α)·ema_{t−1} + α·x_t
+///
+/// has its minimum near the raw output's PSNR peak. The detector keeps one image-sized
+/// running mean, not a window of outputs. The fit keeps a copy of its result from the
+/// lowest variance seen (an averaged result from 1/(1 − w) steps later, as the average
+/// trails the outputs), and stops once `patience` iterations pass without a lower one
+/// and that copy is taken.
+public struct AutoStop: Sendable, Equatable, Codable {
+    /// Weight of the newest output in the running mean and variance.
+    public var alpha: Double = 0.1
+    /// Iterations without a new variance minimum before the fit stops.
+    public var patience = 300
+    /// No minimum is taken before this iteration: the early outputs change slowly
+    /// while the network still has almost nothing fitted.
+    public var minIterations = 200
+
+    public init(alpha: Double = 0.1, patience: Int = 300, minIterations: Int = 200) {
+        self.alpha = alpha; self.patience = patience; self.minIterations = minIterations
+    }
+}
+
+/// The running state of `AutoStop` over one fit.
+final class OutputVarianceDetector {
+    let rule: AutoStop
+    private let mean: Tensor
+    private var started = false
+    /// The exponential moving variance after the last observation.
+    private(set) var variance = 0.0
+    private(set) var bestVariance = Double.infinity
+    /// The 1-based iteration of the lowest variance so far (0: none yet).
+    private(set) var bestIteration = 0
+
+    init(rule: AutoStop, shape: Shape) {
+        self.rule = rule
+        mean = Tensor(shape)
+    }
+
+    /// Takes the output of iteration `iteration` (1-based); true when it is the new best.
+    func observe(_ output: Tensor, iteration: Int, _ compute: Compute) -> Bool {
+        precondition(output.shape == mean.shape)
+        if !started {
+            mean.copy(from: output)
+            started = true
+            return false
+        }
+        let a = Float(rule.alpha)
+        let m = mean.data, x = output.data, n = output.count
+        let chunks = min(compute.threads, max(1, n >> 15))
+        var partial = [Double](repeating: 0, count: chunks)
+        partial.withUnsafeMutableBufferPointer { sums in
+            compute.forEachTask(chunks) { t in
+                var s: Float = 0, block: Double = 0
+                for j in Compute.chunk(t, of: chunks, count: n) {
+                    let d = x[j] - m[j]
+                    s += d * d
+                    m[j] += a * d
+                    if j & 4095 == 4095 { block += Double(s); s = 0 }    // keep float sums short
+                }
+                sums[t] = block + Double(s)
+            }
+        }
+        let distance = partial.reduce(0, +) / Double(n)
+        variance = (1 - rule.alpha) * variance + rule.alpha * (1 - rule.alpha) * distance
+        guard iteration >= rule.minIterations, variance < bestVariance else { return false }
+        bestVariance = variance
+        bestIteration = iteration
+        return true
+    }
+
+    /// True once `patience` iterations have passed since the best one.
+    func shouldStop(at iteration: Int) -> Bool {
+        bestIteration > 0 && iteration - bestIteration >= rule.patience
+    }
+}
