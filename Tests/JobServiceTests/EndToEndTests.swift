@@ -56,7 +56,8 @@ struct EndToEndTests {
         let restored = try TestImages.decode(result.body)
         let before = PSNR.compute(clean, noisy), after = PSNR.compute(clean, restored)
         print("dipd denoise F16 64x64, small network, 300 it: noisy \(before) dB, restored \(after) dB")
-        // Measured: noisy 20.3 dB, restored about 25 dB with this small network after 300 iterations.
+        // Noisy 20.32 dB; restored with this small network in 300 iterations 28.12 dB with
+        // OpenBLAS's AVX2 kernels, 27.62 dB with its SSE3 ones.
         #expect(after > before + 2, "noisy \(before) dB, restored \(after) dB")
 
         // The event stream of a finished job: its status, then done, then the end.
