@@ -30,12 +30,17 @@ public final class DIPService: @unchecked Sendable {
         metrics = ServiceMetrics()
         links = LinkBuilder(publicBaseURL: configuration.publicBaseURL)
         views = JobViewCache(links: links)
-        let store = try JobStore(root: configuration.dataDirectory, logger: logger)
+        let store: JobStore
+        do { store = try JobStore(root: configuration.dataDirectory, logger: logger) } catch {
+            throw StartupError.dataDirectory(configuration.dataDirectory, error)
+        }
         manager = JobManager(store: store, configuration: configuration, metrics: metrics, logger: logger)
         let links = self.links
         manager.render = { JobView.json($0, links: links) }
         (workers, threadsPerWorker) = configuration.resolvedWorkers(cores: cores)
-        classifier = try ClassifierProvider(weightsPath: configuration.preimageWeights)
+        do { classifier = try ClassifierProvider(weightsPath: configuration.preimageWeights) } catch {
+            throw StartupError.weights(error)
+        }
         pool = WorkerPool(manager: manager,
                           runner: JobRunner(manager: manager, threads: threadsPerWorker, links: links, classifier: classifier),
                           workers: workers, nice: configuration.workerNice)

@@ -14,6 +14,10 @@ public enum WeightsFile {
             return try SafeTensors.read(readBytes(path))
         case "param", "bin":
             let base = url.deletingPathExtension().path
+            for (file, role) in [(base + ".param", "network description"), (base + ".bin", "weights")]
+            where !FileManager.default.fileExists(atPath: file) {
+                throw WeightsError("\(path): an ncnn model is a .param/.bin pair, and its \(role) file \(file) is missing")
+            }
             return try NCNNModel.load(paramPath: base + ".param", binPath: base + ".bin").tensors
         default:
             throw WeightsError("\(path): unknown weights format (expected .safetensors, or an ncnn .param/.bin pair)")

@@ -43,7 +43,7 @@ struct Dipd: AsyncParsableCommand {
         do {
             (service, http) = try await loader.load()
         } catch {
-            throw ValidationError("\(error)")
+            throw Self.startFailed("\(error)", status: 64)     // EX_USAGE
         }
         let level = Logger.Level(rawValue: service.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -55,12 +55,18 @@ struct Dipd: AsyncParsableCommand {
         let dip: DIPService
         do {
             dip = try DIPService(configuration: service, logger: logger)
-        } catch {
-            throw ValidationError("cannot open the data directory \(service.dataDirectory): \(error)")
+        } catch let e as StartupError {
+            throw Self.startFailed(e.description, status: e.exitStatus)
         }
         let server = HTTPServer(configuration: http, router: dip.makeRouter(), logger: Logger(label: "dipd.http"))
         dip.start()
-        try server.start()
+        do {
+            try server.start()
+        } catch let e as SocketError where e.errno == EADDRINUSE {
+            throw Self.startFailed("cannot listen on \(http.host):\(http.port): the port is in use by another process", status: 69)  // EX_UNAVAILABLE
+        } catch {
+            throw Self.startFailed("cannot listen on \(http.host):\(http.port): \(error)", status: 71)    // EX_OSERR
+        }
         logger.info("listening on \(http.host):\(server.port ?? http.port)")
         if let portFile { try String(server.port ?? 0).write(toFile: portFile, atomically: true, encoding: .utf8) }
 
@@ -69,5 +75,12 @@ struct Dipd: AsyncParsableCommand {
         dip.drain()
         await server.shutdown()
         logger.info("stopped")
+    }
+
+    /// A start-up failure is one line naming its cause, without the usage text that
+    /// ArgumentParser prints for its own errors, and a sysexits status.
+    static func startFailed(_ message: String, status: Int32) -> ExitCode {
+        FileHandle.standardError.write(Data("dipd: error: \(message)\n".utf8))
+        return ExitCode(status)
     }
 }

@@ -7,16 +7,10 @@ import ModelWeights
 final class ClassifierProvider: @unchecked Sendable {
     private let prototype: SqueezeNet?
 
-    struct LoadError: Error, CustomStringConvertible { var description: String }
-
     init(weightsPath: String) throws {
         guard !weightsPath.isEmpty else { prototype = nil; return }
-        do {
-            let tensors = try WeightsFile.load(path: weightsPath)
-            prototype = try SqueezeNet(weights: tensors.map { WeightTensor(name: $0.name, shape: $0.shape, values: $0.values) })
-        } catch {
-            throw LoadError(description: "preimage_weights \(weightsPath): \(error)")
-        }
+        let tensors = try WeightsFile.load(path: weightsPath)
+        prototype = try SqueezeNet(weights: tensors.map { WeightTensor(name: $0.name, shape: $0.shape, values: $0.values) })
     }
 
     var isAvailable: Bool { prototype != nil }

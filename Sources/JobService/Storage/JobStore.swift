@@ -15,6 +15,10 @@ final class JobStore: Sendable {
         self.root = root
         self.logger = logger
         try DurableFiles.makeDirectories(root + "/jobs")
+        // An existing folder may still be read-only for this user: find out now, not at the first upload.
+        let probe = "\(root)/jobs/.write-test-\(getpid())"
+        try DurableFiles.makeDirectory(probe)
+        DurableFiles.removeTree(probe)
     }
 
     func directory(_ id: JobID) -> String { "\(jobsDirectory)/\(id.rawValue)" }

@@ -1,0 +1,69 @@
+import Foundation
+import Glibc
+import TestData
+import Testing
+
+/// What an operator sees when dipd cannot start: one line on stderr that names the real
+/// cause, no usage text, and a sysexits status.
+@Suite("dipd start-up errors", .serialized)
+struct StartupErrorTests {
+    struct Failure { var status: Int32; var stderr: String }
+
+    /// Runs dipd until it exits (it must, within 20 s) and returns its status and stderr.
+    static func failedStart(_ arguments: [String], environment: [String: String] = [:]) throws -> Failure {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Dipd.binary)
+        p.arguments = ["--host", "127.0.0.1", "--log-level", "error"] + arguments
+        p.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DIPD_") }.merging(environment) { $1 }
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        for _ in 0..<2000 where p.isRunning { usleep(10_000) }
+        if p.isRunning { p.terminate(); p.waitUntilExit(); throw TestFailure("dipd kept running: \(arguments)") }
+        p.waitUntilExit()
+        return Failure(status: p.terminationStatus,
+                       stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    static func expectOneLine(_ f: Failure, status: Int32, mentions: [String]) {
+        #expect(f.status == status, "status \(f.status): \(f.stderr)")
+        let lines = f.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && f.stderr.hasPrefix("dipd: error: "), "stderr: \(f.stderr)")
+        #expect(!f.stderr.contains("USAGE"), "stderr: \(f.stderr)")
+        for m in mentions { #expect(f.stderr.contains(m), "\(m) not in: \(f.stderr)") }
+    }
+
+    /// A path under a regular file cannot be made even by root, who may write anywhere else.
+    @Test func unusableDataDirectoryNamesItselfAndTheUser() throws {
+        let dir = try temporaryDirectory("dipd-start")
+        let file = dir.appendingPathComponent("not-a-directory")
+        try Data("x".utf8).write(to: file)
+        let data = file.appendingPathComponent("data").path
+        let f = try Self.failedStart(["--port", "0", "--data-dir", data])
+        Self.expectOneLine(f, status: 73, mentions: ["data directory \(data)", "Not a directory", "uid \(getuid())"])
+    }
+
+    @Test func weightsWithoutTheirCompanionFileNameTheMissingFile() throws {
+        let dir = try temporaryDirectory("dipd-start")
+        let param = dir.appendingPathComponent("squeezenet.ncnn.param")
+        try FileManager.default.copyItem(at: TestData.squeezeNetParam, to: param)
+        let f = try Self.failedStart(["--port", "0", "--data-dir", dir.appendingPathComponent("data").path],
+                                     environment: ["DIPD_PREIMAGE_WEIGHTS": param.path])
+        Self.expectOneLine(f, status: 66, mentions: ["preimage_weights", "squeezenet.ncnn.bin", "is missing"])
+        #expect(!f.stderr.contains("data directory"))
+    }
+
+    @Test func aPortInUseIsSaidSo() throws {
+        let running = try Dipd()
+        let f = try Self.failedStart(["--port", "\(running.port)", "--data-dir", try temporaryDirectory("dipd-start").path])
+        Self.expectOneLine(f, status: 69, mentions: ["127.0.0.1:\(running.port)", "in use"])
+        #expect(running.stop() == 0)
+    }
+
+    @Test func aBadSettingNamesTheSetting() throws {
+        let f = try Self.failedStart(["--port", "0", "--data-dir", try temporaryDirectory("dipd-start").path],
+                                     environment: ["DIPD_WORKERS": "many"])
+        Self.expectOneLine(f, status: 64, mentions: ["DIPD_WORKERS"])
+    }
+}
