@@ -29,6 +29,8 @@ struct Dipd: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
     @Option(name: .customLong("print-port-file"), help: "Write the bound port to this file once listening (for scripts that use --port 0).")
     var portFile: String?
+    @Flag(help: "Check the service running on this machine with these settings (GET /healthz on its port) and exit 0 if it is healthy, 1 if not: a container health check that follows DIPD_PORT.")
+    var healthcheck = false
 
     func run() async throws {
         var loader = ConfigurationLoader()
@@ -45,6 +47,7 @@ struct Dipd: AsyncParsableCommand {
         } catch {
             throw Self.startFailed("\(error)", status: 64)     // EX_USAGE
         }
+        if healthcheck { throw ExitCode(HealthCheck.run(host: http.host, port: http.port) ? 0 : 1) }
         let level = Logger.Level(rawValue: service.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
