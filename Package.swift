@@ -27,13 +27,16 @@ let package = Package(
         // System libraries, installed from Debian packages by scripts/setup.
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // <sys/epoll.h>, which Swift's Glibc module does not include.
         .systemLibrary(name: "CEpoll"),
 
+        // The engine's numeric kernels in C: CPU feature detection and SGEMM for each instruction
+        // set, chosen at run time. Built for baseline x86-64; the AVX2 and AVX-512 code is enabled
+        // per function. Optimised even in debug builds, like the engine.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // The fitting engine: tensors, layers, the skip network, Adam, the DIP loop. No I/O.
-        .target(name: "DIPEngine", dependencies: ["COpenBLAS"],
+        .target(name: "DIPEngine", dependencies: ["CKernels"],
                 swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         // Classic-libpng reader: keeps libpng's setjmp/longjmp in C, returns exact 16-bit samples.
         .target(name: "CPNGRead", dependencies: ["CPNG"]),
