@@ -77,7 +77,7 @@ let package = Package(
             "HTTPServer", .product(name: "Logging", package: "swift-log"),
         ]),
         // Benchmarks: print figures, assert nothing.
-        .executableTarget(name: "dip-bench", dependencies: ["DIPEngine"], path: "Benchmarks/dip-bench",
+        .executableTarget(name: "dip-bench", dependencies: ["DIPEngine", "CKernels"], path: "Benchmarks/dip-bench",
                           swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
 
         // Locates the demo images and weights files the tests read (Tests/Data, see its NOTICE).

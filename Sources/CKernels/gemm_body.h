@@ -41,22 +41,30 @@ static inline long min_l(long x, long y) { return x < y ? x : y; }
 
 // MARK: packing
 
-// dst[p·R + i] = scale·src[p·ld + i] for i < count, 0 for count ≤ i < R:
-// the source already runs along the panel's width (op(B) = B, op(A) = Aᵀ).
+// Panels whose source already runs along their width (op(B) = B, op(A) = Aᵀ):
+// for every p, src[p·ld + x] for x < width goes to panel x / R, row p, column
+// x % R, times scale; the last panel is padded with zeros. Each source row is
+// read as one run of `width` floats.
 static inline __attribute__((always_inline))
 void pack_along(float *restrict dst, const float *restrict src, long ld, long kc,
-                const int R, int count, float scale) {
-    if (count == R && R % 8 == 0) {
-        for (long p = 0; p < kc; p++) {
-            for (int i = 0; i < R; i += 8) STOREU(dst + i, LOADU(v8, src + i) * scale);
-            dst += R; src += ld;
-        }
-        return;
-    }
+                long width, const int R, float scale) {
+    long panels = width / R, rest = width % R;
     for (long p = 0; p < kc; p++) {
-        for (int i = 0; i < count; i++) dst[i] = src[i] * scale;
-        for (int i = count; i < R; i++) dst[i] = 0;
-        dst += R; src += ld;
+        const float *s = src + p * ld;
+        float *d = dst + p * R;
+        for (long q = 0; q < panels; q++) {
+            if (R % 8 == 0) {
+                for (int i = 0; i < R; i += 8) STOREU(d + i, LOADU(v8, s + i) * scale);
+            } else {
+                for (int i = 0; i < R; i++) d[i] = s[i] * scale;
+            }
+            s += R;
+            d += kc * R;
+        }
+        if (rest) {
+            for (int i = 0; i < rest; i++) d[i] = s[i] * scale;
+            for (int i = (int)rest; i < R; i++) d[i] = 0;
+        }
     }
 }
 
@@ -121,21 +129,34 @@ void pack_across(float *restrict dst, const float *restrict src, long ld, long k
 // op(A)[ic.., pc..] (mc × kc) → MR-row micro-panels, each kc·MR floats, times alpha.
 static void pack_a(float *restrict dst, bool trans, const float *a, long lda,
                    long ic, long mc, long pc, long kc, float alpha) {
+    if (trans) {
+        pack_along(dst, a + pc * lda + ic, lda, kc, mc, MR, alpha);
+        return;
+    }
     for (long ir = 0; ir < mc; ir += MR) {
-        int count = (int)min_l(MR, mc - ir);
-        if (trans) pack_along(dst, a + pc * lda + ic + ir, lda, kc, MR, count, alpha);
-        else pack_across(dst, a + (ic + ir) * lda + pc, lda, kc, MR, count, alpha);
+        pack_across(dst, a + (ic + ir) * lda + pc, lda, kc, MR, (int)min_l(MR, mc - ir), alpha);
         dst += kc * MR;
     }
 }
 
+// A row-major B is packed eight panels at a time: each source row is read
+// 8·NR floats at a go, whole cache lines, and the writes go to only eight
+// places, which stay in cache even when the source rows are a power of two
+// apart and compete for the same cache sets.
+#define PACK_GROUP 8
+
 // op(B)[pc.., jc..] (kc × nc) → NR-column micro-panels, each kc·NR floats.
 static void pack_b(float *restrict dst, bool trans, const float *b, long ldb,
                    long pc, long kc, long jc, long nc) {
+    if (!trans) {
+        for (long jr = 0; jr < nc; jr += PACK_GROUP * NR) {
+            pack_along(dst, b + pc * ldb + jc + jr, ldb, kc, min_l(PACK_GROUP * NR, nc - jr), NR, 1);
+            dst += kc * PACK_GROUP * NR;
+        }
+        return;
+    }
     for (long jr = 0; jr < nc; jr += NR) {
-        int count = (int)min_l(NR, nc - jr);
-        if (trans) pack_across(dst, b + (jc + jr) * ldb + pc, ldb, kc, NR, count, 1);
-        else pack_along(dst, b + pc * ldb + jc + jr, ldb, kc, NR, count, 1);
+        pack_across(dst, b + (jc + jr) * ldb + pc, ldb, kc, NR, (int)min_l(NR, nc - jr), 1);
         dst += kc * NR;
     }
 }
