@@ -82,7 +82,7 @@ let package = Package(
 
         // Locates the demo images and weights files the tests read (Tests/Data, see its NOTICE).
         .target(name: "TestData", path: "Tests/TestData"),
-        .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"], exclude: ["Fixtures"],
+        .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine", "CKernels"], exclude: ["Fixtures"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "TestData"]),
         // The applications (super-resolution, inpainting, ...) on the demo images.
