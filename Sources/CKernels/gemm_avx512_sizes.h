@@ -5,4 +5,4 @@
 #define NR 32
 #define KC 192
 #define MC 144
-#define NC 2048
+#define NB (256 * 1024)     // 1 MB: half of a Sapphire Rapids L2

@@ -5,16 +5,20 @@
 //   GEMM_PATH   name suffix of the entry point (generic, avx2, avx512)
 //   VEC         floats per vector register
 //   MR, NR      register tile: MR rows × NR columns of C (NR a multiple of VEC)
-//   KC, MC, NC  cache blocks: a KC-deep slice of the product at a time; an
-//               MC×KC block of A stays in L2, a KC×NR panel of B in L1
+//   KC, MC      cache blocks: a KC-deep slice of the product at a time; an
+//               MC×KC block of A packed at once
+//   NB          floats of the packed block of B, which stays in L2
 //
-// Structure (Goto/BLIS): for each NC-wide block of columns and KC-deep slice,
-// B's block is packed into NR-column micro-panels; for each MC-high block of
-// rows A's block is packed into MR-row micro-panels; then the micro-kernel
-// multiplies one A micro-panel by one B micro-panel into an MR×NR tile of C,
-// which it keeps in registers for the whole slice. Packing takes care of the
-// transposes, of alpha (folded into A) and of the edges (zero padding), so
-// the micro-kernel always does a full tile and only its store is partial.
+// Structure (Goto/BLIS): for each block of columns and KC-deep slice, B's
+// block is packed into NR-column micro-panels; for each MC-high block of rows,
+// A's block is packed into MR-row micro-panels; then the micro-kernel
+// multiplies one A micro-panel (kept in L1) by each B micro-panel in turn
+// (streamed from L2) into MR×NR tiles of C, which it keeps in registers for
+// the whole slice. Sweeping a row of tiles walks C along its rows, which the
+// hardware prefetches well even when C's rows are a power of two apart.
+// Packing takes care of the transposes, of alpha (folded into A) and of the
+// edges (zero padding), so the micro-kernel never needs a bounds check and
+// only its store is partial.
 
 #define GEMM_CAT2(x, y) x##y
 #define GEMM_CAT(x, y) GEMM_CAT2(x, y)
@@ -27,7 +31,8 @@ typedef float v4 __attribute__((ext_vector_type(4)));
 typedef float v2 __attribute__((ext_vector_type(2)));
 
 _Static_assert(NR % VEC == 0 && NR % 8 == 0, "NR must be a multiple of the vector width and of 8");
-_Static_assert(MC % MR == 0 && NC % NR == 0, "blocks must hold whole micro-panels");
+_Static_assert(MC % MR == 0, "blocks of A must hold whole micro-panels");
+_Static_assert(NB >= KC * NR, "the block of B must hold one micro-panel");
 
 // Unaligned loads and stores: memcpy compiles to a single vector move.
 #define LOADU(T, p) ({ T v_; __builtin_memcpy(&v_, (p), sizeof(T)); v_; })
@@ -163,36 +168,39 @@ static void pack_b(float *restrict dst, bool trans, const float *b, long ldb,
 
 // MARK: micro-kernel
 
-// C[mr×nr] = A-panel · B-panel + beta·C, the panels kc deep. The MR×NR sum
-// lives in registers; a is MR floats per k step (broadcast one by one), b is
-// NR floats per k step (NV vectors). With beta = 0, C is not read.
-static void kernel(long kc, const float *restrict a, const float *restrict b,
-                   float *restrict c, long ldc, float beta, int mr, int nr) {
+// C[mr×nr] = A-panel · B-panel + beta·C, the panels kc deep, with a sum of
+// ROWS × VECS·VEC kept in registers: a holds MR floats per k step (the first
+// ROWS broadcast one by one), b holds NR floats per k step (the first VECS
+// vectors loaded). mr ≤ ROWS and nr ≤ VECS·VEC. With beta = 0, C is not read.
+// Called with constant ROWS and VECS, so that each use is its own unrolled loop.
+static inline __attribute__((always_inline))
+void kernel(const int ROWS, const int VECS, long kc, const float *restrict a, const float *restrict b,
+            float *restrict c, long ldc, float beta, int mr, int nr) {
     vf acc[MR][NV];
-    for (int i = 0; i < MR; i++)
-        for (int j = 0; j < NV; j++) acc[i][j] = 0;
+    for (int i = 0; i < ROWS; i++)
+        for (int j = 0; j < VECS; j++) acc[i][j] = 0;
     // The tile is written at the end; start fetching it now.
     for (int i = 0; i < mr; i++) {
         __builtin_prefetch(c + i * ldc, 1);
-        __builtin_prefetch(c + i * ldc + NR - 1, 1);
+        __builtin_prefetch(c + i * ldc + VECS * VEC - 1, 1);
     }
 
     for (long p = 0; p < kc; p++) {
         vf bv[NV];
-        for (int j = 0; j < NV; j++) bv[j] = LOADU(vf, b + j * VEC);
-        for (int i = 0; i < MR; i++) {
+        for (int j = 0; j < VECS; j++) bv[j] = LOADU(vf, b + j * VEC);
+        for (int i = 0; i < ROWS; i++) {
             vf ai = a[i];
             // a·b + c contracts to one FMA where the path has FMA.
-            for (int j = 0; j < NV; j++) acc[i][j] = ai * bv[j] + acc[i][j];
+            for (int j = 0; j < VECS; j++) acc[i][j] = ai * bv[j] + acc[i][j];
         }
         a += MR;
         b += NR;
     }
 
-    if (nr == NR) {     // whole rows of the tile: vector stores
+    if (nr == VECS * VEC) {     // whole rows of the tile: vector stores
         for (int i = 0; i < mr; i++) {
             float *row = c + i * ldc;
-            for (int j = 0; j < NV; j++) {
+            for (int j = 0; j < VECS; j++) {
                 vf r = acc[i][j];
                 if (beta != 0) r = beta * LOADU(vf, row + j * VEC) + r;
                 STOREU(row + j * VEC, r);
@@ -202,8 +210,8 @@ static void kernel(long kc, const float *restrict a, const float *restrict b,
     }
     // Right edge: only nr columns of the tile are C.
     float tile[MR * NR] __attribute__((aligned(64)));
-    for (int i = 0; i < MR; i++)
-        for (int j = 0; j < NV; j++) STOREU(tile + i * NR + j * VEC, acc[i][j]);
+    for (int i = 0; i < ROWS; i++)
+        for (int j = 0; j < VECS; j++) STOREU(tile + i * NR + j * VEC, acc[i][j]);
     for (int i = 0; i < mr; i++) {
         float *row = c + i * ldc;
         const float *t = tile + i * NR;
@@ -215,23 +223,49 @@ static void kernel(long kc, const float *restrict a, const float *restrict b,
     }
 }
 
+// The edges of C take smaller kernels where a tile would be at most half used:
+// half the rows, half the vectors, or both. Each is its own unrolled loop.
+_Static_assert(MR % 2 == 0 && NV % 2 == 0, "edge kernels halve MR and NV");
+static void kernel_full(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
+    kernel(MR, NV, kc, a, b, c, ldc, beta, mr, nr);
+}
+static void kernel_half_rows(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
+    kernel(MR / 2, NV, kc, a, b, c, ldc, beta, mr, nr);
+}
+static void kernel_half_columns(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
+    kernel(MR, NV / 2, kc, a, b, c, ldc, beta, mr, nr);
+}
+static void kernel_quarter(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
+    kernel(MR / 2, NV / 2, kc, a, b, c, ldc, beta, mr, nr);
+}
+
+static inline void tile(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
+    bool fewRows = mr <= MR / 2, fewColumns = nr <= NR / 2;
+    if (fewRows && fewColumns) kernel_quarter(kc, a, b, c, ldc, beta, mr, nr);
+    else if (fewRows) kernel_half_rows(kc, a, b, c, ldc, beta, mr, nr);
+    else if (fewColumns) kernel_half_columns(kc, a, b, c, ldc, beta, mr, nr);
+    else kernel_full(kc, a, b, c, ldc, beta, mr, nr);
+}
+
 // MARK: blocking
 
-const size_t GEMM_CAT(dip_sgemm_scratch_, GEMM_PATH) = MC * KC + KC * NC + 16;
+const size_t GEMM_CAT(dip_sgemm_scratch_, GEMM_PATH) = MC * KC + NB + 16;
 
 void GEMM_CAT(dip_sgemm_, GEMM_PATH)(GEMM_ENTRY_ARGS) {
     float *packedA = align64(scratch);
     float *packedB = packedA + MC * KC;     // MC·KC·4 bytes keeps 64-byte alignment
     _Static_assert((MC * KC) % 16 == 0, "packed B must start 64-byte aligned");
 
-    // Equal slices of k and of m rather than full blocks and a thin remainder.
+    // Equal slices of k and of m rather than full blocks and a thin remainder;
+    // blocks of B as wide as fit in NB floats.
     long kSlices = (k + KC - 1) / KC;
     long kcMax = (k + kSlices - 1) / kSlices;
     long mBlocks = (m + MC - 1) / MC;
     long mcMax = ((m + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+    long ncMax = NB / kcMax / NR * NR;
 
-    for (long jc = 0; jc < n; jc += NC) {
-        long nc = min_l(NC, n - jc);
+    for (long jc = 0; jc < n; jc += ncMax) {
+        long nc = min_l(ncMax, n - jc);
         for (long pc = 0; pc < k; pc += kcMax) {
             long kc = min_l(kcMax, k - pc);
             // Later slices add to what the first one wrote.
@@ -240,10 +274,10 @@ void GEMM_CAT(dip_sgemm_, GEMM_PATH)(GEMM_ENTRY_ARGS) {
             for (long ic = 0; ic < m; ic += mcMax) {
                 long mc = min_l(mcMax, m - ic);
                 pack_a(packedA, trans_a, a, lda, ic, mc, pc, kc, alpha);
-                for (long jr = 0; jr < nc; jr += NR) {
-                    for (long ir = 0; ir < mc; ir += MR) {
-                        kernel(kc, packedA + ir * kc, packedB + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
-                               sliceBeta, (int)min_l(MR, mc - ir), (int)min_l(NR, nc - jr));
+                for (long ir = 0; ir < mc; ir += MR) {
+                    for (long jr = 0; jr < nc; jr += NR) {
+                        tile(kc, packedA + ir * kc, packedB + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
+                             sliceBeta, (int)min_l(MR, mc - ir), (int)min_l(NR, nc - jr));
                     }
                 }
             }

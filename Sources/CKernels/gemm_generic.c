@@ -8,5 +8,5 @@
 #define NR 8
 #define KC 256
 #define MC 144
-#define NC 2048
+#define NB (64 * 1024)     // 256 KB
 #include "gemm_body.h"

@@ -20,7 +20,8 @@ struct GemmTests {
 
     /// Every transpose combination over odd sizes, alpha and beta cycling through
     /// their special values, and some larger shapes that cross each cache block
-    /// (m > 144, n > 2048, k > 256: several slices of k add into C).
+    /// (m > 144 rows of A; k > 256, so that several slices of k add into C; n wider
+    /// than a block of B on every path).
     static let cases: [Case] = {
         var cases: [Case] = []
         let sizes = [1, 5, 17, 33, 129]
@@ -38,7 +39,7 @@ struct GemmTests {
                     }
                 }
                 cases.append(Case(transA: transA, transB: transB, m: 150, n: 40, k: 300, alpha: 1, beta: 0, pad: 3))
-                cases.append(Case(transA: transA, transB: transB, m: 7, n: 2100, k: 20, alpha: -1, beta: 0.5, pad: 0))
+                cases.append(Case(transA: transA, transB: transB, m: 5, n: 1900, k: 300, alpha: -1, beta: 0.5, pad: 0))
                 cases.append(Case(transA: transA, transB: transB, m: 13, n: 35, k: 0, alpha: 1, beta: 0.5, pad: 2))
             }
         }
