@@ -114,19 +114,21 @@ static inline __attribute__((always_inline)) void store_first(float *dst, const 
 static inline __attribute__((always_inline))
 void pack_across(float *restrict dst, const float *restrict src, long ld, long kc,
                  const int R, int count, float scale) {
+    // Rows past the matrix's edge read a row of zeros, so the loop has no branches.
+    static const float zeros[KC] __attribute__((aligned(64)));
     for (int rb = 0; rb < R; rb += 8) {
         const int w = R - rb < 8 ? R - rb : 8;
         const float *rows[8];
-        for (int q = 0; q < 8; q++) rows[q] = rb + q < count ? src + (long)(rb + q) * ld : 0;
+        for (int q = 0; q < 8; q++) rows[q] = rb + q < count ? src + (long)(rb + q) * ld : zeros;
         long p = 0;
         for (; p + 8 <= kc; p += 8) {
             v8 r[8];
-            for (int q = 0; q < 8; q++) r[q] = rows[q] ? LOADU(v8, rows[q] + p) * scale : (v8)0;
+            for (int q = 0; q < 8; q++) r[q] = LOADU(v8, rows[q] + p) * scale;
             transpose8(r);
             for (int q = 0; q < 8; q++) store_first(dst + (p + q) * R + rb, &r[q], w);
         }
         for (; p < kc; p++) {
-            for (int q = 0; q < w; q++) dst[p * R + rb + q] = rows[q] ? rows[q][p] * scale : 0;
+            for (int q = 0; q < w; q++) dst[p * R + rb + q] = rows[q][p] * scale;
         }
     }
 }
@@ -197,8 +199,8 @@ void kernel(const int ROWS, const int VECS, long kc, const float *restrict a, co
         b += NR;
     }
 
-    if (nr == VECS * VEC) {     // whole rows of the tile: vector stores
-        for (int i = 0; i < mr; i++) {
+    if (mr == ROWS && nr == VECS * VEC) {     // the whole tile: vector stores straight from registers
+        for (int i = 0; i < ROWS; i++) {
             float *row = c + i * ldc;
             for (int j = 0; j < VECS; j++) {
                 vf r = acc[i][j];
@@ -208,7 +210,7 @@ void kernel(const int ROWS, const int VECS, long kc, const float *restrict a, co
         }
         return;
     }
-    // Right edge: only nr columns of the tile are C.
+    // An edge: only mr×nr of the tile is C.
     float tile[MR * NR] __attribute__((aligned(64)));
     for (int i = 0; i < ROWS; i++)
         for (int j = 0; j < VECS; j++) STOREU(tile + i * NR + j * VEC, acc[i][j]);
@@ -224,18 +226,19 @@ void kernel(const int ROWS, const int VECS, long kc, const float *restrict a, co
 }
 
 // The edges of C take smaller kernels where a tile would be at most half used:
-// half the rows, half the vectors, or both. Each is its own unrolled loop.
+// half the rows, half the vectors, or both. Each is its own unrolled loop, in
+// a function of its own so that its registers are allocated for it alone.
 _Static_assert(MR % 2 == 0 && NV % 2 == 0, "edge kernels halve MR and NV");
-static void kernel_full(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
+__attribute__((noinline)) static void kernel_full(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
     kernel(MR, NV, kc, a, b, c, ldc, beta, mr, nr);
 }
-static void kernel_half_rows(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
+__attribute__((noinline)) static void kernel_half_rows(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
     kernel(MR / 2, NV, kc, a, b, c, ldc, beta, mr, nr);
 }
-static void kernel_half_columns(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
+__attribute__((noinline)) static void kernel_half_columns(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
     kernel(MR, NV / 2, kc, a, b, c, ldc, beta, mr, nr);
 }
-static void kernel_quarter(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
+__attribute__((noinline)) static void kernel_quarter(long kc, const float *a, const float *b, float *c, long ldc, float beta, int mr, int nr) {
     kernel(MR / 2, NV / 2, kc, a, b, c, ldc, beta, mr, nr);
 }
 
