@@ -1,7 +1,7 @@
 # Build stage: the Swift toolchain image compiles the release binaries.
 FROM swift:6.3-bookworm AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      pkg-config libpng-dev zlib1g-dev libssl-dev libopenblas-dev libturbojpeg0-dev \
+      pkg-config libpng-dev zlib1g-dev libssl-dev libturbojpeg0-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -16,7 +16,7 @@ RUN swift build -c release --static-swift-stdlib --product dipd \
 # for the health check.
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpng16-16 zlib1g libssl3 libopenblas0-pthread libturbojpeg0 libgfortran5 curl \
+      libpng16-16 zlib1g libssl3 libturbojpeg0 curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data dipd \
     && mkdir -p /data && chown dipd /data

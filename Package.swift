@@ -27,13 +27,16 @@ let package = Package(
         // System libraries, installed from Debian packages by scripts/setup.
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // <sys/epoll.h>, which Swift's Glibc module does not include.
         .systemLibrary(name: "CEpoll"),
 
+        // The engine's numeric kernels in C: CPU feature detection and SGEMM for each instruction
+        // set, chosen at run time. Built for baseline x86-64; the AVX2 and AVX-512 code is enabled
+        // per function. Optimised even in debug builds, like the engine.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // The fitting engine: tensors, layers, the skip network, Adam, the DIP loop. No I/O.
-        .target(name: "DIPEngine", dependencies: ["COpenBLAS"],
+        .target(name: "DIPEngine", dependencies: ["CKernels"],
                 swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         // Classic-libpng reader: keeps libpng's setjmp/longjmp in C, returns exact 16-bit samples.
         .target(name: "CPNGRead", dependencies: ["CPNG"]),
@@ -74,12 +77,12 @@ let package = Package(
             "HTTPServer", .product(name: "Logging", package: "swift-log"),
         ]),
         // Benchmarks: print figures, assert nothing.
-        .executableTarget(name: "dip-bench", dependencies: ["DIPEngine"], path: "Benchmarks/dip-bench",
+        .executableTarget(name: "dip-bench", dependencies: ["DIPEngine", "CKernels"], path: "Benchmarks/dip-bench",
                           swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
 
         // Locates the demo images and weights files the tests read (Tests/Data, see its NOTICE).
         .target(name: "TestData", path: "Tests/TestData"),
-        .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine"], exclude: ["Fixtures"],
+        .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine", "CKernels"], exclude: ["Fixtures"],
                     swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "TestData"]),
         // The applications (super-resolution, inpainting, ...) on the demo images.

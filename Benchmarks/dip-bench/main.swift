@@ -1,8 +1,12 @@
-// Times full training iterations (forward, loss, backward, Adam) of the
-// reference denoising network, and optionally the PyTorch re-implementation
-// in the same run. Prints figures; asserts nothing.
+// Times single-threaded SGEMM on the engine's convolution shapes for every
+// instruction set this machine runs (and OpenBLAS, when its library can be
+// loaded), then full training iterations (forward, loss, backward, Adam) of the
+// reference denoising network, and optionally the PyTorch re-implementation in
+// the same run. Prints figures; asserts nothing.
 //
 //   swift run -c release dip-bench [--sizes 256,512] [--iterations 3] [--threads 2] [--torch]
+//                                  [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network]
+//                                  [--gemm-repetitions 7]
 import DIPEngine
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +18,16 @@ struct Options {
     var iterations = 3
     var threads = 2
     var torch = false
+    var isa = [InstructionSet.best]
+    var gemm = true
+    var network = true
+    var gemmRepetitions = 7
     var child: Int? = nil
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+    exit(2)
 }
 
 func parse() -> Options {
@@ -26,10 +39,22 @@ func parse() -> Options {
         case "--iterations": o.iterations = Int(args.next() ?? "") ?? o.iterations
         case "--threads": o.threads = Int(args.next() ?? "") ?? o.threads
         case "--torch": o.torch = true
+        case "--isa":
+            let v = args.next() ?? ""
+            do {
+                o.isa = v == "all" ? InstructionSet.supported
+                    : try v.split(separator: ",").map { try InstructionSet.named(String($0)) }
+            } catch { fail("dip-bench: \(error)") }
+        case "--only":
+            switch args.next() {
+            case "gemm": o.network = false
+            case "network": o.gemm = false
+            default: fail("dip-bench: --only takes gemm or network")
+            }
+        case "--gemm-repetitions": o.gemmRepetitions = max(1, Int(args.next() ?? "") ?? o.gemmRepetitions)
         case "--child": o.child = Int(args.next() ?? "")
         default:
-            FileHandle.standardError.write("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch]\n".data(using: .utf8)!)
-            exit(2)
+            fail("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch] [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network] [--gemm-repetitions N]")
         }
     }
     return o
@@ -50,6 +75,15 @@ func convMACs(_ net: SkipNetwork, size: Int) -> Double {
     }
     _ = walk(net.root, Shape(net.configuration.inputChannels, size, size))
     return total
+}
+
+/// User plus system time of the whole process: on a shared machine it shows the work
+/// done, where wall time also counts the moments other programs had the cores.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
 }
 
 func peakRSSMegabytes() -> Double {
@@ -77,21 +111,24 @@ func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
         adam.update(compute)
     }
     step()   // warm-up: allocates every buffer once
-    var times: [Double] = []
+    var times: [Double] = [], cpuTimes: [Double] = []
     for _ in 0..<iterations {
-        let t0 = DispatchTime.now().uptimeNanoseconds
+        let t0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuSeconds()
         step()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        cpuTimes.append(cpuSeconds() - c0)
     }
-    times.sort()
+    times.sort(); cpuTimes.sort()
     let macs = convMACs(net, size: size)
     // Training FLOPs ≈ 3 × forward (forward, input gradient, weight gradient) × 2 per MAC.
     return ["size": Double(size), "seconds_min": times[0], "seconds_median": times[times.count / 2],
+            "cpu_seconds_min": cpuTimes[0], "cpu_seconds_median": cpuTimes[cpuTimes.count / 2],
             "peak_rss_mb": peakRSSMegabytes(), "gflops": 6 * macs / times[0] / 1e9, "fwd_gmac": macs / 1e9]
 }
 
 let options = parse()
 if let size = options.child {
+    try! InstructionSet.select(options.isa[0])
     let r = measure(size: size, iterations: options.iterations, threads: options.threads)
     print(String(data: try! JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]), encoding: .utf8)!)
     exit(0)
@@ -120,25 +157,34 @@ let me = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0]
     : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
 let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("torch_iteration.py").path
+print("CPU: \(CPUFeatures.current)")
+print("kernels this machine runs: \(InstructionSet.supported.map(\.rawValue).joined(separator: ", ")); best: \(InstructionSet.best)\n")
+if options.gemm { runGemmBench(repetitions: options.gemmRepetitions) }
+guard options.network else { exit(0) }
 print("Denoising network (skip 128/128/4, 5 levels, 32 input channels): one training iteration = forward + MSE + backward + Adam")
 print("threads \(options.threads), \(options.iterations) timed iterations after one warm-up; each measurement in its own process\n")
-let header = "size     engine s/it (min/med)   GFLOP/s   peak MB" + (options.torch ? "   | torch s/it (min/med)   peak MB   speed-up   memory ratio" : "")
-print(header)
+print("size  kernels   engine s/it (min/med)   GFLOP/s   peak MB   CPU s/it (min/med, all threads)")
 for size in options.sizes {
-    guard let e = lastJSON(runChild([me, "--child", "\(size)", "--iterations", "\(options.iterations)", "--threads", "\(options.threads)"])) else {
-        print("\(size): engine run failed"); continue
+    var engine: (seconds: Double, rss: Double)? = nil
+    for isa in options.isa {
+        guard let e = lastJSON(runChild([me, "--child", "\(size)", "--iterations", "\(options.iterations)",
+                                         "--threads", "\(options.threads)", "--isa", isa.rawValue])) else {
+            print("\(size) \(isa): engine run failed"); continue
+        }
+        let es = e["seconds_min"] as! Double, em = e["seconds_median"] as! Double, erss = e["peak_rss_mb"] as! Double
+        engine = engine ?? (es, erss)
+        print(String(format: "%-5d %-8@ %7.3f / %-7.3f         %7.1f   %7.0f   %7.3f / %-7.3f", size, isa.rawValue, es, em,
+                     e["gflops"] as! Double, erss, e["cpu_seconds_min"] as! Double, e["cpu_seconds_median"] as! Double))
     }
-    let es = e["seconds_min"] as! Double, em = e["seconds_median"] as! Double, erss = e["peak_rss_mb"] as! Double
-    var line = String(format: "%-8d %7.3f / %-7.3f         %7.1f   %7.0f", size, es, em, e["gflops"] as! Double, erss)
-    if options.torch {
+    if options.torch, let engine {
         let out = runChild(["/usr/bin/env", "python3", script, "--size", "\(size)", "--threads", "\(options.threads)",
                             "--iterations", "\(options.iterations)", "--json"])
         if let t = lastJSON(out), let ts = t["seconds_min"] as? Double, let tm = t["seconds_median"] as? Double,
            let trss = t["peak_rss_mb"] as? Double {
-            line += String(format: "   | %7.3f / %-7.3f     %7.0f   %6.2f×     %5.2f", ts, tm, trss, ts / es, erss / trss)
+            print(String(format: "%-5d %-8@ %7.3f / %-7.3f                   %7.0f   (engine, %@: %.2f× faster, %.2f× the memory)",
+                         size, "torch", ts, tm, trss, options.isa[0].rawValue, ts / engine.seconds, engine.rss / trss))
         } else {
-            line += "   | torch run failed (is torch installed? pip install torch)"
+            print("\(size) torch run failed (is torch installed? pip install torch)")
         }
     }
-    print(line)
 }

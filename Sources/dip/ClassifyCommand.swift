@@ -13,6 +13,7 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Synset file naming the 1000 classes, one a line (e.g. synset_words.txt).") var synsets: String?
     @Option(help: "How many classes to print.") var top = 5
     @Option(help: "Threads for the engine (default: all cores).") var threads: Int?
+    @OptionGroup var kernels: KernelOptions
 
     func validate() throws {
         guard (1...1000).contains(top) else { throw ValidationError("--top must be 1...1000") }
@@ -20,6 +21,7 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
+        try kernels.select()
         let net = try ClassifierFiles.squeezeNet(weights)
         let names = try synsets.map(ClassifierFiles.classNames)
         let image = try SqueezeNet.rgb(ImageFiles.load(input).tensor)

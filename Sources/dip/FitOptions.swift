@@ -29,6 +29,7 @@ struct FitOptions: ParsableArguments {
     @Option(help: "Refuse results with more pixels than this (the network needs about 9 KB per pixel).")
     var maxPixels = 4_194_304
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
+    @OptionGroup var kernels: KernelOptions
 
     func validate() throws {
         if let n = iterations, !(1...1_000_000).contains(n) { throw ValidationError("--iterations must be 1...1000000") }
@@ -90,7 +91,7 @@ extension FitSettings {
         ["iterations": "\(iterations)", "lr": "\(learningRate)", "reg_noise": "\(regNoiseStd)",
          "exp_weight": expWeight.map { "\($0)" } ?? "none",
          "backtracking": backtracking.map { "every \($0.period)\($0.onlyAtPeriod ? " (at the period)" : ""), \($0.dropDB) dB" } ?? "none",
-         "seed": "\(seed)", "threads": "\(threads)",
+         "seed": "\(seed)", "threads": "\(threads)", "kernels": "\(InstructionSet.selected)",
          "auto_stop": autoStop.map { "alpha \($0.alpha), patience \($0.patience), from iteration \($0.minIterations)" } ?? "off",
          "time_limit": timeLimit.map { "\($0) s" } ?? "none"]
     }

@@ -29,6 +29,7 @@ struct FitRun {
     }
 
     func run<T: FittingTask>(_ task: T) throws {
+        try options.kernels.select()
         let shape = task.outputShape
         try options.checkSize(width: shape.width, height: shape.height)
         if let dir = options.snapshots {
@@ -40,7 +41,7 @@ struct FitRun {
                             network_parameters: try SkipNetwork(task.network).parameterCount)
         let progressLine = ProgressLine(quiet: options.quiet, every: max(1, min(100, s.iterations / 30)))
         if !options.quiet {
-            Terminal.errorLine("dip \(command): \(shape.width)x\(shape.height)x\(shape.channels), \(s.iterations) iterations, \(s.threads) threads, \(rep.network_parameters) parameters")
+            Terminal.errorLine("dip \(command): \(shape.width)x\(shape.height)x\(shape.channels), \(s.iterations) iterations, \(s.threads) threads, \(InstructionSet.selected) kernels, \(rep.network_parameters) parameters")
         }
         var snapshotError: Error?
         let truth = self.truth, inputPSNR = self.inputPSNR, snapshots = options.snapshots, alpha = self.alpha

@@ -28,6 +28,7 @@ struct PreimageCommand: ParsableCommand {
     }
 
     func run() throws {
+        try fit.kernels.select()     // the target's features are computed before the fit starts
         let layer = try ClassifierFiles.layer(self.layer)
         let image = try SqueezeNet.rgb(fit.load(input).tensor)
         let classifier = try ClassifierFiles.squeezeNet(weights)

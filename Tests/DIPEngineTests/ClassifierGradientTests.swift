@@ -85,12 +85,12 @@ struct ClassifierGradientTests {
         return try SqueezeNet(weights: weights)
     }
 
-    @Test(arguments: [SqueezeNetLayer.fire3, .fire9, .conv10])
-    func truncatedSqueezeNet(_ layer: SqueezeNetLayer) throws {
+    @Test(arguments: [SqueezeNetLayer.fire3, .fire9, .conv10], InstructionSet.supported)
+    func truncatedSqueezeNet(_ layer: SqueezeNetLayer, _ kernels: InstructionSet) throws {
         let net = try Self.randomSqueezeNet()
         let m = InputOnly(net.network(upTo: layer))
         // 35×35: conv 17, pools 8, 4, 2; fire9 and conv10 at 2×2.
-        let r = GradientCheck(h: 2e-3, tolerance: 3e-2, samples: 40).run(m, input: Shape(3, 35, 35))
+        let r = GradientCheck(h: 2e-3, tolerance: 3e-2, samples: 40, kernels: kernels).run(m, input: Shape(3, 35, 35))
         #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")
         #expect(r.checked == 40)
     }

@@ -28,15 +28,17 @@ struct ConvForwardTests {
         return out
     }
 
-    @Test(arguments: [(3, 1, Padding.reflection), (3, 2, .zero), (5, 2, .reflection), (1, 1, .zero), (7, 1, .replication), (3, 2, .replication)])
-    func matchesDefinition(_ c: (Int, Int, Padding)) {
+    @Test(arguments: [(3, 1, Padding.reflection), (3, 2, .zero), (5, 2, .reflection), (1, 1, .zero), (7, 1, .replication), (3, 2, .replication)],
+          InstructionSet.supported)
+    func matchesDefinition(_ c: (Int, Int, Padding), _ kernels: InstructionSet) throws {
+        let compute = try Compute(threads: 2, instructionSet: kernels)
         var rng = RandomSource(seed: 11)
         let conv = Conv2d(3, 5, kernel: c.0, stride: c.1, padding: c.2)
         for p in conv.parameters { for i in 0..<p.count { p.value[i] = 2 * rng.uniform() - 1 } }
         for (h, w) in [(9, 13), (16, 16), (33, 7)] {
             let x = Tensor(Shape(3, h, w))
             for i in 0..<x.count { x.data[i] = 2 * rng.uniform() - 1 }
-            let fast = conv.forward(x, Compute(threads: 2)), slow = Self.naive(x, conv)
+            let fast = conv.forward(x, compute), slow = Self.naive(x, conv)
             #expect(fast.shape == slow.shape)
             var worst: Float = 0
             for i in 0..<fast.count { worst = max(worst, abs(fast.data[i] - slow.data[i])) }

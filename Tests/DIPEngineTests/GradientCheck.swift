@@ -11,6 +11,8 @@ struct GradientCheck {
     var tolerance: Double = 2e-2
     var samples = 24
     var seed: UInt64 = 7
+    /// The kernels the module's matrix multiplies use.
+    var kernels = InstructionSet.best
 
     struct Failure: CustomStringConvertible {
         let what: String, index: Int, analytic: Double, numeric: Double
@@ -23,7 +25,7 @@ struct GradientCheck {
         let x = Tensor(shape)
         for i in 0..<x.count { x.data[i] = 2 * rng.uniform() - 1 }
         for p in module.parameters { for i in 0..<p.count { p.value[i] = 2 * rng.uniform() - 1 } }
-        let compute = Compute(threads: 2)
+        let compute = try! Compute(threads: 2, instructionSet: kernels)
         module.needsInputGradient = checkInput
 
         let outShape = module.outputShape(for: shape)

@@ -25,10 +25,10 @@ struct LayerGradientTests {
         .init(k: 3, stride: 2, pad: .zero, bias: true, cin: 2, cout: 2, h: 3001, w: 5),
     ]
 
-    @Test("Conv2d", arguments: convCases)
-    func conv(_ c: ConvCase) {
+    @Test("Conv2d", arguments: convCases, InstructionSet.supported)
+    func conv(_ c: ConvCase, _ kernels: InstructionSet) {
         let conv = Conv2d(c.cin, c.cout, kernel: c.k, stride: c.stride, padding: c.pad, bias: c.bias)
-        let r = GradientCheck(samples: c.h > 100 ? 40 : 24).run(conv, input: Shape(c.cin, c.h, c.w))
+        let r = GradientCheck(samples: c.h > 100 ? 40 : 24, kernels: kernels).run(conv, input: Shape(c.cin, c.h, c.w))
         #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")
         #expect(r.checked > 0)
     }
@@ -84,14 +84,14 @@ struct LayerGradientTests {
     /// convolutions, sigmoid). Activations are left out here because a finite
     /// difference across a LeakyReLU kink is meaningless; they are checked alone above
     /// and the PyTorch fixtures check the network with them.
-    @Test(arguments: [UpsampleMode.bilinear, .nearest])
-    func smallSkipNetwork(_ up: UpsampleMode) throws {
+    @Test(arguments: [UpsampleMode.bilinear, .nearest], InstructionSet.supported)
+    func smallSkipNetwork(_ up: UpsampleMode, _ kernels: InstructionSet) throws {
         let config = SkipConfiguration(inputChannels: 2, outputChannels: 2, channelsDown: [3, 4], channelsUp: [3, 4],
                                        channelsSkip: [2, 1], padding: .reflection, upsampleMode: [up],
                                        activation: .none)
         let net = try SkipNetwork(config)
         net.root.needsInputGradient = true
-        let r = GradientCheck(h: 1e-2, samples: 6, seed: 3).run(net.root, input: Shape(2, 10, 12))
+        let r = GradientCheck(h: 1e-2, samples: 6, seed: 3, kernels: kernels).run(net.root, input: Shape(2, 10, 12))
         #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")
     }
 

@@ -96,8 +96,8 @@ struct TorchFixtureTests {
         return zip(s.sample_indices ?? [], s.sample_values ?? []).map { ($0, $1) }
     }
 
-    @Test(arguments: ["small_modes", "small_crop", "denoise_64"])
-    func networkMatchesPyTorch(_ name: String) throws {
+    @Test(arguments: ["small_modes", "small_crop", "denoise_64"], InstructionSet.supported)
+    func networkMatchesPyTorch(_ name: String, _ kernels: InstructionSet) throws {
         let f = try Self.load(name)
         let net = try SkipNetwork(Self.configuration(f.config))
         // Same tensors in the same order as PyTorch's net.parameters().
@@ -113,7 +113,7 @@ struct TorchFixtureTests {
         var s2 = Stream(state: 2)
         for i in 0..<target.count { target.data[i] = Float(s2.next()) }
 
-        let compute = Compute(threads: 2)
+        let compute = try Compute(threads: 2, instructionSet: kernels)
         net.zeroGrad()
         let out = net.forward(z, compute)
         try #require([out.channels, out.height, out.width] == f.output_shape)

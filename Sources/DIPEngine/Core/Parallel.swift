@@ -1,15 +1,29 @@
-/// How much of the machine one network may use, and the memory it runs in.
-/// The engine does its own parallelism on its own threads (BLAS runs
-/// single-threaded inside them), so a service with several workers can divide
-/// the cores between them. One Compute serves one network at a time.
+/// How much of the machine one network may use, the memory it runs in, and
+/// the instruction set of its kernels. The engine does its own parallelism on
+/// its own threads (each matrix multiply runs single-threaded inside them), so
+/// a service with several workers can divide the cores between them. One
+/// Compute serves one network at a time.
 public struct Compute {
     public let threads: Int
     /// Scratch memory and the gradient pool of the network being run.
     public let workspace: Workspace
+    /// The kernels the network's matrix multiplies use.
+    public let instructionSet: InstructionSet
     private let pool: PoolOwner
 
+    /// Uses the process-wide `InstructionSet.selected`.
     public init(threads: Int, workspace: Workspace = Workspace()) {
+        self.init(threads: threads, checked: InstructionSet.selected, workspace: workspace)
+    }
+
+    /// Uses the given instruction set; throws if this machine cannot run it.
+    public init(threads: Int, instructionSet: InstructionSet, workspace: Workspace = Workspace()) throws {
+        self.init(threads: threads, checked: try instructionSet.checked(), workspace: workspace)
+    }
+
+    private init(threads: Int, checked instructionSet: InstructionSet, workspace: Workspace) {
         self.threads = max(1, threads); self.workspace = workspace
+        self.instructionSet = instructionSet
         pool = PoolOwner(ThreadPool(size: self.threads))
     }
     public static var serial: Compute { Compute(threads: 1) }

@@ -86,7 +86,6 @@ public final class Conv2d: Module {
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
         precondition(x.channels == inChannels, "conv expects \(inChannels) channels, got \(x.channels)")
         precondition(x.height + 2 * padAmount >= kernel && x.width + 2 * padAmount >= kernel)
-        BLAS.configureSingleThreaded()
         let g = Geometry(x.shape, k: kernel, s: stride, p: padAmount)
         geometry = g
         input = x
@@ -95,6 +94,8 @@ public final class Conv2d: Module {
         let ws = compute.workspace
         let threads = min(compute.threads, g.tiles)
         let bands = (0..<threads).map { ws.buffer("conv.band\($0)", outChannels * g.rows * g.wq) }
+        let kernels = compute.instructionSet
+        let gemmScratch = (0..<threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels)) }
         let pbase = g.direct ? x.data : splitPhases(x, g, compute)
         let ldP = g.direct ? x.plane : g.planeQ
         let w = packedWeight.pointer
@@ -117,7 +118,7 @@ public final class Conv2d: Module {
                         let phase = (ky % s) * s + kx % s
                         let src = pbase + phase * cin * ldP + (r0 + ky / s) * g.wq + kx / s
                         sgemm(m: cout, n: n, k: cin, a: w + (ky * k + kx) * cout * cin, lda: cin,
-                              b: src, ldb: ldP, beta: beta, c: c, ldc: ldc)
+                              b: src, ldb: ldP, beta: beta, c: c, ldc: ldc, kernels: kernels, scratch: gemmScratch[t])
                         beta = 1
                     }
                 }
@@ -165,6 +166,8 @@ public final class Conv2d: Module {
         let cout = outChannels, cin = inChannels, k = kernel, s = stride, taps = kernel * kernel
         let threads = min(compute.threads, g.tiles)
         let bands = (0..<threads).map { ws.buffer("conv.band\($0)", cout * g.rows * g.wq) }
+        let kernels = compute.instructionSet
+        let gemmScratch = (0..<threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels)) }
         let weightGrads = wantParameters ? (0..<threads).map { ws.buffer("conv.dw\($0)", taps * cout * cin) } : []
         for t in weightGrads.indices { weightGrads[t].update(repeating: 0, count: taps * cout * cin) }
 
@@ -193,11 +196,13 @@ public final class Conv2d: Module {
                     let offset = phase * cin * ldP + (r0 + ky / s) * g.wq + kx / s
                     if wantParameters {
                         sgemm(transB: true, m: cout, n: cin, k: n, a: a, lda: lda,
-                              b: pbase + offset, ldb: ldP, beta: 1, c: weightGrads[t] + tap * cout * cin, ldc: cin)
+                              b: pbase + offset, ldb: ldP, beta: 1, c: weightGrads[t] + tap * cout * cin, ldc: cin,
+                              kernels: kernels, scratch: gemmScratch[t])
                     }
                     if let dp = dpbase {
                         sgemm(transA: true, m: cin, n: n, k: cout, a: w + tap * cout * cin, lda: cin,
-                              b: a, ldb: lda, beta: g.direct ? 0 : 1, c: dp + offset, ldc: ldP)
+                              b: a, ldb: lda, beta: g.direct ? 0 : 1, c: dp + offset, ldc: ldP,
+                              kernels: kernels, scratch: gemmScratch[t])
                     }
                 }
             }
