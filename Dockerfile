@@ -10,16 +10,17 @@ COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product dipd \
     && swift build -c release --static-swift-stdlib --product dip \
-    && install -D .build/release/dipd /out/dipd && install -D .build/release/dip /out/dip
+    && install -D -s .build/release/dipd /out/dipd && install -D -s .build/release/dip /out/dip
 
-# Runtime stage: slim Debian with only the shared libraries the binaries link, and curl
-# for the health check.
+# Runtime stage: slim Debian with only the shared libraries the binaries link. The health
+# check is dipd's own (`dipd --healthcheck`), so no HTTP client is installed.
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpng16-16 zlib1g libssl3 libturbojpeg0 curl \
+      libpng16-16 zlib1g libssl3 libturbojpeg0 \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /data dipd \
-    && mkdir -p /data && chown dipd /data
+    && groupadd --system --gid 10001 dipd \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /data dipd \
+    && mkdir -p /data && chown 10001:10001 /data
 COPY --from=build /out/dipd /out/dip /usr/local/bin/
 COPY config/dipd.json /etc/dipd/dipd.json
 # Every setting can be changed with DIPD_* variables (see config/dipd.json for the names).
@@ -27,12 +28,16 @@ ENV DIPD_CONFIG=/etc/dipd/dipd.json \
     DIPD_HOST=0.0.0.0 \
     DIPD_PORT=8080 \
     DIPD_DATA_DIR=/data
-USER dipd
+# Numeric, so that Kubernetes' runAsNonRoot can verify it. A bind-mounted /data must be
+# writable by uid 10001 (chown 10001:10001 the host folder); dipd says so if it is not.
+USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8080
+# It reads the same settings as the service, so it follows DIPD_PORT. (Podman keeps a
+# HEALTHCHECK only in images built with --format docker.)
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+    CMD ["/usr/local/bin/dipd", "--healthcheck"]
 # SIGTERM drains: running fits are saved as queued and run again on the next start.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/dipd"]

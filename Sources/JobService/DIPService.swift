@@ -27,6 +27,9 @@ public final class DIPService: @unchecked Sendable {
                 cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         self.configuration = configuration
         self.logger = logger
+        do { try InstructionSet.select(InstructionSet.named(configuration.instructionSet)) } catch {
+            throw StartupError(description: "isa: \(error)", exitStatus: 64)
+        }
         metrics = ServiceMetrics()
         links = LinkBuilder(publicBaseURL: configuration.publicBaseURL)
         views = JobViewCache(links: links)
@@ -57,7 +60,7 @@ public final class DIPService: @unchecked Sendable {
         sweeper.schedule(deadline: .now() + .seconds(interval), repeating: .seconds(interval))
         sweeper.setEventHandler { [manager] in _ = manager.sweepExpired() }
         sweeper.activate()
-        logger.info("dipd \(Self.version): \(workers) worker(s) × \(threadsPerWorker) engine thread(s), data in \(configuration.dataDirectory)")
+        logger.info("dipd \(Self.version): \(workers) worker(s) × \(threadsPerWorker) engine thread(s), \(InstructionSet.selected) kernels (\(CPUFeatures.current)), data in \(configuration.dataDirectory)")
     }
 
     /// Takes no new jobs (503); running fits stop within an iteration and are saved as
@@ -91,7 +94,8 @@ public final class DIPService: @unchecked Sendable {
         add(&router, .get, "/version") { [classifier] _ in
             let tasks = TaskKind.allCases.filter { $0 != .preimage || classifier.isAvailable }
                 .map { JSONString.quoted($0.rawValue) }.joined(separator: ",")
-            return .json(raw: #"{"name":"dipd","version":\#(JSONString.quoted(Self.version)),"api":"v1","tasks":[\#(tasks)]}"#)
+            let features = CPUFeatures.current.names.map(JSONString.quoted).joined(separator: ",")
+            return .json(raw: #"{"name":"dipd","version":\#(JSONString.quoted(Self.version)),"api":"v1","tasks":[\#(tasks)],"kernels":\#(JSONString.quoted(InstructionSet.selected.rawValue)),"cpu_features":[\#(features)]}"#)
         }
         add(&router, .get, "/openapi.yaml") { _ in
             .bytes(Array(OpenAPIDocument.yaml.utf8), contentType: "application/yaml")

@@ -6,6 +6,10 @@ public struct StartupError: Error, CustomStringConvertible {
     public var description: String
     public var exitStatus: Int32
 
+    public init(description: String, exitStatus: Int32) {
+        self.description = description; self.exitStatus = exitStatus
+    }
+
     /// EX_CANTCREAT: the data directory cannot be made or written.
     static func dataDirectory(_ path: String, _ cause: Error) -> StartupError {
         StartupError(description: "the data directory \(path) cannot be used (\(cause)): it must be writable by uid \(getuid()) gid \(getgid()), the user dipd runs as",

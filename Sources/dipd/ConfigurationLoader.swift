@@ -17,7 +17,7 @@ struct ConfigurationLoader {
         "cors_allowed_origins": .strings, "api_key": .string, "log_level": .string,
         "data_dir": .string, "retention_seconds": .int, "sweep_interval_seconds": .int,
         "workers": .int, "threads_per_worker": .int, "worker_nice": .int, "queue_capacity": .int,
-        "retry_after_seconds": .int, "shutdown_grace_seconds": .int, "preimage_weights": .string,
+        "retry_after_seconds": .int, "shutdown_grace_seconds": .int, "preimage_weights": .string, "isa": .string,
         "limits.max_upload_bytes": .int, "limits.max_image_pixels": .int, "limits.max_image_side": .int,
         "limits.max_iterations": .int, "limits.max_snapshots": .int, "limits.max_wait_seconds": .int,
         "http.max_connections": .int, "http.header_timeout_seconds": .int, "http.body_idle_timeout_seconds": .int,
@@ -67,6 +67,7 @@ struct ConfigurationLoader {
         s.retryAfterSeconds = config.int(forKey: "retry_after_seconds", default: d.retryAfterSeconds)
         s.shutdownGraceSeconds = config.int(forKey: "shutdown_grace_seconds", default: d.shutdownGraceSeconds)
         s.preimageWeights = config.string(forKey: "preimage_weights", default: d.preimageWeights)
+        s.instructionSet = config.string(forKey: "isa", default: d.instructionSet)
         s.limits.maxUploadBytes = config.int(forKey: "limits.max_upload_bytes", default: d.limits.maxUploadBytes)
         s.limits.maxImagePixels = config.int(forKey: "limits.max_image_pixels", default: d.limits.maxImagePixels)
         s.limits.maxImageSide = config.int(forKey: "limits.max_image_side", default: d.limits.maxImageSide)

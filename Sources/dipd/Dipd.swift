@@ -27,6 +27,7 @@ struct Dipd: AsyncParsableCommand {
     @Option(name: .customLong("queue-capacity"), help: "Jobs that may wait; one more is answered 429.") var queueCapacity: Int?
     @Option(name: .customLong("public-base-url"), help: "Absolute URL prefix for links, e.g. https://dip.example.com.") var publicBaseURL: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Option(help: "Engine kernels: auto (the fastest this CPU runs), generic, avx2 or avx512.") var isa: String?
     @Option(name: .customLong("print-port-file"), help: "Write the bound port to this file once listening (for scripts that use --port 0).")
     var portFile: String?
     @Flag(help: "Check the service running on this machine with these settings (GET /healthz on its port) and exit 0 if it is healthy, 1 if not: a container health check that follows DIPD_PORT.")
@@ -39,7 +40,7 @@ struct Dipd: AsyncParsableCommand {
         func flag(_ key: String, _ v: Int?) { if let v { loader.flags[key] = .init(.int(v), isSecret: false) } }
         flag("host", host); flag("port", port); flag("data_dir", dataDir); flag("workers", workers)
         flag("threads_per_worker", threadsPerWorker); flag("queue_capacity", queueCapacity)
-        flag("public_base_url", publicBaseURL); flag("log_level", logLevel)
+        flag("public_base_url", publicBaseURL); flag("log_level", logLevel); flag("isa", isa)
 
         let service: ServiceConfiguration, http: ServerConfiguration
         do {

@@ -295,6 +295,8 @@ paths:
                   version: { type: string }
                   api: { type: string }
                   tasks: { type: array, items: { $ref: '#/components/schemas/TaskName' } }
+                  kernels: { type: string, enum: [generic, avx2, avx512], description: 'the instruction set of the engine''s kernels: the fastest this CPU runs, or the isa setting' }
+                  cpu_features: { type: array, items: { type: string }, description: 'what cpuid and xgetbv report, e.g. avx2 fma os-ymm' }
   /openapi.yaml:
     get:
       tags: [operations]

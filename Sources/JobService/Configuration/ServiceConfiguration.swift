@@ -54,6 +54,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public init() {}
     }
 
+    /// The engine's kernels: `auto` (the fastest this CPU runs), or `generic`, `avx2`, `avx512` to force one.
+    public var instructionSet = "auto"
+
     /// Weights of the classifier used by the `preimage` task (ncnn .param/.bin pair or .safetensors); empty: task unavailable.
     public var preimageWeights = ""
 
