@@ -16,11 +16,12 @@ struct GemmShape {
     var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
 }
 
-/// The three GEMMs of one 3×3 convolution tap on a band of about 4096 output
-/// columns (rows × padded width), with the strides the engine uses: the input
-/// strip lies in a padded plane, the output band is dense.
-func convShapes(_ label: String, cin: Int, cout: Int, width: Int) -> [GemmShape] {
-    let wq = width + 2, rows = max(1, 4096 / wq), n = rows * wq, plane = wq * wq
+/// The three GEMMs of one 3×3 convolution tap on a band of about `band` output
+/// columns (rows × padded width; the engine's bands are about 2048), with the
+/// strides the engine uses: the input strip lies in a padded plane, the output
+/// band is dense.
+func convShapes(_ label: String, cin: Int, cout: Int, width: Int, band: Int = 2048) -> [GemmShape] {
+    let wq = width + 2, rows = max(1, band / wq), n = rows * wq, plane = wq * wq
     return [
         GemmShape(name: "\(label) forward", m: cout, n: n, k: cin, lda: cin, ldb: plane, ldc: n),
         GemmShape(name: "\(label) weight grad", transB: true, m: cout, n: cin, k: n, lda: n, ldb: plane, ldc: cin),
@@ -28,17 +29,25 @@ func convShapes(_ label: String, cin: Int, cout: Int, width: Int) -> [GemmShape]
     ]
 }
 
-let gemmShapes: [GemmShape] =
-    convShapes("128←128 3×3 @256", cin: 128, cout: 128, width: 256)
-    + convShapes("128←132 3×3 @64", cin: 132, cout: 128, width: 64)
-    + convShapes("16←16 3×3 @128", cin: 16, cout: 16, width: 128)
-    + convShapes("128←32 3×3 @256", cin: 32, cout: 128, width: 256)
-    + [
-        // The output layer, 1×1 128 → 3 channels, written straight into the image.
-        GemmShape(name: "3←128 1×1 forward", m: 3, n: 4096, k: 128, lda: 128, ldb: 65536, ldc: 65536),
-        GemmShape(name: "3←128 1×1 weight grad", transB: true, m: 3, n: 128, k: 4096, lda: 65536, ldb: 65536, ldc: 128),
-        GemmShape(name: "3←128 1×1 input grad", transA: true, m: 128, n: 4096, k: 3, lda: 128, ldb: 65536, ldc: 65536),
+/// A 1×1 convolution at 256²: no padding, so the GEMMs work straight on the
+/// tensors, whose planes are a power of two apart.
+func pointwiseShapes(_ label: String, cin: Int, cout: Int) -> [GemmShape] {
+    let n = 2048, plane = 65536
+    return [
+        GemmShape(name: "\(label) forward", m: cout, n: n, k: cin, lda: cin, ldb: plane, ldc: plane),
+        GemmShape(name: "\(label) weight grad", transB: true, m: cout, n: cin, k: n, lda: plane, ldb: plane, ldc: cin),
+        GemmShape(name: "\(label) input grad", transA: true, m: cin, n: n, k: cout, lda: cin, ldb: plane, ldc: plane),
     ]
+}
+
+let gemmShapes: [GemmShape] =
+    convShapes("128←132 3×3 @256", cin: 132, cout: 128, width: 256)
+    + convShapes("128←128 3×3 @256, 4096 band", cin: 128, cout: 128, width: 256, band: 4096)
+    + convShapes("128←128 3×3 @64", cin: 128, cout: 128, width: 64)
+    + pointwiseShapes("128←128 1×1 @256", cin: 128, cout: 128)
+    + convShapes("128←32 3×3 @256", cin: 32, cout: 128, width: 256)
+    + convShapes("16←16 3×3 @128", cin: 16, cout: 16, width: 128)
+    + pointwiseShapes("3←128 1×1 @256", cin: 128, cout: 3)
 
 /// OpenBLAS's cblas_sgemm, if libopenblas.so.0 is installed.
 struct OpenBLAS {
@@ -66,9 +75,10 @@ func runGemmBench(repetitions: Int) {
     let paths = InstructionSet.supported
     let blas = OpenBLAS.load()
     let columns = paths.map(\.rawValue) + (blas == nil ? [] : ["OpenBLAS"])
-    print("SGEMM, one thread, GFLOP/s min-time / median-time over \(repetitions) runs (each run ≥ 20 ms)")
+    print("SGEMM, one thread, GFLOP/s at the fastest / median of \(repetitions) runs (each about 20 ms of the thread's CPU time,")
+    print("so that time other programs take from this core on a shared machine is not counted)")
     if blas == nil { print("(libopenblas.so.0 not found: no OpenBLAS column)") }
-    print("shape".padding(toLength: 40, withPad: " ", startingAt: 0) + "    m     n     k  "
+    print("shape".padding(toLength: 46, withPad: " ", startingAt: 0) + "    m     n     k  "
           + columns.map { $0.leftPad(15) }.joined())
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paths.map { dip_sgemm_scratch_floats($0.id) }.max()!)
     defer { scratch.deallocate() }
@@ -92,12 +102,12 @@ func runGemmBench(repetitions: Int) {
         for _ in 0..<repetitions {
             for (i, run) in runs.enumerated() {
                 run()
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let t0 = threadCPUSeconds()
                 for _ in 0..<calls { run() }
-                times[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(calls))
+                times[i].append((threadCPUSeconds() - t0) / Double(calls))
             }
         }
-        var line = s.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+        var line = s.name.padding(toLength: 46, withPad: " ", startingAt: 0)
             + String(format: "%5d %5d %5d  ", s.m, s.n, s.k)
         for t in times {
             let sorted = t.sorted()
@@ -106,6 +116,12 @@ func runGemmBench(repetitions: Int) {
         print(line)
     }
     print()
+}
+
+func threadCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
 extension InstructionSet {

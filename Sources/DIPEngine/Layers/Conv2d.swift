@@ -61,7 +61,7 @@ public final class Conv2d: Module {
     /// Target width of an output band in columns (rows × Wq).
     nonisolated(unsafe) static var bandColumns: Int = {
         if let s = getenv("DIP_BAND_COLUMNS"), let v = Int(String(cString: s)) { return v }
-        return 4096
+        return 2048
     }()
 
     struct Geometry: Equatable {
@@ -77,8 +77,9 @@ public final class Conv2d: Module {
             self.p = p; hp = h + 2 * p; wp = w + 2 * p
             ho = (hp - k) / s + 1; wo = (wp - k) / s + 1
             hq = (hp + s - 1) / s; wq = (wp + s - 1) / s
-            // Bands of about 4096 columns keep a band of the output in cache; a band
-            // must be taller than the (k−1)/s rows a tap reaches below it.
+            // Bands of about 2048 columns keep a band of the output (1 MB at 128
+            // channels) in cache across the k² taps that add into it; a band must be
+            // taller than the (k−1)/s rows a tap reaches below it.
             rows = min(ho, max(Conv2d.bandColumns / wq, (k - 1) / s + 1, 1))
         }
     }
