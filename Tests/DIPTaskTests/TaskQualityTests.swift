@@ -9,7 +9,9 @@ import Testing
 /// So each threshold was set from runs on two kernel paths (OpenBLAS's AVX2 "Haswell"
 /// kernels and its SSE3 "Prescott" ones, chosen with OPENBLAS_CORETYPE on an AMD EPYC)
 /// and three seeds, below the lowest value seen, with the figures in the comments
-/// (path/seed: value).
+/// (path/seed: value). The engine's own AVX2 kernels, which replaced OpenBLAS since,
+/// gave with seed 1: SR 27.15, text inpainting 30.97, restoration 33.01, flash 23.94 dB,
+/// de-JPEG blockiness 1.053 and 26.83 dB against the input.
 @Suite("Task quality on the demo images")
 struct TaskQualityTests {
     @Test func superResolutionBeatsBicubic() throws {
