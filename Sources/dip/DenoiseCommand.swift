@@ -44,7 +44,7 @@ struct DenoiseCommand: ParsableCommand {
         if let path = fit.saveDegraded { try ImageFiles.savePNG(degraded, to: path) }
 
         var task = preset == "jpeg" ? DenoisingTask.jpegReference(image: degraded) : DenoisingTask.reference(image: degraded)
-        fit.apply(to: &task.settings, autoStops: type(of: task).autoStopApplies)
+        fit.apply(to: &task)
         let noisy = degraded
         try FitRun(command: command, input: input, options: fit,
                    settings: ["add_noise": addNoise.map { "\($0)" } ?? "none", "preset": preset],

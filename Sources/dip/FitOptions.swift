@@ -46,8 +46,12 @@ struct FitOptions: ParsableArguments {
     }
 
     /// Overrides the task's reference settings with the options given. Auto stop is on
-    /// unless the task's fit does not turn back toward its degradation (`autoStops`: false).
-    func apply(to s: inout FitSettings, autoStops: Bool = true) {
+    /// unless the task's fit does not turn back toward its degradation (`autoStopApplies`).
+    func apply<T: FittingTask>(to task: inout T) {
+        apply(to: &task.settings, autoStops: T.autoStopApplies)
+    }
+
+    private func apply(to s: inout FitSettings, autoStops: Bool) {
         if autoStops && !noAutoStop {
             var rule = AutoStop()
             if let patience { rule.patience = patience }

@@ -6,15 +6,7 @@ import Testing
 @Suite("dipd --healthcheck")
 struct HealthCheckTests {
     static func check(environment: [String: String]) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Dipd.binary)
-        p.arguments = ["--healthcheck"]
-        p.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DIPD_") }.merging(environment) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
+        try runDipdToExit(["--healthcheck"], environment: environment).status
     }
 
     @Test func followsTheConfiguredPort() throws {

@@ -7,23 +7,11 @@ import Testing
 /// cause, no usage text, and a sysexits status.
 @Suite("dipd start-up errors", .serialized)
 struct StartupErrorTests {
-    struct Failure { var status: Int32; var stderr: String }
+    typealias Failure = DipdExit
 
-    /// Runs dipd until it exits (it must, within 20 s) and returns its status and stderr.
+    /// Runs dipd as a service that must fail to start.
     static func failedStart(_ arguments: [String], environment: [String: String] = [:]) throws -> Failure {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Dipd.binary)
-        p.arguments = ["--host", "127.0.0.1", "--log-level", "error"] + arguments
-        p.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DIPD_") }.merging(environment) { $1 }
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        for _ in 0..<2000 where p.isRunning { usleep(10_000) }
-        if p.isRunning { p.terminate(); p.waitUntilExit(); throw TestFailure("dipd kept running: \(arguments)") }
-        p.waitUntilExit()
-        return Failure(status: p.terminationStatus,
-                       stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        try runDipdToExit(["--host", "127.0.0.1", "--log-level", "error"] + arguments, environment: environment)
     }
 
     static func expectOneLine(_ f: Failure, status: Int32, mentions: [String]) {

@@ -176,3 +176,24 @@ enum ImageTensorsPNG {
         return try ImageCodec.encodePNG(Image(width: width, height: height, channels: 3, samples: s))
     }
 }
+
+/// How a dipd run that must end by itself ended.
+struct DipdExit { var status: Int32; var stderr: String }
+
+/// Runs dipd with these arguments and `DIPD_*` variables (none inherited) until it exits,
+/// which it must within 20 s.
+func runDipdToExit(_ arguments: [String], environment: [String: String] = [:]) throws -> DipdExit {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Dipd.binary)
+    p.arguments = arguments
+    p.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DIPD_") }.merging(environment) { $1 }
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    for _ in 0..<2000 where p.isRunning { usleep(10_000) }
+    if p.isRunning { p.terminate(); p.waitUntilExit(); throw TestFailure("dipd kept running: \(arguments)") }
+    p.waitUntilExit()
+    return DipdExit(status: p.terminationStatus,
+                    stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+}
