@@ -18,19 +18,17 @@ struct DenoiseCommand: ParsableCommand {
     @OptionGroup var fit: FitOptions
     @Option(help: "Add Gaussian noise of this σ (0–255 scale) to the input first.") var addNoise: Float?
     @Option(help: "Clean image to compare against.") var groundTruth: String?
-    @Option(help: "Network preset: denoise (reference) or jpeg (the small blind-JPEG network).") var preset: String = "denoise"
 
     func validate() throws {
         if let s = addNoise, !(s > 0 && s <= 255) { throw ValidationError("--add-noise must be in (0, 255]") }
-        guard ["denoise", "jpeg"].contains(preset) else { throw ValidationError("--preset must be denoise or jpeg") }
     }
 
     func run() throws {
-        try Self.fitImage(command: "denoise", input: input, fit: fit, preset: preset, addNoise: addNoise, groundTruth: groundTruth)
+        try Self.fitImage(command: "denoise", input: input, fit: fit, jpeg: false, addNoise: addNoise, groundTruth: groundTruth)
     }
 
     /// Denoising and de-JPEG: the network fits the degraded image itself.
-    static func fitImage(command: String, input: String, fit: FitOptions, preset: String,
+    static func fitImage(command: String, input: String, fit: FitOptions, jpeg: Bool,
                          addNoise: Float?, groundTruth: String?) throws {
         let loaded = try fit.load(input)
         let clean = loaded.tensor
@@ -43,14 +41,14 @@ struct DenoiseCommand: ParsableCommand {
         }
         if let path = fit.saveDegraded { try ImageFiles.savePNG(degraded, to: path) }
 
-        var task = preset == "jpeg" ? DenoisingTask.jpegReference(image: degraded) : DenoisingTask.reference(image: degraded)
-        fit.apply(to: &task)
+        var task = jpeg ? DenoisingTask.jpegReference(image: degraded) : DenoisingTask.reference(image: degraded)
+        try fit.apply(to: &task)
         let noisy = degraded
         try FitRun(command: command, input: input, options: fit,
-                   settings: ["add_noise": addNoise.map { "\($0)" } ?? "none", "preset": preset],
+                   settings: ["add_noise": addNoise.map { "\($0)" } ?? "none"],
                    truth: truth, degradedPSNR: truth.map { PSNR.compute($0, degraded) },
                    inputPSNR: { PSNR.compute(noisy, $0) }, alpha: loaded.alpha,
-                   evaluate: preset == "jpeg" ? { out in
+                   evaluate: jpeg ? { out in
                        [.init(key: "blockiness_input", label: "8x8 blockiness: input", value: Evaluation.blockiness(noisy), unit: ""),
                         .init(key: "blockiness_result", label: "result", value: Evaluation.blockiness(out), unit: "")]
                    } : nil).run(task)
@@ -73,6 +71,6 @@ struct JPEGCommand: ParsableCommand {
     @Option(help: "Clean image to compare against.") var groundTruth: String?
 
     func run() throws {
-        try DenoiseCommand.fitImage(command: "jpeg", input: input, fit: fit, preset: "jpeg", addNoise: nil, groundTruth: groundTruth)
+        try DenoiseCommand.fitImage(command: "jpeg", input: input, fit: fit, jpeg: true, addNoise: nil, groundTruth: groundTruth)
     }
 }

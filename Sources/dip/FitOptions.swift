@@ -8,7 +8,10 @@ struct FitOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: "Where to write the restored PNG.")
     var output: String
 
-    @Option(help: "Number of iterations (default: the reference's for this task).") var iterations: Int?
+    @Option(help: ArgumentHelp("fast, balanced or reference: how much network and how many iterations the fit spends (denoise, jpeg, super-resolution, inpaint; the others always use the reference's). reference is the reference notebook's network and settings.",
+                               valueName: "preset"))
+    var preset: Preset = .standard
+    @Option(help: "Iteration cap (default: the preset's for this task).") var iterations: Int?
     @Option(name: .customLong("lr"), help: "Adam learning rate (default: the reference's).") var learningRate: Float?
     @Option(help: "Std of the Gaussian jitter added to the network input each step (default: the reference's).")
     var regNoise: Float?
@@ -19,6 +22,9 @@ struct FitOptions: ParsableArguments {
     var noAutoStop = false
     @Option(help: "Auto stop: iterations without a new variance minimum before stopping.") var patience: Int?
     @Option(help: "Stop after this many seconds of fitting, with the best result so far.") var timeLimit: Double?
+    @Option(help: ArgumentHelp("Changes to the network, as JSON with any of channels_down, channels_up, channels_skip (one entry per level), input_channels, upsample_mode (nearest, bilinear) and padding (zero, reflection).",
+                               valueName: "json"))
+    var network: String?
     @Option(help: "Random seed: the same seed repeats a run.") var seed: UInt64 = 0
     @Option(help: "Threads for the engine (default: all cores).") var threads: Int?
     @Option(help: "Write a snapshot every N iterations (needs --snapshots).") var snapshotEvery = 0
@@ -45,18 +51,36 @@ struct FitOptions: ParsableArguments {
         if noAutoStop && patience != nil { throw ValidationError("--patience has no effect with --no-auto-stop") }
     }
 
-    /// Overrides the task's reference settings with the options given. Auto stop is on
-    /// unless the task's fit does not turn back toward its degradation (`autoStopApplies`).
-    func apply<T: FittingTask>(to task: inout T) {
-        apply(to: &task.settings, autoStops: T.autoStopApplies)
+    /// The task with --preset applied to its reference settings, then the options given.
+    /// Auto stop is on unless the task's fit does not turn back toward its degradation
+    /// (`autoStopApplies`) or --no-auto-stop says so.
+    func apply<T: FittingTask>(to task: inout T) throws {
+        task = task.with(preset: preset)
+        apply(to: &task.settings)
+        if let overrides = try networkOverrides() {
+            do { task.network = try overrides.applied(to: task.network) } catch { throw CLIError("--network: \(error)") }
+        }
     }
 
-    private func apply(to s: inout FitSettings, autoStops: Bool) {
-        if autoStops && !noAutoStop {
-            var rule = AutoStop()
-            if let patience { rule.patience = patience }
-            s.autoStop = rule
+    /// --network, decoded (nil when not given).
+    func networkOverrides() throws -> NetworkOverrides? {
+        guard let network else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            let keys = (try JSONSerialization.jsonObject(with: Data(network.utf8)) as? [String: Any])?.keys.sorted() ?? []
+            if let unknown = keys.first(where: { !NetworkOverrides.fieldNames.contains($0) }) {
+                throw CLIError("--network: unknown field \(unknown) (known: \(NetworkOverrides.fieldNames.joined(separator: ", ")))")
+            }
+            return try decoder.decode(NetworkOverrides.self, from: Data(network.utf8))
+        } catch let e as CLIError { throw e } catch {
+            throw CLIError("--network: not a JSON object of network options (\(error.localizedDescription))")
         }
+    }
+
+    private func apply(to s: inout FitSettings) {
+        if noAutoStop { s.autoStop = nil }
+        if let patience { s.autoStop?.patience = patience }
         s.timeLimit = timeLimit
         if let iterations { s.iterations = iterations }
         if let learningRate { s.learningRate = learningRate }
@@ -100,6 +124,17 @@ extension FitSettings {
          "time_limit": timeLimit.map { "\($0) s" } ?? "none"]
     }
 }
+
+extension SkipConfiguration {
+    /// The network as the report lists it.
+    var reportEntries: [String: String] {
+        func list(_ l: [Int]) -> String { l.map(String.init).joined(separator: ",") }
+        return ["channels_down": list(channelsDown), "channels_up": list(channelsUp), "channels_skip": list(channelsSkip),
+                "input_channels": "\(inputChannels)", "upsample_mode": upsampleMode.map(\.rawValue).joined(separator: ",")]
+    }
+}
+
+extension Preset: ExpressibleByArgument {}
 
 extension FitOptions {
     /// A ground-truth image (cropped like the input) that must have `shape`.

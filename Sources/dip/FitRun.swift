@@ -37,11 +37,14 @@ struct FitRun {
         }
         let s = task.settings
         var rep = FitReport(command: command, input: input, width: shape.width, height: shape.height,
-                            channels: shape.channels, settings: s.reportEntries.merging(settings) { $1 },
+                            channels: shape.channels,
+                            settings: s.reportEntries.merging(task.network.reportEntries) { $1 }
+                                .merging(["preset": (T.takesPresets ? options.preset : .reference).rawValue]) { $1 }
+                                .merging(settings) { $1 },
                             network_parameters: try SkipNetwork(task.network).parameterCount)
         let progressLine = ProgressLine(quiet: options.quiet, every: max(1, min(100, s.iterations / 30)))
         if !options.quiet {
-            Terminal.errorLine("dip \(command): \(shape.width)x\(shape.height)x\(shape.channels), \(s.iterations) iterations, \(s.threads) threads, \(InstructionSet.selected) kernels, \(rep.network_parameters) parameters")
+            Terminal.errorLine("dip \(command): \(shape.width)x\(shape.height)x\(shape.channels), \((T.takesPresets ? options.preset : .reference).rawValue) preset, \(s.iterations) iterations at most, \(s.threads) threads, \(InstructionSet.selected) kernels, \(rep.network_parameters) parameters")
         }
         var snapshotError: Error?
         let truth = self.truth, inputPSNR = self.inputPSNR, snapshots = options.snapshots, alpha = self.alpha

@@ -60,7 +60,7 @@ struct InpaintCommand: ParsableCommand {
         try fit.checkSize(width: loaded.tensor.width, height: loaded.tensor.height)
         let truth = try groundTruth.map { try fit.loadTruth($0, shape: loaded.tensor.shape) }
         var task = try InpaintingTask.reference(image: loaded.tensor, mask: m, setup: setup)
-        fit.apply(to: &task)
+        try fit.apply(to: &task)
         try fit.runMasked(task, command: "inpaint", input: input, image: loaded.tensor, mask: m, truth: truth,
                           alpha: loaded.alpha, settings: ["setup": setup.rawValue, "mask": mask])
     }
@@ -105,7 +105,7 @@ struct RestoreCommand: ParsableCommand {
         var truth = try groundTruth.map { try fit.loadTruth($0, shape: loaded.tensor.shape) }
         if truth == nil && keep != nil { truth = loaded.tensor }
         var task = try RestorationTask.reference(image: loaded.tensor, mask: m)
-        fit.apply(to: &task)
+        try fit.apply(to: &task)
         try fit.runMasked(task, command: "restore", input: input, image: loaded.tensor, mask: m, truth: truth,
                           alpha: loaded.alpha, settings: ["mask": mask ?? "bernoulli keep \(keep!)"])
     }

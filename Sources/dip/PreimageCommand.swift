@@ -36,7 +36,7 @@ struct PreimageCommand: ParsableCommand {
         if let path = fit.saveDegraded { try ImageFiles.savePNG(target, to: path) }
 
         var task = PreimageTask.reference(image: target, classifier: classifier, layer: layer)
-        fit.apply(to: &task)
+        try fit.apply(to: &task)
         task.settings.optimizer = FitSettings.Optimizer(rawValue: optimizer)!
         // The loss is the feature MSE; psnr_input compares the output with the resized input, which the fit does not aim for.
         try FitRun(command: "preimage", input: input, options: fit,

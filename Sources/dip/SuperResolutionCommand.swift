@@ -48,7 +48,7 @@ struct SuperResolutionCommand: ParsableCommand {
         }
         if let path = fit.saveDegraded { try ImageFiles.savePNG(low, to: path) }
         var task = try SuperResolutionTask.reference(lowResolution: low, factor: factor)
-        fit.apply(to: &task)
+        try fit.apply(to: &task)
         let bicubic = Evaluation.bicubicUpsample(low, factor: factor)
         let factor = self.factor
         try FitRun(command: "super-resolution", input: input, options: fit,
@@ -92,7 +92,7 @@ struct FlashCommand: ParsableCommand {
         let target = try fit.load(noFlash), flash = try fit.load(guide).tensor
         try fit.checkSize(width: target.tensor.width, height: target.tensor.height)
         var task = try FlashTask.reference(noFlash: target.tensor, flash: flash)
-        fit.apply(to: &task)
+        try fit.apply(to: &task)
         if let path = fit.saveDegraded { try ImageFiles.savePNG(flash, to: path) }
         let goal = target.tensor
         try FitRun(command: "flash", input: noFlash, options: fit, settings: ["guide": guide],

@@ -28,8 +28,8 @@ struct EndToEndTests {
     @Test func submitPollAndFetchSnapshotsAndResult() throws {
         let dipd = try Dipd()
         let (path, clean, noisy) = try Self.images()
-        let r = try Self.submit(dipd, image: path, fields: ["task": "denoise", "iterations": "300", "snapshot_every": "100",
-                                                            "seed": "1", "network": Self.smallNetwork])
+        let r = try Self.submit(dipd, image: path, fields: ["task": "denoise", "preset": "reference", "iterations": "300",
+                                                            "snapshot_every": "100", "seed": "1", "network": Self.smallNetwork])
         #expect(r.status == 202, "\(r.json)")
         let id = try #require(r.json["id"] as? String)
         #expect(r.header("Location") == "/v1/jobs/\(id)")

@@ -48,12 +48,12 @@ struct TaskJobsTests {
         let kate = try Self.crop("inpainting/kate.png", size: 64, to: dir)
         let kateMask = try Self.crop("inpainting/kate_mask.png", size: 64, to: dir)
         let inpaint = try Self.run(dipd, ["-F", "image=@\(kate)", "-F", "mask=@\(kateMask)", "-F", "task=inpaint",
-                                          "-F", "preset=text", "-F", "iterations=3"])
+                                          "-F", "setup=text", "-F", "iterations=3"])
         #expect(inpaint.result.width == 64)
         let vase = try Self.crop("inpainting/vase.png", size: 64, to: dir)
         let vaseMask = try Self.crop("inpainting/vase_mask.png", size: 64, to: dir)
         let hole = try Self.run(dipd, ["-F", "image=@\(vase)", "-F", "mask=@\(vaseMask)", "-F", "task=inpaint",
-                                       "-F", "preset=large-hole", "-F", "iterations=3"])
+                                       "-F", "setup=large-hole", "-F", "iterations=3"])
         #expect((hole.job["parameters"] as? [String: Any])?["network"].flatMap { ($0 as? [String: Any])?["input_channels"] as? Int } == 2)
 
         let barbara = try Self.crop("restoration/barbara.png", size: 64, channels: 1, to: dir)
@@ -64,8 +64,15 @@ struct TaskJobsTests {
         let flashImage = try Self.crop("flash_no_flash/cave01_00_flash.jpg", size: 64, to: dir)
         _ = try Self.run(dipd, ["-F", "image=@\(noFlash)", "-F", "guide=@\(flashImage)", "-F", "task=flash", "-F", "iterations=3"])
 
+        func channelsDown(_ job: [String: Any]) -> [Int]? {
+            (job["parameters"] as? [String: Any])?["network"].flatMap { ($0 as? [String: Any])?["channels_down"] as? [Int] }
+        }
         let jpeg = try Self.run(dipd, ["-F", "image=@\(kate)", "-F", "task=jpeg", "-F", "iterations=3"])
-        #expect((jpeg.job["parameters"] as? [String: Any])?["network"].flatMap { ($0 as? [String: Any])?["channels_down"] as? [Int] } == [8, 16, 32, 64, 128])
+        let cap = try #require(Preset.balanced.scaling.maxChannels)
+        #expect(channelsDown(jpeg.job) == [8, 16, 32, 64, 128].map { min($0, cap) })
+        #expect((jpeg.job["parameters"] as? [String: Any])?["preset"] as? String == "balanced")
+        let jpegReference = try Self.run(dipd, ["-F", "image=@\(kate)", "-F", "task=jpeg", "-F", "preset=reference", "-F", "iterations=3"])
+        #expect(channelsDown(jpegReference.job) == [8, 16, 32, 64, 128])
 
         let building = try Self.crop("feature_inversion/building.jpg", size: 64, to: dir)
         let pre = try Self.run(dipd, ["-F", "image=@\(building)", "-F", "task=preimage", "-F", "layer=conv10", "-F", "iterations=3"])

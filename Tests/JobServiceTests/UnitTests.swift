@@ -37,7 +37,7 @@ struct SpecParserTests {
     @Test func jsonSpecWithEveryField() throws {
         let spec = try parser.parse(json: Array(#"{"task":"super-resolution","factor":4,"iterations":2000,"snapshot_every":100,"seed":7,"learning_rate":0.01,"reg_noise":0.03,"exp_weight":0.99,"backtracking":false,"optimizer":"adam","network":{"channels_down":[8,8],"channels_up":[8,8],"channels_skip":[4,4],"upsample_mode":"nearest","padding":"zero","input_channels":8}}"#.utf8))
         #expect(spec.task == .superResolution && spec.factor == 4 && spec.iterations == 2000 && spec.seed == 7)
-        #expect(spec.backtracking == false && spec.network?.channelsDown == [8, 8] && spec.network?.padding == "zero")
+        #expect(spec.backtracking == false && spec.network?.channelsDown == [8, 8] && spec.network?.padding == .zero)
     }
 
     @Test func textFieldsAreTypedByField() throws {
@@ -81,15 +81,24 @@ struct SpecParserTests {
         #expect(check(#"{"task":"restore"}"#) == "mask")
         #expect(check(#"{"task":"restore","keep":0.5}"#, mask: true) == "keep")
         #expect(check(#"{"task":"denoise","factor":2}"#) == "factor")
-        #expect(check(#"{"task":"denoise","preset":"jpeg"}"#) == nil)
-        #expect(check(#"{"task":"inpaint","preset":"jpeg"}"#, mask: true) == "preset")
+        for preset in ["fast", "balanced", "reference"] {
+            for task in [#""denoise""#, #""jpeg""#, #""super-resolution","factor":4"#, #""inpaint""#] {
+                #expect(check(#"{"task":\#(task),"preset":"\#(preset)"}"#, mask: task.contains("inpaint")) == nil)
+            }
+        }
+        #expect(check(#"{"task":"denoise","preset":"jpeg"}"#) == "preset")
+        #expect(check(#"{"task":"inpaint","preset":"text"}"#, mask: true) == "preset")
+        #expect(check(#"{"task":"restore","keep":0.5,"preset":"fast"}"#) == "preset")
+        #expect(check(#"{"task":"inpaint","setup":"large-hole"}"#, mask: true) == nil)
+        #expect(check(#"{"task":"inpaint","setup":"vase"}"#, mask: true) == "setup")
+        #expect(check(#"{"task":"denoise","setup":"text"}"#) == "setup")
     }
 }
 
 @Suite("job store")
 struct JobStoreTests {
     static func record(_ id: JobID, sequence: UInt64 = 1, state: JobState = .queued) -> JobRecord {
-        let p = EffectiveParameters(task: "denoise", preset: "denoise", iterations: 10, snapshotEvery: 5, seed: 0, learningRate: 0.01,
+        let p = EffectiveParameters(task: "denoise", preset: "balanced", setup: nil, iterations: 10, snapshotEvery: 5, seed: 0, learningRate: 0.01,
                                     regNoise: 0.03, expWeight: 0.99, backtracking: true, autoStop: true, maxSeconds: nil, factor: nil, keep: nil, layer: nil,
                                     optimizer: "adam", threads: 1,
                                     network: .init(inputChannels: 32, outputChannels: 3, channelsDown: [8], channelsUp: [8], channelsSkip: [4],

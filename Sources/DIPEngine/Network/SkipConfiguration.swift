@@ -55,9 +55,9 @@ public struct SkipConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Checks the options the way a user would want to hear about them.
-    public func validate() throws {
+    public func validate() throws(Invalid) {
         let n = levels
-        func check(_ ok: Bool, _ field: String, _ why: String) throws { if !ok { throw Invalid.field(field, why) } }
+        func check(_ ok: Bool, _ field: String, _ why: String) throws(Invalid) { if !ok { throw Invalid.field(field, why) } }
         try check(n >= 1 && n <= 8, "channels_down", "needs 1 to 8 levels")
         try check(channelsUp.count == n, "channels_up", "needs \(n) entries, one per level")
         try check(channelsSkip.count == n, "channels_skip", "needs \(n) entries, one per level")

@@ -14,10 +14,14 @@ public protocol FittingTask {
     /// the degradation (noise, JPEG blocks, aliasing, the holes' fill), so the best
     /// result lies before the end.
     static var autoStopApplies: Bool { get }
+    /// Whether `Preset`s other than `reference` apply: true where a narrower network and
+    /// a shorter run were measured to give nearly the reference's result.
+    static var takesPresets: Bool { get }
 }
 
 extension FittingTask {
     public static var autoStopApplies: Bool { true }
+    public static var takesPresets: Bool { true }
 }
 
 /// Why a task cannot be built or run on the inputs it was given.

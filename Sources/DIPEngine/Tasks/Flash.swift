@@ -34,6 +34,8 @@ public struct FlashTask: FittingTask {
     /// No: the fit's target is the no-flash photograph itself, with no degradation to
     /// turn back toward; the reference runs a short fixed schedule at a large learning rate.
     public static var autoStopApplies: Bool { false }
+    /// Reference settings only: the network and run are the method itself here.
+    public static var takesPresets: Bool { false }
 
     public func run(cancel: CancellationFlag? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,

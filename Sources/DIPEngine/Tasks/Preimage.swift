@@ -31,6 +31,8 @@ public struct PreimageTask: FittingTask {
     /// No: the fit matches a classifier's features, not a degraded image; the pre-image
     /// keeps improving with the feature loss, and no output is the degradation.
     public static var autoStopApplies: Bool { false }
+    /// Reference settings only: the network and run are the method itself here.
+    public static var takesPresets: Bool { false }
 
     /// Runs the fit. The network works at the next multiple of 2^levels (224 → 256, as the
     /// reference) and its output is cropped to the image's size at the top left, as the

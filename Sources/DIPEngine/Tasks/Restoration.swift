@@ -8,6 +8,8 @@ public struct RestorationTask: FittingTask {
     /// 1×H×W, 1 = known pixel (the same mask for every channel).
     public var mask: Tensor
     public var network: SkipConfiguration
+    /// Reference settings only: no narrower network has been measured for this task yet.
+    public static var takesPresets: Bool { false }
     public var settings: FitSettings
 
     /// The reference's settings, chosen by the image's channels:

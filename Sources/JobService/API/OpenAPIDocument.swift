@@ -54,7 +54,8 @@ paths:
         - { name: backtracking, in: query, required: false, schema: { type: boolean } }
         - { name: auto_stop, in: query, required: false, schema: { type: boolean } }
         - { name: max_seconds, in: query, required: false, schema: { type: number, exclusiveMinimum: 0, maximum: 31536000 } }
-        - { name: preset, in: query, required: false, schema: { type: string } }
+        - { name: preset, in: query, required: false, schema: { type: string, enum: [fast, balanced, reference] } }
+        - { name: setup, in: query, required: false, schema: { type: string, enum: [text, large-hole, region] } }
         - { name: factor, in: query, required: false, schema: { type: integer, enum: [2, 4, 8] } }
         - { name: keep, in: query, required: false, schema: { type: number, exclusiveMinimum: 0, maximum: 1 } }
         - { name: layer, in: query, required: false, schema: { type: string } }
@@ -419,7 +420,8 @@ components:
         backtracking: { type: boolean }
         auto_stop: { type: boolean, description: 'stop where the moving variance of the outputs has passed its minimum and return the result from there (default: on, except flash and preimage); iterations is then the cap' }
         max_seconds: { type: number, exclusiveMinimum: 0, maximum: 31536000, description: 'stop after this many seconds of fitting, with the best result so far' }
-        preset: { type: string, description: 'denoise: denoise | jpeg; inpaint: text | large-hole | region' }
+        preset: { type: string, enum: [fast, balanced, reference], description: 'denoise, jpeg, super-resolution and inpaint: how much network and how many iterations the fit spends (default balanced; reference is the reference notebook unchanged); the other tasks take none' }
+        setup: { type: string, enum: [text, large-hole, region], description: 'inpaint: which of the reference setups the network and input follow (default text)' }
         factor: { type: integer, enum: [2, 4, 8], description: super-resolution }
         keep: { type: number, exclusiveMinimum: 0, maximum: 1, description: 'restore without a mask: fraction of pixels kept' }
         layer: { type: string, description: 'preimage: fire9 | conv10' }
@@ -459,7 +461,8 @@ components:
         backtracking: { type: boolean }
         auto_stop: { type: boolean }
         max_seconds: { type: number, exclusiveMinimum: 0, maximum: 31536000 }
-        preset: { type: string }
+        preset: { type: string, enum: [fast, balanced, reference] }
+        setup: { type: string, enum: [text, large-hole, region] }
         factor: { type: integer, enum: [2, 4, 8] }
         keep: { type: number, exclusiveMinimum: 0, maximum: 1 }
         layer: { type: string }

@@ -15,20 +15,26 @@ enum TaskCatalog {
 
     static func guide(_ task: TaskKind) -> Need { task == .flash ? .required : .forbidden }
 
+    /// The presets a task takes (none: it always runs the reference's settings).
     static func presets(_ task: TaskKind) -> [String] {
         switch task {
-        case .denoise: ["denoise", "jpeg"]
-        case .inpaint: InpaintingTask.Setup.allCases.map(\.rawValue)
-        default: []
+        case .denoise, .jpeg, .superResolution, .inpaint: Preset.allCases.map(\.rawValue)
+        case .restore, .flash, .preimage: []
         }
     }
+
+    static let setups = InpaintingTask.Setup.allCases.map(\.rawValue)
 
     /// Checks what can be checked from the spec alone (before images are decoded).
     static func check(_ spec: TaskSpec, hasMask: Bool, hasGuide: Bool) throws(SpecError) {
         let presets = presets(spec.task)
         if let p = spec.preset, !presets.contains(p) {
-            throw SpecError("preset", presets.isEmpty ? "task \(spec.task.rawValue) has no presets"
+            throw SpecError("preset", presets.isEmpty ? "task \(spec.task.rawValue) has no presets (it runs the reference's settings)"
                                                       : "must be one of \(presets.joined(separator: ", ")) for \(spec.task.rawValue)")
+        }
+        if let s = spec.setup {
+            guard spec.task == .inpaint else { throw SpecError("setup", "only inpaint takes a setup") }
+            guard setups.contains(s) else { throw SpecError("setup", "must be one of \(setups.joined(separator: ", "))") }
         }
         switch mask(spec.task) {
         case .required where !hasMask: throw SpecError("mask", "task \(spec.task.rawValue) needs a mask image (white = known pixel)")
@@ -60,14 +66,14 @@ enum TaskCatalog {
         var task: any FittingTask
         switch spec.task {
         case .denoise:
-            task = spec.preset == "jpeg" ? DenoisingTask.jpegReference(image: image) : DenoisingTask.reference(image: image)
+            task = DenoisingTask.reference(image: image)
         case .jpeg:
             task = DenoisingTask.jpegReference(image: image)
         case .superResolution:
             task = try SuperResolutionTask.reference(lowResolution: image, factor: spec.factor ?? 4)
         case .inpaint:
             guard let mask = inputs.mask else { throw SpecError("mask", "inpaint needs a mask image") }
-            let setup = InpaintingTask.Setup(rawValue: spec.preset ?? "") ?? .text
+            let setup = InpaintingTask.Setup(rawValue: spec.setup ?? "") ?? .text
             task = try InpaintingTask.reference(image: image, mask: mask, setup: setup)
         case .restore:
             let mask = inputs.mask ?? RestorationTask.bernoulliMask(height: image.height, width: image.width,
@@ -83,12 +89,17 @@ enum TaskCatalog {
             let layer = spec.layer.flatMap(SqueezeNetLayer.init(rawValue:)) ?? .fire9
             task = PreimageTask.reference(image: SqueezeNet.rgb(image), classifier: net, layer: layer)
         }
+        task = task.with(preset: preset(spec))
         try apply(spec, to: &task)
         task.settings.threads = threads
         return task
     }
 
 
+    /// The spec's preset (checked by `check`), or the standard one.
+    static func preset(_ spec: TaskSpec) -> Preset { spec.preset.flatMap(Preset.init(rawValue:)) ?? .standard }
+
+    /// The spec's settings over the preset's.
     static func apply(_ spec: TaskSpec, to task: inout any FittingTask) throws(SpecError) {
         if let v = spec.iterations { task.settings.iterations = v }
         if let v = spec.snapshotEvery { task.settings.snapshotEvery = v } else { task.settings.snapshotEvery = defaultSnapshotEvery(task.settings.iterations) }
@@ -98,7 +109,11 @@ enum TaskCatalog {
         if let v = spec.expWeight { task.settings.expWeight = v > 0 ? Float(v) : nil }
         if let v = spec.backtracking { task.settings.backtracking = v ? (task.settings.backtracking ?? .init()) : nil }
         if let v = spec.optimizer { task.settings.optimizer = FitSettings.Optimizer(rawValue: v) ?? .adam }
-        task.settings.autoStop = spec.autoStop ?? type(of: task).autoStopApplies ? AutoStop() : nil
+        switch spec.autoStop {
+        case false?: task.settings.autoStop = nil
+        case true?: task.settings.autoStop = task.settings.autoStop ?? AutoStop()
+        case nil: break     // the preset's: on where the task allows it
+        }
         task.settings.timeLimit = spec.maxSeconds
         if let n = spec.network { task.network = try apply(n, to: task.network) }
     }
@@ -111,22 +126,10 @@ enum TaskCatalog {
     }
 
     static func apply(_ n: NetworkOverrides, to base: SkipConfiguration) throws(SpecError) -> SkipConfiguration {
-        var c = base
-        if let v = n.channelsDown { c.channelsDown = v }
-        if let v = n.channelsUp { c.channelsUp = v }
-        if let v = n.channelsSkip { c.channelsSkip = v }
-        let levels = c.channelsDown.count
-        if c.channelsUp.count != levels || c.channelsSkip.count != levels {
-            throw SpecError("network", "this task's network has \(base.levels) levels: give channels_down, channels_up and channels_skip together to change that")
+        do { return try n.applied(to: base) } catch {
+            if case let .field(name, why) = error, name == "network" { throw SpecError("network", why) }
+            throw SpecError("network", "\(error)")
         }
-        if let v = n.inputChannels { c.inputChannels = v }
-        if let v = n.upsampleMode { c.upsampleMode = [UpsampleMode(rawValue: v)!] }
-        if let v = n.padding { c.padding = Padding(rawValue: v)! }
-        func fit<T>(_ list: [T]) -> [T] { list.count == 1 || list.count == levels ? list : [list[0]] }
-        c.upsampleMode = fit(c.upsampleMode); c.downsampleMode = fit(c.downsampleMode)
-        c.filterSizeDown = fit(c.filterSizeDown); c.filterSizeUp = fit(c.filterSizeUp)
-        do { try c.validate() } catch { throw SpecError("network", "\(error)") }
-        return c
     }
 
     /// A Float as the shortest decimal that reads back as it (0.01, not 0.009999999776).
@@ -136,7 +139,8 @@ enum TaskCatalog {
     static func parameters(_ spec: TaskSpec, _ task: any FittingTask) -> EffectiveParameters {
         let s = task.settings, n = task.network
         return EffectiveParameters(
-            task: spec.task.rawValue, preset: spec.preset ?? presets(spec.task).first,
+            task: spec.task.rawValue, preset: presets(spec.task).isEmpty ? nil : preset(spec).rawValue,
+            setup: spec.task == .inpaint ? spec.setup ?? InpaintingTask.Setup.text.rawValue : nil,
             iterations: s.iterations, snapshotEvery: s.snapshotEvery, seed: s.seed,
             learningRate: decimal(s.learningRate), regNoise: decimal(s.regNoiseStd),
             expWeight: s.expWeight.map(decimal) ?? 0, backtracking: s.backtracking != nil,
@@ -157,6 +161,7 @@ enum TaskCatalog {
 public struct EffectiveParameters: Codable, Sendable, Equatable {
     public var task: String
     public var preset: String?
+    public var setup: String?
     public var iterations: Int
     public var snapshotEvery: Int
     public var seed: UInt64

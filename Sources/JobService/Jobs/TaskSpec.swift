@@ -1,3 +1,4 @@
+import DIPEngine
 import Foundation
 
 /// The applications of Deep Image Prior the service runs.
@@ -20,7 +21,10 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var autoStop: Bool?
     /// Stop after this many seconds of fitting, with the best result so far.
     public var maxSeconds: Double?
+    /// fast, balanced or reference (tasks that take presets; default balanced).
     public var preset: String?
+    /// Inpainting: which of the reference's setups the network follows (text, large-hole, region).
+    public var setup: String?
     public var factor: Int?
     public var keep: Double?
     public var layer: String?
@@ -31,20 +35,8 @@ public struct TaskSpec: Codable, Sendable, Equatable {
 
     /// The field names users write (the record on disk uses the same, through snake_case coding).
     static let fieldNames = ["task", "iterations", "snapshot_every", "seed", "learning_rate", "reg_noise", "exp_weight",
-                             "backtracking", "auto_stop", "max_seconds", "preset", "factor", "keep", "layer", "optimizer",
+                             "backtracking", "auto_stop", "max_seconds", "preset", "setup", "factor", "keep", "layer", "optimizer",
                              "network"]
-}
-
-/// Changes to the task's network (the reference's `skip` options).
-public struct NetworkOverrides: Codable, Sendable, Equatable {
-    public var channelsDown: [Int]?
-    public var channelsUp: [Int]?
-    public var channelsSkip: [Int]?
-    public var inputChannels: Int?
-    public var upsampleMode: String?
-    public var padding: String?
-
-    static let fieldNames = ["channels_down", "channels_up", "channels_skip", "input_channels", "upsample_mode", "padding"]
 }
 
 /// A spec that cannot be run; `field` is named in the message.
@@ -127,6 +119,7 @@ public struct SpecParser: Sendable {
         spec.autoStop = try bool(fields, "auto_stop")
         spec.maxSeconds = try number(fields, "max_seconds", open: 0, 31_536_000)
         spec.preset = try string(fields, "preset")
+        spec.setup = try string(fields, "setup")
         spec.factor = try int(fields, "factor", 2...8)
         if let f = spec.factor, ![2, 4, 8].contains(f) { throw SpecError("factor", "must be 2, 4 or 8") }
         spec.keep = try number(fields, "keep", open: 0, 1)
@@ -200,11 +193,11 @@ public struct SpecParser: Sendable {
         }
         if let m = f["upsample_mode"], m != .null {
             guard case .string(let s) = m, ["nearest", "bilinear"].contains(s) else { throw SpecError("network.upsample_mode", "must be nearest or bilinear") }
-            n.upsampleMode = s
+            n.upsampleMode = UpsampleMode(rawValue: s)
         }
         if let p = f["padding"], p != .null {
             guard case .string(let s) = p, ["zero", "reflection"].contains(s) else { throw SpecError("network.padding", "must be zero or reflection") }
-            n.padding = s
+            n.padding = Padding(rawValue: s)
         }
         return n
     }
