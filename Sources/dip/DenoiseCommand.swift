@@ -5,7 +5,7 @@ import Foundation
 struct DenoiseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "denoise",
-        abstract: "Remove noise by fitting the network to the noisy image (reference settings by default).",
+        abstract: "Remove noise by fitting the network to the noisy image (the balanced preset by default).",
         discussion: """
         The reference settings: 3000 iterations, lr 0.01, input jitter 1/30, output average 0.99, \
         backtracking. The result is the exponential average of the network's outputs. For evaluation, \

@@ -3,7 +3,7 @@ import DIPEngine
 import Foundation
 
 /// The options every fitting subcommand shares. Fit settings left unset keep the
-/// task's reference value (see each subcommand's help).
+/// preset's value for the task (see each subcommand's help for the reference's).
 struct FitOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: "Where to write the restored PNG.")
     var output: String
@@ -12,7 +12,7 @@ struct FitOptions: ParsableArguments {
                                valueName: "preset"))
     var preset: Preset = .standard
     @Option(help: "Iteration cap (default: the preset's for this task).") var iterations: Int?
-    @Option(name: .customLong("lr"), help: "Adam learning rate (default: the reference's).") var learningRate: Float?
+    @Option(name: .customLong("lr"), help: "Adam learning rate (default: the preset's for this task).") var learningRate: Float?
     @Option(help: "Std of the Gaussian jitter added to the network input each step (default: the reference's).")
     var regNoise: Float?
     @Option(help: "Weight of the exponential output average, 0 disables it (default: the reference's; 0.99 where it averages).")
