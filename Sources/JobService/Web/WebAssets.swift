@@ -782,15 +782,15 @@ progress { width: 100%; height: 1.1rem; }
 .figures { color: var(--muted); font-variant-numeric: tabular-nums; }
 .panels { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
 figure { margin: 0; display: flex; flex-direction: column; gap: .4rem; }
-figure img, canvas#chart { width: 100%; border: 1px solid var(--line); background: #fff; image-rendering: pixelated; }
+figure img, canvas#chart { width: 100%; max-height: 20rem; object-fit: contain; border: 1px solid var(--line); background: #fff; image-rendering: pixelated; }
 .key::before { content: ""; display: inline-block; width: 1.2em; height: .25em; vertical-align: middle; margin-right: .3em; }
 .key.loss::before { background: #c2410c; }
 .key.psnr::before { background: #0b5cad; }
-.compare { position: relative; max-width: 32rem; line-height: 0; border: 1px solid var(--line); }
+.compare { position: relative; max-width: 24rem; line-height: 0; border: 1px solid var(--line); }
 .compare img { width: 100%; image-rendering: pixelated; }
 .compare #compare-after { position: absolute; inset: 0; height: 100%; }
 .compare-line { position: absolute; top: 0; bottom: 0; left: 50%; width: 2px; background: #fff; box-shadow: 0 0 0 1px #000; pointer-events: none; }
-#compare-slider { width: 100%; max-width: 32rem; display: block; }
+#compare-slider { width: 100%; max-width: 24rem; display: block; }
 .jobs { list-style: none; padding: 0; display: grid; gap: .6rem; }
 .jobs li a { display: flex; gap: .8rem; align-items: center; padding: .4rem; border: 1px solid var(--line); border-radius: 4px; background: #fff; color: inherit; text-decoration: none; }
 .jobs img { width: 64px; height: 64px; object-fit: cover; background: #eee; image-rendering: pixelated; }
