@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import ImageCodec
 @testable import JobService
 import Testing
@@ -61,23 +62,82 @@ struct WebPageTests {
         #expect(dipd.stop() == 0)
     }
 
-    /// The page in a real browser against a real dipd (and a second one with an API key).
+    /// The page in a real browser against a real dipd (and a second one with an API key),
+    /// then again through nginx under a path prefix, where only relative links work.
     @Test func aBrowserSubmitsFollowsAndComparesJobs() throws {
         let dipd = try Dipd()
         let keyed = try Dipd(environment: ["DIPD_API_KEY": "browser-key"])
-        let script = Dipd.repository.appendingPathComponent("Tests/WebPage/browser_test.py").path
-        let (status, output) = try run(["/usr/bin/env", "python3", script, "--base", dipd.base + "/",
-                                        "--keyed-base", keyed.base + "/", "--key", "browser-key"], timeout: 150)
-        print(output)
-        #expect(status == 0, "\(output)\n\(dipd.logText.suffix(2000))")
-        // The painted mask reached the service: the stored mask has holes and known pixels.
-        let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("inpaint job ") })
-        let id = String(line.dropFirst("inpaint job ".count))
-        let mask = try ImageCodec.decode(Array(Data(contentsOf: dipd.dataDirectory.appendingPathComponent("jobs/\(id)/mask.png"))))
-        #expect(mask.width == 32 && mask.height == 32)
-        let gray = stride(from: 0, to: mask.samples.count, by: mask.channels).map { mask.samples[$0] }
-        #expect(gray.contains { $0 < 0.1 } && gray.contains { $0 > 0.9 }, "the mask has holes and known pixels")
+        let proxy = try PrefixProxy(upstream: dipd.port)
+        defer { proxy.stop() }
+        for base in [dipd.base + "/", proxy.base + "/dip/"] {
+            let extra = base.hasPrefix(dipd.base) ? ["--keyed-base", keyed.base + "/", "--key", "browser-key"] : []
+            let (status, output) = try run(["/usr/bin/env", "python3", Self.script, "--base", base] + extra, timeout: 120)
+            print("browser test at \(base):\n\(output)")
+            #expect(status == 0, "\(base)\n\(output)\n\(dipd.logText.suffix(2000))")
+            // The painted mask reached the service: the stored mask has holes and known pixels.
+            let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("inpaint job ") })
+            let id = String(line.dropFirst("inpaint job ".count))
+            let mask = try ImageCodec.decode(Array(Data(contentsOf: dipd.dataDirectory.appendingPathComponent("jobs/\(id)/mask.png"))))
+            #expect(mask.width == 32 && mask.height == 32)
+            let gray = stride(from: 0, to: mask.samples.count, by: mask.channels).map { mask.samples[$0] }
+            #expect(gray.contains { $0 < 0.1 } && gray.contains { $0 > 0.9 }, "the mask has holes and known pixels")
+        }
         #expect(dipd.stop() == 0 && keyed.stop() == 0)
+    }
+
+    static let script = Dipd.repository.appendingPathComponent("Tests/WebPage/browser_test.py").path
+
+    /// nginx passing `/dip/` to dipd's `/`, with the README's settings for the event stream.
+    final class PrefixProxy {
+        let directory: URL, port: Int
+        private let process = Process()
+        var base: String { "http://127.0.0.1:\(port)" }
+
+        init(upstream: Int) throws {
+            directory = try temporaryDirectory("dipd-prefix")
+            port = try freePort()
+            let d = directory.path
+            try FileManager.default.createDirectory(atPath: d + "/tmp", withIntermediateDirectories: true)
+            chmod(d + "/tmp", 0o777)
+            let config = """
+            daemon off; worker_processes 1; pid \(d)/nginx.pid; error_log \(d)/error.log warn;
+            events { worker_connections 64; }
+            http {
+                access_log off;
+                client_body_temp_path \(d)/tmp/body; proxy_temp_path \(d)/tmp/proxy; fastcgi_temp_path \(d)/tmp/fastcgi;
+                uwsgi_temp_path \(d)/tmp/uwsgi; scgi_temp_path \(d)/tmp/scgi;
+                server {
+                    listen 127.0.0.1:\(port);
+                    client_max_body_size 32m;
+                    location /dip/ {
+                        proxy_pass http://127.0.0.1:\(upstream)/;
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                        proxy_buffering off;
+                        proxy_read_timeout 1h;
+                    }
+                }
+            }
+            """
+            try config.write(toFile: d + "/nginx.conf", atomically: true, encoding: .utf8)
+            guard let nginx = findTool("nginx") else { throw TestFailure("nginx is not installed (scripts/setup installs it)") }
+            process.executableURL = URL(fileURLWithPath: nginx)
+            process.arguments = ["-p", d, "-c", d + "/nginx.conf", "-e", d + "/error.log"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            for _ in 0..<500 {
+                if (try? curl([base + "/dip/healthz"]))?.status == 200 { return }
+                usleep(20_000)
+            }
+            stop()
+            throw TestFailure("nginx did not start")
+        }
+
+        func stop() {
+            if process.isRunning { process.terminate(); process.waitUntilExit() }
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     /// Runs a program to its end (or kills it after `timeout` seconds): status and output.
