@@ -1,7 +1,7 @@
 // The page's views and its hash routes: #/ (submit), #/jobs (recent), #/jobs/<id> (one job,
 // a URL to share or reload). Hash routes keep the document at one URL, so relative API
 // paths resolve under any path prefix a proxy adds.
-import { apiKey, onUnauthorized, setApiKey } from './api.js';
+import { apiKey, json, onUnauthorized, setApiKey } from './api.js';
 import { SubmitForm } from './submit.js';
 import { JobPage } from './job.js';
 import { JobList } from './jobs.js';
@@ -55,4 +55,9 @@ async function route() {
 }
 
 window.addEventListener('hashchange', route);
-route();
+// One cheap call first: a service with an API key answers 401, and the key is asked for
+// before anything else rather than at the first submit.
+(async () => {
+  try { await json('v1/jobs?limit=1'); } catch { /* a 401 has shown the key form */ }
+  route();
+})();
