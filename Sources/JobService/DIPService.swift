@@ -85,6 +85,7 @@ public final class DIPService: @unchecked Sendable {
         add(&router, .get, "/v1/jobs/{id}/snapshots", listSnapshots)
         add(&router, .get, "/v1/jobs/{id}/snapshots/{file}", getSnapshot)
         add(&router, .get, "/v1/jobs/{id}/result.png", getResult)
+        add(&router, .get, "/v1/jobs/{id}/input", getInput)
         add(&router, .get, "/v1/jobs/{id}/events", events)
         add(&router, .get, "/healthz") { _ in .json(raw: #"{"status":"ok"}"#) }
         add(&router, .get, "/readyz", readiness)
@@ -100,11 +101,13 @@ public final class DIPService: @unchecked Sendable {
         add(&router, .get, "/openapi.yaml") { _ in
             .bytes(Array(OpenAPIDocument.yaml.utf8), contentType: "application/yaml")
         }
+        // The web page and its assets: public, like /openapi.yaml; what they call is behind the key.
+        for path in WebPage.routes { add(&router, .get, path, WebPage.serve) }
         // CORS preflight for every path.
         let gate = AccessGate(configuration: configuration)
         for path in ["/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/cancel", "/v1/jobs/{id}/snapshots",
-                     "/v1/jobs/{id}/snapshots/{file}", "/v1/jobs/{id}/result.png", "/v1/jobs/{id}/events",
-                     "/healthz", "/readyz", "/metrics", "/version", "/openapi.yaml"] {
+                     "/v1/jobs/{id}/snapshots/{file}", "/v1/jobs/{id}/result.png", "/v1/jobs/{id}/input",
+                     "/v1/jobs/{id}/events", "/healthz", "/readyz", "/metrics", "/version", "/openapi.yaml"] {
             router.on(.options, path) { request in gate.preflight(request) }
         }
         return router
@@ -361,7 +364,21 @@ public final class DIPService: @unchecked Sendable {
         return try png(request, path: manager.store.resultPath(id), etag: result.etag)
     }
 
-    private func png(_ request: Request, path: String, etag: String) throws -> Response {
+    /// The uploaded image as it was sent (PNG or JPEG), so that a client can show the
+    /// input beside the result without having kept it.
+    @Sendable private func getInput(_ request: Request) async throws -> Response {
+        let id = try jobID(request)
+        let s = try found(id)
+        guard let file = s.record.input.files[JobInputs.imageFile] else {
+            throw HTTPError(.notFound, code: "file_not_found", message: "job \(id) keeps no input image")
+        }
+        // The stored file never changes: its name and the job make a stable tag.
+        let etag = "\"\(id)-\(file)\""
+        return try png(request, path: manager.store.directory(id) + "/" + file, etag: etag,
+                       contentType: file.hasSuffix(".jpg") ? "image/jpeg" : "image/png")
+    }
+
+    private func png(_ request: Request, path: String, etag: String, contentType: String = "image/png") throws -> Response {
         var headers: HTTPHeaders = ["ETag": etag, "Cache-Control": "private, max-age=3600"]
         if let match = request.headers["If-None-Match"], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
             return Response(status: .notModified, headers: headers)
@@ -370,7 +387,8 @@ public final class DIPService: @unchecked Sendable {
         do { bytes = try DurableFiles.read(path) } catch {
             throw HTTPError(.notFound, code: "file_not_found", message: "the image is no longer stored")
         }
-        headers.add(name: "Content-Type", value: "image/png")
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "X-Content-Type-Options", value: "nosniff")
         return Response(status: .ok, headers: headers, body: .bytes(bytes))
     }
 

@@ -218,6 +218,28 @@ paths:
           content:
             application/json: { schema: { $ref: '#/components/schemas/Error' } }
 
+  /v1/jobs/{id}/input:
+    parameters:
+      - $ref: '#/components/parameters/JobID'
+    get:
+      tags: [jobs]
+      operationId: getInput
+      summary: The uploaded image, as it was sent
+      description: PNG or JPEG, whichever was uploaded; for showing the input beside the result.
+      responses:
+        '200':
+          description: The image.
+          headers:
+            ETag: { schema: { type: string } }
+            Cache-Control: { schema: { type: string } }
+          content:
+            image/png: { schema: { type: string, contentMediaType: image/png } }
+            image/jpeg: { schema: { type: string, contentMediaType: image/jpeg } }
+        '304': { description: Not modified (If-None-Match). }
+        '400': { $ref: '#/components/responses/BadRequest' }
+        '401': { $ref: '#/components/responses/Unauthorized' }
+        '404': { $ref: '#/components/responses/NotFound' }
+
   /v1/jobs/{id}/events:
     parameters:
       - $ref: '#/components/parameters/JobID'
