@@ -4,7 +4,12 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       pkg-config libpng-dev zlib1g-dev libssl-dev libturbojpeg0-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Package.swift ./
+# The dependencies in a layer of their own, so a change to the sources does not fetch them again.
+# A Package.resolved beside the manifest (the repository keeps none) pins them: the build then uses
+# exactly its versions and fails if they no longer satisfy Package.swift.
+COPY Package.* ./
+RUN if [ -f Package.resolved ]; then swift package resolve --force-resolved-versions; \
+    else swift package resolve; fi
 COPY Sources ./Sources
 COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
@@ -17,9 +22,9 @@ RUN swift build -c release --static-swift-stdlib --product dipd \
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libpng16-16 zlib1g libssl3 libturbojpeg0 \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log \
     && groupadd --system --gid 10001 dipd \
-    && useradd --system --uid 10001 --gid 10001 --home-dir /data dipd \
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin dipd \
     && mkdir -p /data && chown 10001:10001 /data
 COPY --from=build /out/dipd /out/dip /usr/local/bin/
 COPY config/dipd.json /etc/dipd/dipd.json
