@@ -120,7 +120,10 @@ extension FitSettings {
          "exp_weight": expWeight.map { "\($0)" } ?? "none",
          "backtracking": backtracking.map { "every \($0.period)\($0.onlyAtPeriod ? " (at the period)" : ""), \($0.dropDB) dB" } ?? "none",
          "seed": "\(seed)", "threads": "\(threads)", "kernels": "\(InstructionSet.selected)",
-         "auto_stop": autoStop.map { "alpha \($0.alpha), patience \($0.patience), from iteration \($0.minIterations)" } ?? "off",
+         "auto_stop": autoStop.map { rule in
+             "alpha \(rule.alpha), patience \(rule.patience), from iteration \(rule.minIterations)"
+                 + (rule.lossFloor.map { String(format: ", once the loss is down to %.5f (noise σ %.1f/255)", $0, $0.squareRoot() * 255) } ?? "")
+         } ?? "off",
          "time_limit": timeLimit.map { "\($0) s" } ?? "none"]
     }
 }

@@ -35,7 +35,7 @@ struct FitRun {
         if let dir = options.snapshots {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
-        let s = task.settings
+        let s = task.fitSettings
         var rep = FitReport(command: command, input: input, width: shape.width, height: shape.height,
                             channels: shape.channels,
                             settings: s.reportEntries.merging(task.network.reportEntries) { $1 }

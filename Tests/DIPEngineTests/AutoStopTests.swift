@@ -16,7 +16,7 @@ struct AutoStopTests {
         for t in 1...400 {
             let size = Float(abs(t - 120) + 1) * 0.01
             for j in 0..<x.count { x.data[j] = 0.5 + size * rng.uniform() }
-            _ = detector.observe(x, iteration: t, compute)
+            _ = detector.observe(x, iteration: t, loss: 0, compute)
             if detector.shouldStop(at: t) { stoppedAt = t; break }
         }
         // The moving average lags the turn by about 1/α iterations.
@@ -30,11 +30,41 @@ struct AutoStopTests {
         let x = Tensor(shape)
         for t in 1...49 {
             for j in 0..<x.count { x.data[j] = Float(t % 2) }       // large, steady variance
-            #expect(!detector.observe(x, iteration: t, .serial))
+            #expect(!detector.observe(x, iteration: t, loss: 0, .serial))
             #expect(!detector.shouldStop(at: t))
         }
         #expect(detector.bestIteration == 0)
-        #expect(detector.observe(x, iteration: 50, .serial) && detector.bestIteration == 50)
+        #expect(detector.observe(x, iteration: 50, loss: 0, .serial) && detector.bestIteration == 50)
+    }
+
+    /// With a loss floor, no minimum is taken while the (moving average) loss is above it,
+    /// however steady the outputs; the first minimum comes once the loss has met it.
+    @Test func noMinimumBeforeTheLossMeetsTheFloor() {
+        let shape = Shape(1, 4, 4)
+        let detector = OutputVarianceDetector(rule: AutoStop(alpha: 0.5, patience: 5, minIterations: 1, lossFloor: 0.01),
+                                              shape: shape)
+        let x = Tensor(shape)
+        x.fill(0.5)                                     // perfectly steady outputs: variance 0
+        for t in 1...60 {
+            let loss: Float = t <= 40 ? 0.02 : 0.005
+            let best = detector.observe(x, iteration: t, loss: loss, .serial)
+            #expect(best == (detector.floorIteration == t), "iteration \(t)")
+            #expect(!detector.shouldStop(at: t) || t - detector.bestIteration >= 5)
+        }
+        // The moving average (weight 0.5 a step) of 0.02, then 0.005: 0.0125 at step 41, 0.00875 at 42.
+        #expect(detector.floorIteration == 42 && detector.bestIteration == 42)
+    }
+
+    /// The denoising task estimates the floor from its image, the JPEG one does not.
+    @Test func denoisingSetsItsFloorFromTheImage() throws {
+        let image = NoiseLevelTests.gradient(channels: 3, side: 64, noise: 0.1, seed: 5)
+        let denoise = DenoisingTask.reference(image: image).with(preset: .balanced)
+        let floor = try #require(denoise.fitSettings.autoStop?.lossFloor)
+        #expect(abs(floor.squareRoot() - 0.1) < 0.01, "σ estimated \(floor.squareRoot())")
+        #expect(DenoisingTask.jpegReference(image: image).with(preset: .balanced).fitSettings.autoStop?.lossFloor == nil)
+        var off = denoise
+        off.settings.autoStop = nil
+        #expect(off.fitSettings.autoStop == nil)
     }
 
     /// A real fit: it stops `patience` steps after the variance minimum, and returns its

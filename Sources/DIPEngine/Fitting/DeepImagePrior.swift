@@ -87,7 +87,7 @@ public enum DeepImagePrior {
         func finish(_ i: Int, _ e: (loss: Float, output: Tensor, psnr: Double, restored: Bool)) -> Bool {
             done = i + 1
             latest = e.output
-            if let detector, detector.observe(e.output, iteration: done, compute) { copyAt = done + averageLag }
+            if let detector, detector.observe(e.output, iteration: done, loss: e.loss, compute) { copyAt = done + averageLag }
             if let best, copyAt == done {
                 best.copy(from: settings.expWeight == nil ? e.output : average)
                 picked = done

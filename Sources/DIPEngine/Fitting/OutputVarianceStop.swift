@@ -12,6 +12,13 @@
 /// lowest variance seen (an averaged result from 1/(1 − w) steps later, as the average
 /// trails the outputs), and stops once `patience` iterations pass without a lower one
 /// and that copy is taken.
+///
+/// On detailed images the variance can be lowest before the network has fitted the
+/// image's content at all: its outputs are steady while it learns slowly. Denoising
+/// therefore gives a loss floor, the noise variance estimated from the image
+/// (`NoiseLevel`): no minimum is taken until the loss, the MSE to the noisy image, has
+/// come down to it — the network is not fitting noise before it fits the image as
+/// closely as the noise allows (Morozov's discrepancy principle).
 public struct AutoStop: Sendable, Equatable, Codable {
     /// Weight of the newest output in the running mean and variance.
     public var alpha: Double = 0.1
@@ -20,9 +27,14 @@ public struct AutoStop: Sendable, Equatable, Codable {
     /// No minimum is taken before this iteration: the early outputs change slowly
     /// while the network still has almost nothing fitted.
     public var minIterations = 200
+    /// No minimum is taken before the loss has come down to this (nil: no floor).
+    /// Denoising sets it from the image; a floor the loss never reaches leaves the fit
+    /// to its iteration cap.
+    public var lossFloor: Double?
 
-    public init(alpha: Double = 0.1, patience: Int = 300, minIterations: Int = 200) {
+    public init(alpha: Double = 0.1, patience: Int = 300, minIterations: Int = 200, lossFloor: Double? = nil) {
         self.alpha = alpha; self.patience = patience; self.minIterations = minIterations
+        self.lossFloor = lossFloor
     }
 }
 
@@ -36,15 +48,22 @@ final class OutputVarianceDetector {
     private(set) var bestVariance = Double.infinity
     /// The 1-based iteration of the lowest variance so far (0: none yet).
     private(set) var bestIteration = 0
+    /// The first iteration whose (moving average) loss met the floor (0: not yet).
+    private(set) var floorIteration = 0
+    private var smoothedLoss = 0.0
 
     init(rule: AutoStop, shape: Shape) {
         self.rule = rule
         mean = Tensor(shape)
     }
 
-    /// Takes the output of iteration `iteration` (1-based); true when it is the new best.
-    func observe(_ output: Tensor, iteration: Int, _ compute: Compute) -> Bool {
+    /// Takes the output of iteration `iteration` (1-based) and its loss; true when it is
+    /// the new best.
+    func observe(_ output: Tensor, iteration: Int, loss: Float, _ compute: Compute) -> Bool {
         precondition(output.shape == mean.shape)
+        // The loss jitters with the input noise: its moving average is held to the floor.
+        smoothedLoss = started ? (1 - rule.alpha) * smoothedLoss + rule.alpha * Double(loss) : Double(loss)
+        if floorIteration == 0 && smoothedLoss <= rule.lossFloor ?? .infinity { floorIteration = iteration }
         if !started {
             mean.copy(from: output)
             started = true
@@ -68,7 +87,7 @@ final class OutputVarianceDetector {
         }
         let distance = partial.reduce(0, +) / Double(n)
         variance = (1 - rule.alpha) * variance + rule.alpha * (1 - rule.alpha) * distance
-        guard iteration >= rule.minIterations, variance < bestVariance else { return false }
+        guard iteration >= rule.minIterations, floorIteration > 0, variance < bestVariance else { return false }
         bestVariance = variance
         bestIteration = iteration
         return true

@@ -6,12 +6,18 @@ public struct DenoisingTask: FittingTask {
     public var image: Tensor
     public var network: SkipConfiguration
     public var settings: FitSettings
+    /// Auto stop waits for the loss to come down to the noise variance estimated from the
+    /// image (`AutoStop.lossFloor`, `NoiseLevel`): true for additive noise, false for JPEG
+    /// artefacts, which are not white noise.
+    public var waitsForNoiseLevel = false
 
     /// The reference notebook's settings (σ = 25): get_net 128/128/4, 32 noise
     /// channels, reflection padding, bilinear upsampling, lr 0.01, 3000 steps,
     /// input jitter 1/30, average weight 0.99, backtracking.
     public static func reference(image: Tensor) -> DenoisingTask {
-        DenoisingTask(image: image, network: .denoising(outputChannels: image.channels), settings: FitSettings())
+        var task = DenoisingTask(image: image, network: .denoising(outputChannels: image.channels), settings: FitSettings())
+        task.waitsForNoiseLevel = true
+        return task
     }
 
     /// The blind JPEG notebook's settings: the small network, 3 input channels of noise, 2400 steps.
@@ -26,11 +32,23 @@ public struct DenoisingTask: FittingTask {
 
     public var outputShape: Shape { image.shape }
 
+    /// The settings the fit runs with: `settings`, with auto stop's loss floor set from the
+    /// image's estimated noise level when the task waits for it and none is given.
+    public var fitSettings: FitSettings {
+        var s = settings
+        if waitsForNoiseLevel, s.autoStop != nil, s.autoStop?.lossFloor == nil {
+            let sigma = NoiseLevel.estimate(image)
+            s.autoStop?.lossFloor = sigma * sigma
+        }
+        return s
+    }
+
     /// Runs the fit. Progress and snapshot tensors are cropped to the image's own size.
     public func run(cancel: CancellationFlag? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
         try TaskFit.checkChannels(image, network)
+        let settings = fitSettings
         let net = try TaskFit.network(network, settings)
         let region = try TaskFit.region(height: image.height, width: image.width, network: net)
         return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),

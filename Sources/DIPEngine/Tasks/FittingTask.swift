@@ -5,6 +5,9 @@
 public protocol FittingTask {
     var network: SkipConfiguration { get set }
     var settings: FitSettings { get set }
+    /// The settings the fit runs with: `settings`, with anything the task derives from its
+    /// inputs filled in (denoising: auto stop's loss floor from the image's noise).
+    var fitSettings: FitSettings { get }
     /// Channels × height × width of the restored image (super-resolution: larger than the input).
     var outputShape: Shape { get }
     /// Fits and returns the restored image. Progress and snapshot tensors have `outputShape`.
@@ -21,6 +24,7 @@ public protocol FittingTask {
 }
 
 extension FittingTask {
+    public var fitSettings: FitSettings { settings }
     public static var autoStopApplies: Bool { true }
     public static var takesPresets: Bool { true }
 }
