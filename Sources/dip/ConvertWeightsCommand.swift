@@ -29,7 +29,7 @@ struct ConvertWeightsCommand: ParsableCommand {
         }
         let bytes = try SafeTensors.write(tensors, dtype: SafeTensors.DType(rawValue: dtype.uppercased())!)
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try OutputFile.write(Data(bytes), to: output)
         } catch {
             throw CLIError("\(output): cannot write: \(error.localizedDescription)")
         }

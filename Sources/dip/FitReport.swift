@@ -40,7 +40,7 @@ struct FitReport: Encodable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try OutputFile.write(encoder.encode(self), to: path)
         } catch {
             throw CLIError("\(path): cannot write the report: \(error.localizedDescription)")
         }

@@ -30,7 +30,7 @@ enum ImageFiles {
     static func savePNG(_ t: Tensor, alpha: [Float]? = nil, to path: String) throws {
         let png = try ImageTensor.encodePNG(t, alpha: alpha)
         do {
-            try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try OutputFile.write(Data(png), to: path)
         } catch {
             throw CLIError("\(path): cannot write: \(error.localizedDescription)")
         }

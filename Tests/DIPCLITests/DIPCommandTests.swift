@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ImageCodec
 import TestData
 import Testing
@@ -63,6 +64,38 @@ struct DIPCommandTests {
         }
         #expect(r.stderr.contains("iter    12/12"))
         #expect(r.stderr.contains("ETA"))
+    }
+
+    /// `-o /dev/null` and `--report /dev/stdout` must write into the device, not rename a
+    /// file over it (which, run as root, turns /dev/null into a plain file). Named pipes
+    /// stand in for the devices: both must still be pipes afterwards, and have carried the
+    /// PNG and the JSON.
+    @Test func writesIntoPipesAndDevicesInPlace() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.png")
+        try Self.writeImage(input, width: 32, height: 32, channels: 3)
+        let out = dir.appendingPathComponent("out.pipe"), report = dir.appendingPathComponent("report.pipe")
+        #expect(mkfifo(out.path, 0o600) == 0 && mkfifo(report.path, 0o600) == 0)
+        // Each pipe is drained by its own reader, as a shell's `dip … -o >(cat)` would be.
+        let received = Mutex<[String: Data]>([:])
+        let readers = DispatchGroup()
+        for pipe in [out, report] {
+            DispatchQueue.global().async(group: readers) {
+                let data = FileHandle(forReadingAtPath: pipe.path).map { $0.readDataToEndOfFile() } ?? Data()
+                received.withLock { $0[pipe.lastPathComponent] = data }
+            }
+        }
+        let r = try Self.dip(["denoise", input.path, "-o", out.path, "--report", report.path, "--iterations", "3", "-q"])
+        #expect(readers.wait(timeout: .now() + 60) == .success)
+        #expect(r.status == 0, "\(r.stderr)")
+        for pipe in [out, report] {
+            var info = stat()
+            #expect(stat(pipe.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "\(pipe.lastPathComponent) was replaced")
+        }
+        let got = received.withLock { $0 }
+        #expect(try ImageCodec.decode([UInt8](got["out.pipe"] ?? Data())).width == 32)
+        #expect((try? JSONSerialization.jsonObject(with: got["report.pipe"] ?? Data())) is [String: Any])
     }
 
     @Test func grayStaysGray() throws {
