@@ -114,6 +114,39 @@ struct EndToEndTests {
         #expect(dipd.stop() == 0)
     }
 
+    /// A job whose runs keep dying with the process (as an out-of-memory kill would) is run
+    /// again only until `max_lost_runs` runs are lost; then it fails and the queue goes on.
+    @Test func aJobThatKeepsKillingTheServiceFailsAfterMaxLostRuns() throws {
+        let dipd = try Dipd(environment: ["DIPD_MAX_LOST_RUNS": "2"])
+        let (path, _, _) = try Self.images()
+        let doomed = try #require(try Self.submit(dipd, image: path, fields: ["iterations": "20000", "auto_stop": "false",
+                                                                               "network": Self.smallNetwork]).json["id"] as? String)
+        let next = try #require(try Self.submit(dipd, image: path, fields: ["iterations": "20", "network": Self.smallNetwork]).json["id"] as? String)
+        for run in 1...2 {
+            _ = try poll(dipd, doomed) { state($0) == "running" && iteration($0) >= 5 }
+            dipd.kill9()
+            try dipd.start()
+            let after = try curl(["\(dipd.base)/v1/jobs/\(doomed)"]).json
+            if run == 1 {       // queued again, and perhaps taken already
+                let again = (state(after), after["attempts"] as? Int ?? 0)
+                #expect(again == ("queued", 1) || again == ("running", 2), "\(after)")
+            } else {
+                #expect(after["attempts"] as? Int == 2)
+                #expect(state(after) == "failed", "\(after)")
+                let error = after["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "run_lost", "\(after)")
+                #expect((error?["message"] as? String)?.contains("2 runs") == true, "\(after)")
+            }
+        }
+        #expect(dipd.logText.contains("failed: the process died during 2 of its runs"))
+        _ = try poll(dipd, next) { state($0) == "succeeded" }
+        #expect(dipd.stop() == 0)
+        // A drain is not a loss: the failed job stays failed, the finished one finished.
+        try dipd.start()
+        #expect(state(try curl(["\(dipd.base)/v1/jobs/\(doomed)"]).json) == "failed")
+        #expect(dipd.stop() == 0)
+    }
+
     @Test func sigtermSavesTheRunningJobAsQueuedAndItRunsAgain() throws {
         let dipd = try Dipd()
         let (path, _, _) = try Self.images()

@@ -157,7 +157,7 @@ struct JobStoreTests {
     #expect(json["workers"] as? Int == d.workers && json["threads_per_worker"] as? Int == d.threadsPerWorker)
     #expect(json["worker_nice"] as? Int == d.workerNice && json["queue_capacity"] as? Int == d.queueCapacity)
     #expect(json["retry_after_seconds"] as? Int == d.retryAfterSeconds && json["shutdown_grace_seconds"] as? Int == d.shutdownGraceSeconds)
-    #expect(json["preimage_weights"] as? String == d.preimageWeights)
+    #expect(json["preimage_weights"] as? String == d.preimageWeights && json["max_lost_runs"] as? Int == d.maxLostRuns)
     #expect(limits["max_upload_bytes"] as? Int == d.limits.maxUploadBytes && limits["max_image_pixels"] as? Int == d.limits.maxImagePixels)
     #expect(limits["max_image_side"] as? Int == d.limits.maxImageSide && limits["max_iterations"] as? Int == d.limits.maxIterations)
     #expect(limits["max_snapshots"] as? Int == d.limits.maxSnapshots && limits["max_wait_seconds"] as? Int == d.limits.maxWaitSeconds)

@@ -63,6 +63,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// How long a shutdown waits for running fits to stop and be saved as queued.
     public var shutdownGraceSeconds = 10
 
+    /// A job whose fit was lost this many times to the process dying during it (a crash, an
+    /// out-of-memory kill) fails instead of running again: a job that kills the service
+    /// would otherwise kill it again at every start.
+    public var maxLostRuns = 3
+
     public init() {}
 
     /// Workers and threads for a machine with `cores` cores.

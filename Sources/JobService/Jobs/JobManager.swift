@@ -50,21 +50,31 @@ public final class JobManager: @unchecked Sendable {
 
     // MARK: Start-up
 
-    /// Loads every stored job. Jobs that were running when the process stopped are queued
-    /// again, ahead of newer ones, in their submission order.
+    /// Loads every stored job. Jobs that were running when the process stopped (it died:
+    /// a drain saves them as queued) are queued again, ahead of newer ones, in their
+    /// submission order — or fail, once `max_lost_runs` of their runs have been lost so.
     func recover() {
         let loaded = store.loadAll().sorted { $0.sequence < $1.sequence }
         var requeued = 0
         lock.lock()
         for var record in loaded {
             if record.state == .running {
-                record.state = .queued
-                record.progress = .init(iteration: 0, total: record.parameters.iterations)
-                record.snapshots = []
-                record.result = nil
-                store.clearSnapshots(record.id)
+                let lost = (record.lostRuns ?? 0) + 1
+                record.lostRuns = lost
+                if lost >= configuration.maxLostRuns {
+                    record.state = .failed
+                    record.finishedAt = Date()
+                    record.error = JobError(code: "run_lost", message: "the service stopped during \(lost == 1 ? "this job's run" : "each of this job's \(lost) runs") (a crash or an out-of-memory kill?); it is not run again (max_lost_runs \(configuration.maxLostRuns))")
+                    logger.warning("job \(record.id) failed: the process died during \(lost) of its runs")
+                } else {
+                    record.state = .queued
+                    record.progress = .init(iteration: 0, total: record.parameters.iterations)
+                    record.snapshots = []
+                    record.result = nil
+                    store.clearSnapshots(record.id)
+                    requeued += 1
+                }
                 do { try store.save(record) } catch { logger.error("job \(record.id): \(error)") }
-                requeued += 1
             }
             records[record.id] = record
             if record.state == .queued { queue.append(record.id) }

@@ -21,6 +21,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var finishedAt: Date?
     /// Runs started; a restart that interrupted a run starts another.
     public var attempts: Int
+    /// Runs lost to the process dying during them (nil: none). A drain is not a loss.
+    public var lostRuns: Int?
     public var progress: ProgressInfo
     public var stopReason: String?
     public var error: JobError?
