@@ -9,7 +9,14 @@ public struct Compute {
     public let workspace: Workspace
     /// The kernels the network's matrix multiplies use.
     public let instructionSet: InstructionSet
+    /// Once set, composite modules run no further layer and return at once, so a cancel
+    /// lands within one layer rather than one whole iteration. Whoever sets it discards
+    /// the pass it cut short (its output and gradients are incomplete).
+    public var interrupt: CancellationFlag?
     private let pool: PoolOwner
+
+    /// True once `interrupt` is set.
+    @inline(__always) public var isInterrupted: Bool { interrupt?.isCancelled == true }
 
     /// Uses the process-wide `InstructionSet.selected`.
     public init(threads: Int, workspace: Workspace = Workspace()) {

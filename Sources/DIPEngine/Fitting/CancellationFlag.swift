@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Set from any thread to stop a running fit; the fit checks it once per iteration.
+/// Set from any thread to stop a running fit; the fit checks it between layers.
 public final class CancellationFlag: Sendable {
     private let flag = Atomic<Bool>(false)
     public init() {}

@@ -21,7 +21,11 @@ public enum DeepImagePrior {
         let netShape = try network.checkedOutputShape(height: shape.height, width: shape.width)
         precondition(netShape.channels == shape.channels, "network outputs \(netShape.channels) channels, task needs \(shape.channels)")
         precondition(input.channels == network.configuration.inputChannels, "input has \(input.channels) channels, network takes \(network.configuration.inputChannels)")
-        let compute = Compute(threads: settings.threads)
+        // The network's passes stop between layers once `cancel` is set; the objective
+        // (a classifier, for the pre-image) always runs whole.
+        let objectiveCompute = Compute(threads: settings.threads)
+        var compute = objectiveCompute
+        compute.interrupt = cancel
 
         let z = input.make(height: shape.height, width: shape.width, seed: settings.seed)
         let jittered = Tensor(z.shape)
@@ -44,8 +48,9 @@ public enum DeepImagePrior {
         var copyAt: Int?
         var picked: Int?
 
-        /// Step i's network evaluation: loss and gradients, output average, backtracking.
-        func evaluate(_ i: Int) -> (loss: Float, output: Tensor, psnr: Double, restored: Bool) {
+        /// Step i's network evaluation: loss and gradients, output average, backtracking;
+        /// nil when a cancel cut the passes short (the step is then not taken).
+        func evaluate(_ i: Int) -> (loss: Float, output: Tensor, psnr: Double, restored: Bool)? {
             let netInput: Tensor
             if settings.regNoiseStd > 0 {
                 jitter(z, into: jittered, std: settings.regNoiseStd, seed: settings.seed, step: i, compute)
@@ -55,8 +60,10 @@ public enum DeepImagePrior {
             }
             network.zeroGrad()
             let out = network.forward(netInput, compute)
-            let loss = objective.loss(output: out, gradient: gradient, compute: compute)
+            if compute.isInterrupted { return nil }
+            let loss = objective.loss(output: out, gradient: gradient, compute: objectiveCompute)
             network.backward(gradient, compute)
+            if compute.isInterrupted { return nil }
             let psnr = objective.psnrAgainstInput(out)
             if let w = settings.expWeight, i > 0 {
                 let a = average.data, o = out.data
@@ -112,8 +119,7 @@ public enum DeepImagePrior {
         func adamSteps(from first: Int, to end: Int, learningRate: Float) -> Int {
             let adam = Adam(network.parameters, learningRate: learningRate)
             for i in first..<end {
-                if cancel?.isCancelled == true { stop = .canceled; return i }
-                let e = evaluate(i)
+                guard cancel?.isCancelled != true, let e = evaluate(i) else { stop = .canceled; return i }
                 adam.update(compute)
                 if !finish(i, e) { return i + 1 }
             }
@@ -130,8 +136,7 @@ public enum DeepImagePrior {
                 let lbfgs = LBFGS(network.parameters, learningRate: settings.learningRate, historySize: options.historySize,
                                   toleranceGrad: -1, toleranceChange: -1)
                 lbfgs.step(maxIterations: settings.iterations - i) {
-                    if cancel?.isCancelled == true { stop = .canceled; return nil }
-                    let e = evaluate(i)
+                    guard cancel?.isCancelled != true, let e = evaluate(i) else { stop = .canceled; return nil }
                     let goOn = finish(i, e)
                     i += 1
                     return goOn ? e.loss : nil

@@ -21,6 +21,7 @@ public final class Concat: Module {
 
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
         let outs = branches.map { $0.forward(x, compute) }
+        if compute.isInterrupted { return outs[0] }     // cut short: the caller discards it
         branchShapes = outs.map(\.shape)
         let h = outs.map(\.height).min()!, w = outs.map(\.width).min()!
         let y = reuse(&output, Shape(outs.map(\.channels).reduce(0, +), h, w))
@@ -44,6 +45,7 @@ public final class Concat: Module {
         var inputGrads: [Tensor] = []
         var c0 = 0
         for (i, branch) in branches.enumerated() {
+            if compute.isInterrupted { return inputGrads.first }    // cut short: shapes may not match
             let s = branchShapes[i]
             let slice = Tensor(viewOf: dy, channelOffset: c0, channels: s.channels)
             var g = slice
@@ -64,6 +66,7 @@ public final class Concat: Module {
             c0 += s.channels
         }
         guard needsInputGradient, let first = inputGrads.first else { return nil }
+        if compute.isInterrupted { return first }
         // Both branches saw the same input: their input gradients add up.
         for other in inputGrads.dropFirst() {
             let d = first.data, o = other.data

@@ -19,12 +19,18 @@ public final class Sequential: Module {
     public func outputShape(for s: Shape) -> Shape { modules.reduce(s) { $1.outputShape(for: $0) } }
 
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
-        modules.reduce(x) { $1.forward($0, compute) }
+        var y = x
+        for m in modules {
+            if compute.isInterrupted { return y }       // cut short: the caller discards it
+            y = m.forward(y, compute)
+        }
+        return y
     }
 
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
         var g: Tensor? = dy
         for m in modules.reversed() {
+            if compute.isInterrupted { return g }       // cut short: the caller discards it
             guard let current = g else { preconditionFailure("gradient stopped inside a sequence") }
             g = m.backward(current, compute)
             // A module that did not work in place is done with its incoming gradient.
