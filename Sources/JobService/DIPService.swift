@@ -63,7 +63,7 @@ public final class DIPService: @unchecked Sendable {
         logger.info("dipd \(Self.version): \(workers) worker(s) × \(threadsPerWorker) engine thread(s), \(InstructionSet.selected) kernels (\(CPUFeatures.current)), data in \(configuration.dataDirectory)")
     }
 
-    /// Takes no new jobs (503); running fits stop within an iteration and are saved as
+    /// Takes no new jobs (503); running fits stop between two layers and are saved as
     /// queued, to run again on the next start.
     public func drain() {
         manager.beginDraining()

@@ -154,7 +154,7 @@ paths:
       tags: [jobs]
       operationId: cancelJob
       summary: Cancel a queued or running job
-      description: A running fit stops within one iteration. Cancelling a finished job changes nothing.
+      description: A running fit stops between two of its layers (well under a second), and the answer waits for that (up to 5 s). Cancelling a finished job changes nothing.
       responses:
         '200':
           description: The job after the request.

@@ -368,7 +368,7 @@ public final class JobManager: @unchecked Sendable {
 
     // MARK: Shutdown and retention
 
-    /// Takes no more jobs; running fits stop within an iteration and go back to the queue.
+    /// Takes no more jobs; running fits stop between two layers and go back to the queue.
     func beginDraining() {
         lock.lock()
         draining = true
