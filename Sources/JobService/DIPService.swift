@@ -45,7 +45,8 @@ public final class DIPService: @unchecked Sendable {
             throw StartupError.weights(error)
         }
         pool = WorkerPool(manager: manager,
-                          runner: JobRunner(manager: manager, threads: threadsPerWorker, links: links, classifier: classifier),
+                          runner: JobRunner(manager: manager, threads: threadsPerWorker, links: links, classifier: classifier,
+                                             decoder: InputDecoder(configuration.limits)),
                           workers: workers, nice: configuration.workerNice)
     }
 
@@ -170,8 +171,7 @@ public final class DIPService: @unchecked Sendable {
         } catch {
             throw Submission.invalid(error.field, error.problem)
         }
-        let decoder = InputDecoder(limits: DecodeLimits(maxWidth: limits.maxImageSide, maxHeight: limits.maxImageSide,
-                                                        maxPixels: limits.maxImagePixels))
+        let decoder = InputDecoder(limits)
         var decoded: [String: Image] = [:]
         for (role, bytes) in submission.files {
             do { decoded[role] = try decoder.decode(bytes, part: role) } catch { throw Self.httpError(error, limits: limits) }

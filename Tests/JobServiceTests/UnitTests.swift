@@ -66,6 +66,27 @@ struct SpecParserTests {
         #expect(field { () throws(SpecError) in try parser.parse(text: [("task", "denoise"), ("iterations", "0x10")]) } == "iterations")
     }
 
+    /// Named choices are decoded into the engine's own types once, at submission, and an
+    /// unknown name is refused with the list of known ones.
+    @Test func choicesAreDecodedIntoTheEnginesTypes() throws {
+        let spec = try parser.parse(json: Array(#"{"task":"inpaint","preset":"fast","setup":"large-hole","optimizer":"lbfgs","network":{"upsample_mode":"bilinear","padding":"reflection"}}"#.utf8))
+        #expect(spec.preset == .fast && spec.setup == .largeHole && spec.optimizer == .lbfgs)
+        #expect(spec.network?.upsampleMode == .bilinear && spec.network?.padding == .reflection)
+        #expect(try parser.parse(json: Array(#"{"task":"preimage","layer":"conv10"}"#.utf8)).layer == .conv10)
+        func refusal(_ json: String) -> SpecError? {
+            do { _ = try parser.parse(json: Array(json.utf8)); return nil } catch { return error }
+        }
+        #expect(refusal(#"{"task":"denoise","preset":"turbo"}"#) == SpecError("preset", "must be fast, balanced or reference"))
+        #expect(refusal(#"{"task":"denoise","optimizer":"sgd"}"#) == SpecError("optimizer", "must be adam or lbfgs"))
+        #expect(refusal(#"{"task":"denoise","optimizer":7}"#) == SpecError("optimizer", "must be adam or lbfgs"))
+        #expect(refusal(#"{"task":"denoise","network":{"padding":"replication"}}"#) == SpecError("network.padding", "must be zero or reflection"))
+        #expect(refusal(#"{"task":"preimage","layer":"logits"}"#)?.field == "layer")
+        // The record on disk keeps the names users wrote.
+        let stored = String(decoding: try JSONEncoder.service().encode(spec), as: UTF8.self)
+        #expect(stored.contains(#""preset":"fast""#) && stored.contains(#""setup":"large-hole""#) && stored.contains(#""optimizer":"lbfgs""#))
+        #expect(try JSONDecoder.service().decode(TaskSpec.self, from: Data(stored.utf8)) == spec)
+    }
+
     @Test func taskInputsAreCheckedPerTask() {
         func check(_ json: String, mask: Bool = false, guide: Bool = false) -> String? {
             do {

@@ -16,6 +16,12 @@ struct JobInputs {
 struct InputDecoder {
     var limits: DecodeLimits
 
+    /// The decoder of uploads at submission and of stored inputs at run time: the same
+    /// configured limits for both.
+    init(_ limits: ServiceConfiguration.Limits) {
+        self.limits = DecodeLimits(maxWidth: limits.maxImageSide, maxHeight: limits.maxImageSide, maxPixels: limits.maxImagePixels)
+    }
+
     enum Failure: Error, Equatable {
         case notAnImage(part: String)
         case tooLarge(part: String, width: Int, height: Int)

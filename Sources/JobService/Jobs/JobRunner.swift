@@ -10,6 +10,8 @@ struct JobRunner {
     let threads: Int
     let links: LinkBuilder
     let classifier: ClassifierProvider
+    /// The submission's decoder, with the service's limits.
+    let decoder: InputDecoder
 
     func run(_ record: JobRecord, cancel: CancellationFlag) {
         let id = record.id
@@ -54,7 +56,6 @@ struct JobRunner {
     }
 
     private func loadInputs(_ record: JobRecord) throws -> JobInputs {
-        let decoder = InputDecoder(limits: .default)
         func load(_ role: String) throws -> Image? {
             guard let file = record.input.files[role] else { return nil }
             return try decoder.decode(try manager.store.read(record.id, file: file), part: role)

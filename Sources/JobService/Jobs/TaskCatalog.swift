@@ -15,27 +15,20 @@ enum TaskCatalog {
 
     static func guide(_ task: TaskKind) -> Need { task == .flash ? .required : .forbidden }
 
-    /// The presets a task takes (none: it always runs the reference's settings).
-    static func presets(_ task: TaskKind) -> [String] {
+    /// Whether a task takes presets (otherwise it always runs the reference's settings).
+    static func takesPresets(_ task: TaskKind) -> Bool {
         switch task {
-        case .denoise, .jpeg, .superResolution, .inpaint: Preset.allCases.map(\.rawValue)
-        case .restore, .flash, .preimage: []
+        case .denoise, .jpeg, .superResolution, .inpaint: true
+        case .restore, .flash, .preimage: false
         }
     }
 
-    static let setups = InpaintingTask.Setup.allCases.map(\.rawValue)
-
     /// Checks what can be checked from the spec alone (before images are decoded).
     static func check(_ spec: TaskSpec, hasMask: Bool, hasGuide: Bool) throws(SpecError) {
-        let presets = presets(spec.task)
-        if let p = spec.preset, !presets.contains(p) {
-            throw SpecError("preset", presets.isEmpty ? "task \(spec.task.rawValue) has no presets (it runs the reference's settings)"
-                                                      : "must be one of \(presets.joined(separator: ", ")) for \(spec.task.rawValue)")
+        if spec.preset != nil, !takesPresets(spec.task) {
+            throw SpecError("preset", "task \(spec.task.rawValue) has no presets (it runs the reference's settings)")
         }
-        if let s = spec.setup {
-            guard spec.task == .inpaint else { throw SpecError("setup", "only inpaint takes a setup") }
-            guard setups.contains(s) else { throw SpecError("setup", "must be one of \(setups.joined(separator: ", "))") }
-        }
+        if spec.setup != nil, spec.task != .inpaint { throw SpecError("setup", "only inpaint takes a setup") }
         switch mask(spec.task) {
         case .required where !hasMask: throw SpecError("mask", "task \(spec.task.rawValue) needs a mask image (white = known pixel)")
         case .forbidden where hasMask: throw SpecError("mask", "task \(spec.task.rawValue) takes no mask")
@@ -52,12 +45,9 @@ enum TaskCatalog {
         if spec.task == .restore, spec.keep != nil, hasMask { throw SpecError("keep", "give either a mask or a keep fraction, not both") }
         if spec.task == .restore, spec.keep == nil, !hasMask { throw SpecError("mask", "restore needs a mask image or a keep fraction") }
         if spec.task != .preimage, spec.layer != nil { throw SpecError("layer", "only preimage takes a layer") }
-        if let layer = spec.layer, layer == SqueezeNetLayer.logits.rawValue || SqueezeNetLayer(rawValue: layer) == nil {
-            throw SpecError("layer", "must be a SqueezeNet 1.1 layer: \(preimageLayers.joined(separator: ", "))")
-        }
     }
 
-    static let preimageLayers = SqueezeNetLayer.allCases.filter { $0 != .logits }.map(\.rawValue)
+    static let preimageLayers = SqueezeNetLayer.allCases.filter { $0 != .logits }
 
     /// The engine task for `spec` on `inputs`, with the spec's settings over the reference's.
     /// `classifier` is the pre-image task's pretrained network (nil: the service has none).
@@ -73,8 +63,7 @@ enum TaskCatalog {
             task = try SuperResolutionTask.reference(lowResolution: image, factor: spec.factor ?? 4)
         case .inpaint:
             guard let mask = inputs.mask else { throw SpecError("mask", "inpaint needs a mask image") }
-            let setup = InpaintingTask.Setup(rawValue: spec.setup ?? "") ?? .text
-            task = try InpaintingTask.reference(image: image, mask: mask, setup: setup)
+            task = try InpaintingTask.reference(image: image, mask: mask, setup: spec.setup ?? .text)
         case .restore:
             let mask = inputs.mask ?? RestorationTask.bernoulliMask(height: image.height, width: image.width,
                                                                    keep: spec.keep ?? 0.5, seed: spec.seed ?? 0)
@@ -86,8 +75,7 @@ enum TaskCatalog {
             guard let net = classifier() else {
                 throw SpecError("task", "preimage needs a pretrained classifier, and this service has none configured (preimage_weights)")
             }
-            let layer = spec.layer.flatMap(SqueezeNetLayer.init(rawValue:)) ?? .fire9
-            task = PreimageTask.reference(image: SqueezeNet.rgb(image), classifier: net, layer: layer)
+            task = PreimageTask.reference(image: SqueezeNet.rgb(image), classifier: net, layer: spec.layer ?? .fire9)
         }
         task = task.with(preset: preset(spec))
         try apply(spec, to: &task)
@@ -97,7 +85,7 @@ enum TaskCatalog {
 
 
     /// The spec's preset (checked by `check`), or the standard one.
-    static func preset(_ spec: TaskSpec) -> Preset { spec.preset.flatMap(Preset.init(rawValue:)) ?? .standard }
+    static func preset(_ spec: TaskSpec) -> Preset { spec.preset ?? .standard }
 
     /// The spec's settings over the preset's.
     static func apply(_ spec: TaskSpec, to task: inout any FittingTask) throws(SpecError) {
@@ -108,7 +96,7 @@ enum TaskCatalog {
         if let v = spec.regNoise { task.settings.regNoiseStd = Float(v) }
         if let v = spec.expWeight { task.settings.expWeight = v > 0 ? Float(v) : nil }
         if let v = spec.backtracking { task.settings.backtracking = v ? (task.settings.backtracking ?? .init()) : nil }
-        if let v = spec.optimizer { task.settings.optimizer = FitSettings.Optimizer(rawValue: v) ?? .adam }
+        if let v = spec.optimizer { task.settings.optimizer = v }
         switch spec.autoStop {
         case false?: task.settings.autoStop = nil
         case true?: task.settings.autoStop = task.settings.autoStop ?? AutoStop()
@@ -139,15 +127,15 @@ enum TaskCatalog {
     static func parameters(_ spec: TaskSpec, _ task: any FittingTask) -> EffectiveParameters {
         let s = task.settings, n = task.network
         return EffectiveParameters(
-            task: spec.task.rawValue, preset: presets(spec.task).isEmpty ? nil : preset(spec).rawValue,
-            setup: spec.task == .inpaint ? spec.setup ?? InpaintingTask.Setup.text.rawValue : nil,
+            task: spec.task.rawValue, preset: takesPresets(spec.task) ? preset(spec).rawValue : nil,
+            setup: spec.task == .inpaint ? (spec.setup ?? .text).rawValue : nil,
             iterations: s.iterations, snapshotEvery: s.snapshotEvery, seed: s.seed,
             learningRate: decimal(s.learningRate), regNoise: decimal(s.regNoiseStd),
             expWeight: s.expWeight.map(decimal) ?? 0, backtracking: s.backtracking != nil,
             autoStop: s.autoStop != nil, maxSeconds: s.timeLimit,
             factor: spec.task == .superResolution ? spec.factor : nil,
             keep: spec.task == .restore ? spec.keep : nil,
-            layer: spec.task == .preimage ? spec.layer ?? SqueezeNetLayer.fire9.rawValue : nil,
+            layer: spec.task == .preimage ? (spec.layer ?? .fire9).rawValue : nil,
             optimizer: s.optimizer.rawValue,
             threads: s.threads,
             network: .init(inputChannels: n.inputChannels, outputChannels: n.outputChannels,

@@ -22,13 +22,13 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     /// Stop after this many seconds of fitting, with the best result so far.
     public var maxSeconds: Double?
     /// fast, balanced or reference (tasks that take presets; default balanced).
-    public var preset: String?
+    public var preset: Preset?
     /// Inpainting: which of the reference's setups the network follows (text, large-hole, region).
-    public var setup: String?
+    public var setup: InpaintingTask.Setup?
     public var factor: Int?
     public var keep: Double?
-    public var layer: String?
-    public var optimizer: String?
+    public var layer: SqueezeNetLayer?
+    public var optimizer: FitSettings.Optimizer?
     public var network: NetworkOverrides?
 
     public init(task: TaskKind) { self.task = task }
@@ -118,14 +118,13 @@ public struct SpecParser: Sendable {
         spec.backtracking = try bool(fields, "backtracking")
         spec.autoStop = try bool(fields, "auto_stop")
         spec.maxSeconds = try number(fields, "max_seconds", open: 0, 31_536_000)
-        spec.preset = try string(fields, "preset")
-        spec.setup = try string(fields, "setup")
+        spec.preset = try choice(fields, "preset", Preset.allCases)
+        spec.setup = try choice(fields, "setup", InpaintingTask.Setup.allCases)
         spec.factor = try int(fields, "factor", 2...8)
         if let f = spec.factor, ![2, 4, 8].contains(f) { throw SpecError("factor", "must be 2, 4 or 8") }
         spec.keep = try number(fields, "keep", open: 0, 1)
-        spec.layer = try string(fields, "layer")
-        spec.optimizer = try string(fields, "optimizer")
-        if let o = spec.optimizer, !["adam", "lbfgs"].contains(o) { throw SpecError("optimizer", "must be adam or lbfgs") }
+        spec.layer = try choice(fields, "layer", TaskCatalog.preimageLayers, "a SqueezeNet 1.1 layer: ")
+        spec.optimizer = try choice(fields, "optimizer", FitSettings.Optimizer.allCases)
         if let n = fields["network"], n != .null { spec.network = try network(n) }
         if let every = spec.snapshotEvery, every > 0, let its = spec.iterations, its / every > maxSnapshots {
             throw SpecError("snapshot_every", "\(its) iterations every \(every) makes more than \(maxSnapshots) snapshots")
@@ -170,10 +169,17 @@ public struct SpecParser: Sendable {
         return b
     }
 
-    private func string(_ f: [String: JSONValue], _ name: String) throws(SpecError) -> String? {
+    /// A string naming one of `choices`, decoded into the engine's own type.
+    private func choice<Value: RawRepresentable>(_ f: [String: JSONValue], _ name: String, _ choices: [Value],
+                                                 _ what: String = "", field: String? = nil) throws(SpecError) -> Value?
+        where Value.RawValue == String {
         guard let v = f[name], v != .null else { return nil }
-        guard case .string(let s) = v, !s.isEmpty, s.count <= 64 else { throw SpecError(name, "must be a non-empty string of at most 64 characters") }
-        return s
+        let names = choices.map(\.rawValue)
+        guard case .string(let s) = v, let value = choices.first(where: { $0.rawValue == s }) else {
+            let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+            throw SpecError(field ?? name, "must be \(what)\(list)")
+        }
+        return value
     }
 
     private func network(_ v: JSONValue) throws(SpecError) -> NetworkOverrides {
@@ -191,14 +197,8 @@ public struct SpecParser: Sendable {
             guard case .number(let d) = i, d == d.rounded(), (1...64).contains(d) else { throw SpecError("network.input_channels", "must be an integer between 1 and 64") }
             n.inputChannels = Int(d)
         }
-        if let m = f["upsample_mode"], m != .null {
-            guard case .string(let s) = m, ["nearest", "bilinear"].contains(s) else { throw SpecError("network.upsample_mode", "must be nearest or bilinear") }
-            n.upsampleMode = UpsampleMode(rawValue: s)
-        }
-        if let p = f["padding"], p != .null {
-            guard case .string(let s) = p, ["zero", "reflection"].contains(s) else { throw SpecError("network.padding", "must be zero or reflection") }
-            n.padding = Padding(rawValue: s)
-        }
+        n.upsampleMode = try choice(f, "upsample_mode", UpsampleMode.allCases, field: "network.upsample_mode")
+        n.padding = try choice(f, "padding", [Padding.zero, .reflection], field: "network.padding")
         return n
     }
 
