@@ -1,8 +1,9 @@
 // Times single-threaded SGEMM on the engine's convolution shapes for every
 // instruction set this machine runs (and OpenBLAS, when its library can be
 // loaded), then full training iterations (forward, loss, backward, Adam) of the
-// reference denoising network, and optionally the PyTorch re-implementation in
-// the same run. Prints figures; asserts nothing.
+// reference denoising network with the share of each layer kind (from two more
+// iterations with every layer timed), and optionally the PyTorch re-implementation
+// in the same run. Prints figures; asserts nothing.
 //
 //   swift run -c release dip-bench [--sizes 256,512] [--iterations 3] [--threads 2] [--torch]
 //                                  [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network]
@@ -96,19 +97,25 @@ func peakRSSMegabytes() -> Double {
 func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
     let net = try! SkipNetwork(.denoising())
     net.initialize(seed: 1)
-    let compute = Compute(threads: threads)
+    var compute = Compute(threads: threads)
     let z = NetworkInput.noise(channels: 32).make(height: size, width: size, seed: 1)
     let target = Tensor(Shape(3, size, size))
     var rng = RandomSource(seed: 5)
     for i in 0..<target.count { target.data[i] = rng.uniform() }
     let grad = Tensor(target.shape)
     let adam = Adam(net.parameters, learningRate: 0.01)
+    var lossSeconds = 0.0, adamSeconds = 0.0
+    func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     func step() {
         net.zeroGrad()
         let out = net.forward(z, compute)
+        let t0 = clock()
         _ = MSELoss.evaluate(output: out, target: target, gradient: grad, compute: compute)
+        let t1 = clock()
         net.backward(grad, compute)
+        let t2 = clock()
         adam.update(compute)
+        lossSeconds += t1 - t0; adamSeconds += clock() - t2
     }
     step()   // warm-up: allocates every buffer once
     var times: [Double] = [], cpuTimes: [Double] = []
@@ -120,10 +127,24 @@ func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
     }
     times.sort(); cpuTimes.sort()
     let macs = convMACs(net, size: size)
+    // Where an iteration's time goes: the same steps again, each layer timed.
+    let profile = LayerProfile()
+    compute.profile = profile
+    lossSeconds = 0; adamSeconds = 0
+    let profiled = max(1, min(iterations, 2))
+    let p0 = clock()
+    for _ in 0..<profiled { step() }
+    let perStep = (clock() - p0) / Double(profiled)
+    var shares: [String: Double] = ["iteration": perStep, "MSELoss": lossSeconds / Double(profiled),
+                                    "Adam": adamSeconds / Double(profiled)]
+    for (kind, passes) in profile.seconds {
+        for (pass, s) in passes { shares["\(kind).\(pass.rawValue)"] = s / Double(profiled) }
+    }
     // Training FLOPs ≈ 3 × forward (forward, input gradient, weight gradient) × 2 per MAC.
     return ["size": Double(size), "seconds_min": times[0], "seconds_median": times[times.count / 2],
             "cpu_seconds_min": cpuTimes[0], "cpu_seconds_median": cpuTimes[cpuTimes.count / 2],
             "peak_rss_mb": peakRSSMegabytes(), "gflops": 6 * macs / times[0] / 1e9, "fwd_gmac": macs / 1e9]
+        .merging(shares.mapKeys { "time." + $0 }) { $1 }
 }
 
 let options = parse()
@@ -132,6 +153,34 @@ if let size = options.child {
     let r = measure(size: size, iterations: options.iterations, threads: options.threads)
     print(String(data: try! JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]), encoding: .utf8)!)
     exit(0)
+}
+
+extension Dictionary {
+    func mapKeys<K: Hashable>(_ f: (Key) -> K) -> [K: Value] { Dictionary<K, Value>(uniqueKeysWithValues: map { (f($0.key), $0.value) }) }
+}
+
+/// The share of an iteration each layer kind takes, forward and backward, from a child's
+/// `time.*` entries (a separate, profiled run of the same steps).
+func printShares(_ e: [String: Any]) {
+    var t: [String: Double] = [:]
+    for (k, v) in e where k.hasPrefix("time.") { t[String(k.dropFirst(5))] = v as? Double }
+    guard let total = t.removeValue(forKey: "iteration"), total > 0 else { return }
+    var kinds: [String: (forward: Double, backward: Double)] = [:]
+    for (k, s) in t {
+        let parts = k.split(separator: ".")
+        let kind = String(parts[0])
+        var entry = kinds[kind] ?? (0, 0)
+        if parts.count > 1 && parts[1] == "forward" { entry.forward += s } else { entry.backward += s }
+        kinds[kind] = entry
+    }
+    let counted = kinds.values.reduce(0) { $0 + $1.forward + $1.backward }
+    kinds["other (concat, glue)"] = (0, max(0, total - counted))
+    print(String(format: "      time per iteration by layer kind (a profiled run: %.3f s)", total))
+    print("      kind                     forward s  backward s (or step)  share")
+    for (kind, s) in kinds.sorted(by: { $0.value.forward + $0.value.backward > $1.value.forward + $1.value.backward }) {
+        print("      " + kind.padding(toLength: 24, withPad: " ", startingAt: 0)
+              + String(format: " %9.3f  %10.3f            %4.1f %%", s.forward, s.backward, 100 * (s.forward + s.backward) / total))
+    }
 }
 
 func runChild(_ args: [String]) -> String {
@@ -175,6 +224,7 @@ for size in options.sizes {
         engine = engine ?? (es, erss)
         print(String(format: "%-5d %-8@ %7.3f / %-7.3f         %7.1f   %7.0f   %7.3f / %-7.3f", size, isa.rawValue, es, em,
                      e["gflops"] as! Double, erss, e["cpu_seconds_min"] as! Double, e["cpu_seconds_median"] as! Double))
+        printShares(e)
     }
     if options.torch, let engine {
         let out = runChild(["/usr/bin/env", "python3", script, "--size", "\(size)", "--threads", "\(options.threads)",

@@ -13,6 +13,8 @@ public struct Compute {
     /// lands within one layer rather than one whole iteration. Whoever sets it discards
     /// the pass it cut short (its output and gradients are incomplete).
     public var interrupt: CancellationFlag?
+    /// Where composite modules add each layer's time (benchmarks; nil: not timed).
+    public var profile: LayerProfile?
     private let pool: PoolOwner
 
     /// True once `interrupt` is set.
