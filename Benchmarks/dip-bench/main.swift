@@ -7,7 +7,7 @@
 //
 //   swift run -c release dip-bench [--sizes 256,512] [--iterations 3] [--threads 2] [--torch]
 //                                  [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network]
-//                                  [--gemm-repetitions 7]
+//                                  [--gemm-repetitions 7] [--by-shape]
 import DIPEngine
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +24,8 @@ struct Options {
     var network = true
     var gemmRepetitions = 7
     var child: Int? = nil
+    /// The layer profile keyed by each layer's shape too (a convolution's kernel, stride and channels).
+    var byShape = false
 }
 
 func fail(_ message: String) -> Never {
@@ -54,8 +56,9 @@ func parse() -> Options {
             }
         case "--gemm-repetitions": o.gemmRepetitions = max(1, Int(args.next() ?? "") ?? o.gemmRepetitions)
         case "--child": o.child = Int(args.next() ?? "")
+        case "--by-shape": o.byShape = true
         default:
-            fail("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch] [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network] [--gemm-repetitions N]")
+            fail("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch] [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network] [--gemm-repetitions N] [--by-shape]")
         }
     }
     return o
@@ -128,7 +131,7 @@ func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
     times.sort(); cpuTimes.sort()
     let macs = convMACs(net, size: size)
     // Where an iteration's time goes: the same steps again, each layer timed.
-    let profile = LayerProfile()
+    let profile = LayerProfile(byShape: options.byShape)
     compute.profile = profile
     lossSeconds = 0; adamSeconds = 0
     let profiled = max(1, min(iterations, 2))
@@ -176,9 +179,10 @@ func printShares(_ e: [String: Any]) {
     let counted = kinds.values.reduce(0) { $0 + $1.forward + $1.backward }
     kinds["other (concat, glue)"] = (0, max(0, total - counted))
     print(String(format: "      time per iteration by layer kind (a profiled run: %.3f s)", total))
-    print("      kind                     forward s  backward s (or step)  share")
+    let width = max(24, (kinds.keys.map(\.count).max() ?? 0) + 1)
+    print("      " + "kind".padding(toLength: width, withPad: " ", startingAt: 0) + " forward s  backward s (or step)  share")
     for (kind, s) in kinds.sorted(by: { $0.value.forward + $0.value.backward > $1.value.forward + $1.value.backward }) {
-        print("      " + kind.padding(toLength: 24, withPad: " ", startingAt: 0)
+        print("      " + kind.padding(toLength: width, withPad: " ", startingAt: 0)
               + String(format: " %9.3f  %10.3f            %4.1f %%", s.forward, s.backward, 100 * (s.forward + s.backward) / total))
     }
 }
@@ -217,7 +221,8 @@ for size in options.sizes {
     var engine: (seconds: Double, rss: Double)? = nil
     for isa in options.isa {
         guard let e = lastJSON(runChild([me, "--child", "\(size)", "--iterations", "\(options.iterations)",
-                                         "--threads", "\(options.threads)", "--isa", isa.rawValue])) else {
+                                         "--threads", "\(options.threads)", "--isa", isa.rawValue]
+                                         + (options.byShape ? ["--by-shape"] : []))) else {
             print("\(size) \(isa): engine run failed"); continue
         }
         let es = e["seconds_min"] as! Double, em = e["seconds_median"] as! Double, erss = e["peak_rss_mb"] as! Double

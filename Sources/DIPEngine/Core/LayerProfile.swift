@@ -8,10 +8,14 @@ import Dispatch
 public final class LayerProfile {
     public enum Pass: String, Sendable { case forward, backward }
 
-    /// Seconds by layer kind (the module's type name) and pass.
+    /// Seconds by layer kind (the module's type name, and with `byShape` its input's
+    /// shape and a convolution's kernel, stride and channels) and pass.
     public private(set) var seconds: [String: [Pass: Double]] = [:]
+    public let byShape: Bool
+    /// Each module's key from its forward pass, so its backward is counted under the same one.
+    private var keys: [ObjectIdentifier: String] = [:]
 
-    public init() {}
+    public init(byShape: Bool = false) { self.byShape = byShape }
 
     /// Runs `body` and adds its time to `kind`'s `pass`.
     @inline(__always)
@@ -22,11 +26,24 @@ public final class LayerProfile {
         return result
     }
 
-    /// Runs a module's pass, timed under its type name unless it is a composite.
+    /// Runs a module's pass on a tensor of `shape` (forward: its input), timed under its kind
+    /// unless it is a composite.
     @inline(__always)
-    func run<T>(_ module: Module, _ pass: Pass, _ body: () -> T) -> T {
+    func run<T>(_ module: Module, _ pass: Pass, _ shape: Shape, _ body: () -> T) -> T {
         if module is Sequential || module is Concat { return body() }
-        return measure(String(describing: type(of: module)), pass, body)
+        let id = ObjectIdentifier(module)
+        let key = pass == .forward || keys[id] == nil ? kind(module, shape) : keys[id]!
+        keys[id] = key
+        return measure(key, pass, body)
+    }
+
+    private func kind(_ module: Module, _ shape: Shape) -> String {
+        let name = String(describing: type(of: module))
+        guard byShape else { return name }
+        if let c = module as? Conv2d {
+            return "\(name) \(c.kernel)x\(c.kernel)/\(c.stride) \(c.inChannels)>\(c.outChannels) at \(shape.height)x\(shape.width)"
+        }
+        return "\(name) at \(shape.channels)x\(shape.height)x\(shape.width)"
     }
 
     public func reset() { seconds = [:] }

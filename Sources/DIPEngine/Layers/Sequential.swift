@@ -23,7 +23,7 @@ public final class Sequential: Module {
         for m in modules {
             if compute.isInterrupted { return y }       // cut short: the caller discards it
             let input = y
-            y = compute.profile?.run(m, .forward) { m.forward(input, compute) } ?? m.forward(input, compute)
+            y = compute.profile?.run(m, .forward, input.shape) { m.forward(input, compute) } ?? m.forward(input, compute)
         }
         return y
     }
@@ -33,7 +33,7 @@ public final class Sequential: Module {
         for m in modules.reversed() {
             if compute.isInterrupted { return g }       // cut short: the caller discards it
             guard let current = g else { preconditionFailure("gradient stopped inside a sequence") }
-            g = compute.profile?.run(m, .backward) { m.backward(current, compute) } ?? m.backward(current, compute)
+            g = compute.profile?.run(m, .backward, current.shape) { m.backward(current, compute) } ?? m.backward(current, compute)
             // A module that did not work in place is done with its incoming gradient.
             if current !== dy && g !== current { compute.workspace.recycle(current) }
         }
