@@ -22,8 +22,12 @@ public final class Sequential: Module {
         var y = x
         for m in modules {
             if compute.isInterrupted { return y }       // cut short: the caller discards it
-            let input = y
-            y = compute.profile?.run(m, .forward, input.shape) { m.forward(input, compute) } ?? m.forward(input, compute)
+            if let profile = compute.profile {
+                let input = y
+                y = profile.run(m, .forward, input.shape) { m.forward(input, compute) }
+            } else {
+                y = m.forward(y, compute)
+            }
         }
         return y
     }
@@ -33,7 +37,12 @@ public final class Sequential: Module {
         for m in modules.reversed() {
             if compute.isInterrupted { return g }       // cut short: the caller discards it
             guard let current = g else { preconditionFailure("gradient stopped inside a sequence") }
-            g = compute.profile?.run(m, .backward, current.shape) { m.backward(current, compute) } ?? m.backward(current, compute)
+            // Not `profile?.run(…) ?? m.backward(…)`: a module that returns no gradient would run twice.
+            if let profile = compute.profile {
+                g = profile.run(m, .backward, current.shape) { m.backward(current, compute) }
+            } else {
+                g = m.backward(current, compute)
+            }
             // A module that did not work in place is done with its incoming gradient.
             if current !== dy && g !== current { compute.workspace.recycle(current) }
         }
