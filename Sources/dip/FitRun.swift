@@ -45,6 +45,9 @@ struct FitRun {
         let progressLine = ProgressLine(quiet: options.quiet, every: max(1, min(100, s.iterations / 30)))
         if !options.quiet {
             Terminal.errorLine("dip \(command): \(shape.width)x\(shape.height)x\(shape.channels), \((T.takesPresets ? options.preset : .reference).rawValue) preset, \(s.iterations) iterations at most, \(s.threads) threads, \(InstructionSet.selected) kernels, \(rep.network_parameters) parameters")
+            if let floor = s.autoStop?.lossFloor {
+                Terminal.errorLine(String(format: "noise σ estimated at %.1f/255: auto stop looks for the best iteration once the loss is down to %.5f", floor.squareRoot() * 255, floor))
+            }
         }
         var snapshotError: Error?
         let truth = self.truth, inputPSNR = self.inputPSNR, snapshots = options.snapshots, alpha = self.alpha
