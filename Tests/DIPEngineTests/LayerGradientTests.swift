@@ -33,6 +33,33 @@ struct LayerGradientTests {
         #expect(r.checked > 0)
     }
 
+    /// Every entry of the gradients, not a sample: the backward pass split over threads (even
+    /// bands, then odd ones, each adding into rows its neighbours also reach) gives what one
+    /// thread gives, up to the order of float additions.
+    @Test("Conv2d on two threads equals one", arguments: [(3, 1), (3, 2), (5, 1)], InstructionSet.supported)
+    func convThreadsAgree(_ ks: (Int, Int), _ kernels: InstructionSet) throws {
+        let (k, stride) = ks
+        func gradients(threads: Int) throws -> (dx: [Float], dw: [Float], db: [Float]) {
+            let conv = Conv2d(6, 5, kernel: k, stride: stride, padding: .reflection)
+            var rng = RandomSource(seed: 11)
+            for p in conv.parameters { for i in 0..<p.count { p.value[i] = 2 * rng.uniform() - 1 } }
+            let x = Tensor(Shape(6, 97, 23))
+            for i in 0..<x.count { x.data[i] = 2 * rng.uniform() - 1 }
+            let compute = try Compute(threads: threads, instructionSet: kernels)
+            let y = conv.forward(x, compute)
+            let dy = Tensor(y.shape)
+            for i in 0..<dy.count { dy.data[i] = 2 * rng.uniform() - 1 }
+            let dx = try #require(conv.backward(dy, compute))
+            return (dx.values, conv.weight.gradients, conv.bias!.gradients)
+        }
+        let one = try gradients(threads: 1), two = try gradients(threads: 2)
+        for (a, b, what) in [(one.dx, two.dx, "input"), (one.dw, two.dw, "weight"), (one.db, two.db, "bias")] {
+            let scale = a.map(abs).max() ?? 1
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+            #expect(a.count == b.count && worst <= 1e-5 * scale, "\(what): differs by \(worst) of \(scale)")
+        }
+    }
+
     @Test func batchNorm() {
         let r = GradientCheck().run(BatchNorm2d(3), input: Shape(3, 5, 6))
         #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")

@@ -14,8 +14,8 @@ import Glibc
 /// of materialising a k²-times larger im2col matrix. Backward uses the same
 /// strips: dW_tap += dY·stripᵀ and dStrip += W_tapᵀ·dY, then the polyphase
 /// split and the padding are undone (their adjoints add gradients back).
-/// Bands run in parallel; backward defers each thread's last band so no two
-/// threads add into the same rows of the input gradient at once.
+/// Bands run in parallel; backward runs the even bands, then the odd ones, so no
+/// two threads add into the same rows of the input gradient at once.
 public final class Conv2d: Module {
     public let inChannels: Int
     public let outChannels: Int
@@ -165,15 +165,21 @@ public final class Conv2d: Module {
         }
         let w = packedWeight.pointer
         let cout = outChannels, cin = inChannels, k = kernel, s = stride, taps = kernel * kernel
-        let threads = min(compute.threads, g.tiles)
-        let bands = (0..<threads).map { ws.buffer("conv.band\($0)", cout * g.rows * g.wq) }
+        // Bands of the input gradient overlap their neighbours by the (k−1)/s rows a tap
+        // reaches below, so neighbours never run at once: even bands first, then odd ones.
+        // Small images get shorter bands, so that each phase still has work for every thread.
+        let reach = (k - 1) / s + 1
+        let rows = max(reach, min(g.rows, (g.ho + 4 * compute.threads - 1) / (4 * compute.threads)))
+        let tiles = (g.ho + rows - 1) / rows
+        let threads = min(compute.threads, (tiles + 1) / 2)
+        let bands = (0..<threads).map { ws.buffer("conv.band\($0)", cout * rows * g.wq) }
         let kernels = compute.instructionSet
         let gemmScratch = (0..<threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels)) }
         let weightGrads = wantParameters ? (0..<threads).map { ws.buffer("conv.dw\($0)", taps * cout * cin) } : []
         for t in weightGrads.indices { weightGrads[t].update(repeating: 0, count: taps * cout * cin) }
 
         func band(_ tile: Int, _ t: Int) {
-            let r0 = tile * g.rows, r1 = min(g.ho, r0 + g.rows)
+            let r0 = tile * rows, r1 = min(g.ho, r0 + rows)
             let n = (r1 - r0) * g.wq
             let scratch = bands[t]
             let a: UnsafeMutablePointer<Float>
@@ -210,13 +216,14 @@ public final class Conv2d: Module {
         }
 
         if threads == 1 {
-            for tile in 0..<g.tiles { band(tile, 0) }
+            for tile in 0..<tiles { band(tile, 0) }
         } else {
-            compute.forEachTask(threads) { t in
-                let mine = Compute.chunk(t, of: threads, count: g.tiles)
-                for tile in mine.dropLast() { band(tile, t) }
+            for parity in 0..<2 {
+                let count = (tiles - parity + 1) / 2       // tiles parity, parity + 2, …
+                compute.forEachTask(threads) { t in
+                    for i in Compute.chunk(t, of: threads, count: count) { band(2 * i + parity, t) }
+                }
             }
-            for t in 0..<threads { band(Compute.chunk(t, of: threads, count: g.tiles).upperBound - 1, 0) }
         }
 
         // Sum the per-thread weight gradients back into out × in × k × k order.
