@@ -28,14 +28,17 @@ struct FitRun {
         var unit = " dB"
     }
 
-    func run<T: FittingTask>(_ task: T) throws {
+    func run<T: FittingTask>(_ given: T) throws {
+        // The settings the fit runs with, derived once (denoising estimates its noise here).
+        var task = given
+        task.settings = given.fitSettings
         try options.kernels.select()
         let shape = task.outputShape
         try options.checkSize(width: shape.width, height: shape.height)
         if let dir = options.snapshots {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
-        let s = task.fitSettings
+        let s = task.settings
         var rep = FitReport(command: command, input: input, width: shape.width, height: shape.height,
                             channels: shape.channels,
                             settings: s.reportEntries.merging(task.network.reportEntries) { $1 }

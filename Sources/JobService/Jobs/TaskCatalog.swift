@@ -15,13 +15,21 @@ enum TaskCatalog {
 
     static func guide(_ task: TaskKind) -> Need { task == .flash ? .required : .forbidden }
 
-    /// Whether a task takes presets (otherwise it always runs the reference's settings).
-    static func takesPresets(_ task: TaskKind) -> Bool {
+    /// The engine's task type behind a task kind.
+    static func engineType(_ task: TaskKind) -> any FittingTask.Type {
         switch task {
-        case .denoise, .jpeg, .superResolution, .inpaint: true
-        case .restore, .flash, .preimage: false
+        case .denoise, .jpeg: DenoisingTask.self
+        case .superResolution: SuperResolutionTask.self
+        case .inpaint: InpaintingTask.self
+        case .restore: RestorationTask.self
+        case .flash: FlashTask.self
+        case .preimage: PreimageTask.self
         }
     }
+
+    /// Whether a task takes presets (otherwise it always runs the reference's settings): the
+    /// engine's task type says.
+    static func takesPresets(_ task: TaskKind) -> Bool { engineType(task).takesPresets }
 
     /// Checks what can be checked from the spec alone (before images are decoded).
     static func check(_ spec: TaskSpec, hasMask: Bool, hasGuide: Bool) throws(SpecError) {
