@@ -7,7 +7,7 @@
 //
 //   swift run -c release dip-bench [--sizes 256,512] [--iterations 3] [--threads 2] [--torch]
 //                                  [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network]
-//                                  [--gemm-repetitions 7] [--by-shape]
+//                                  [--gemm-repetitions 7] [--by-shape] [--conv winograd|strips|both]
 import DIPEngine
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +26,8 @@ struct Options {
     var child: Int? = nil
     /// The layer profile keyed by each layer's shape too (a convolution's kernel, stride and channels).
     var byShape = false
+    /// Whether stride-1 3×3 convolutions run by Winograd (true) or on the strips (false).
+    var winograd = [true]
 }
 
 func fail(_ message: String) -> Never {
@@ -57,8 +59,15 @@ func parse() -> Options {
         case "--gemm-repetitions": o.gemmRepetitions = max(1, Int(args.next() ?? "") ?? o.gemmRepetitions)
         case "--child": o.child = Int(args.next() ?? "")
         case "--by-shape": o.byShape = true
+        case "--conv":
+            switch args.next() {
+            case "winograd": o.winograd = [true]
+            case "strips": o.winograd = [false]
+            case "both": o.winograd = [false, true]
+            default: fail("dip-bench: --conv takes winograd, strips or both")
+            }
         default:
-            fail("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch] [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network] [--gemm-repetitions N] [--by-shape]")
+            fail("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch] [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network] [--gemm-repetitions N] [--by-shape] [--conv winograd|strips|both]")
         }
     }
     return o
@@ -101,6 +110,7 @@ func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
     let net = try! SkipNetwork(.denoising())
     net.initialize(seed: 1)
     var compute = Compute(threads: threads)
+    compute.winograd = options.winograd[0]
     let z = NetworkInput.noise(channels: 32).make(height: size, width: size, seed: 1)
     let target = Tensor(Shape(3, size, size))
     var rng = RandomSource(seed: 5)
@@ -216,20 +226,26 @@ if options.gemm { runGemmBench(repetitions: options.gemmRepetitions) }
 guard options.network else { exit(0) }
 print("Denoising network (skip 128/128/4, 5 levels, 32 input channels): one training iteration = forward + MSE + backward + Adam")
 print("threads \(options.threads), \(options.iterations) timed iterations after one warm-up; each measurement in its own process\n")
-print("size  kernels   engine s/it (min/med)   GFLOP/s   peak MB   CPU s/it (min/med, all threads)")
+print("GFLOP/s counts a convolution's multiply-adds as the direct method does, whatever the algorithm;")
+print("\"/strips\": every convolution on the implicit-GEMM strips, none by Winograd\n")
+print("size  kernels        engine s/it (min/med)   GFLOP/s   peak MB   CPU s/it (min/med, all threads)")
 for size in options.sizes {
     var engine: (seconds: Double, rss: Double)? = nil
     for isa in options.isa {
+      for winograd in options.winograd {
+        let label = isa.rawValue + (winograd ? "" : "/strips")
         guard let e = lastJSON(runChild([me, "--child", "\(size)", "--iterations", "\(options.iterations)",
-                                         "--threads", "\(options.threads)", "--isa", isa.rawValue]
+                                         "--threads", "\(options.threads)", "--isa", isa.rawValue,
+                                         "--conv", winograd ? "winograd" : "strips"]
                                          + (options.byShape ? ["--by-shape"] : []))) else {
-            print("\(size) \(isa): engine run failed"); continue
+            print("\(size) \(label): engine run failed"); continue
         }
         let es = e["seconds_min"] as! Double, em = e["seconds_median"] as! Double, erss = e["peak_rss_mb"] as! Double
-        engine = engine ?? (es, erss)
-        print(String(format: "%-5d %-8@ %7.3f / %-7.3f         %7.1f   %7.0f   %7.3f / %-7.3f", size, isa.rawValue, es, em,
+        if winograd { engine = engine ?? (es, erss) }
+        print(String(format: "%-5d %-14@ %7.3f / %-7.3f   %7.1f   %7.0f   %7.3f / %-7.3f", size, label, es, em,
                      e["gflops"] as! Double, erss, e["cpu_seconds_min"] as! Double, e["cpu_seconds_median"] as! Double))
         printShares(e)
+      }
     }
     if options.torch, let engine {
         let out = runChild(["/usr/bin/env", "python3", script, "--size", "\(size)", "--threads", "\(options.threads)",

@@ -4,8 +4,8 @@ import Testing
 /// The fast convolution against a direct six-loop definition.
 @Suite("Conv2d forward")
 struct ConvForwardTests {
-    static func naive(_ x: Tensor, _ conv: Conv2d) -> Tensor {
-        let k = conv.kernel, s = conv.stride, p = (k - 1) / 2
+    static func naive(_ x: Tensor, _ conv: Conv2d, pad: Int? = nil) -> Tensor {
+        let k = conv.kernel, s = conv.stride, p = pad ?? (k - 1) / 2
         let out = Tensor(conv.outputShape(for: x.shape))
         for co in 0..<conv.outChannels {
             for oy in 0..<out.height {

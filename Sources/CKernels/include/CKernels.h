@@ -55,4 +55,42 @@ int dip_sgemm_avx512_layout_on_avx2(bool trans_a, bool trans_b, long m, long n, 
                                     float alpha, const float *a, long lda, const float *b, long ldb,
                                     float beta, float *c, long ldc);
 
+/// Winograd F(4×4, 3×3): the filters of a stride-1 3×3 convolution (w is
+/// cout×cin×3×3) transformed to u = G·g·Gᵀ, stored as 36 matrices cout×cin
+/// (u[(ξ·cout + co)·cin + ci]). With `adjoint`, the filters of the input
+/// gradient instead: each rotated by 180° and stored as 36 matrices cin×cout.
+void dip_winograd_f43_weights(const float *w, long cout, long cin, bool adjoint, float *u);
+
+/// Floats of scratch one dip_winograd_f43 call on `tile_rows` rows of
+/// `tiles_x` tiles needs.
+size_t dip_winograd_f43_scratch_floats(long cin, long cout, long tiles_x, long tile_rows);
+
+/// One band of a stride-1 3×3 convolution by Winograd F(4×4, 3×3), single-threaded:
+/// output rows 4·ty0 ..< 4·ty1 (clipped to out_h) of every output channel,
+///     dst[co][y][x] = bias[co] + Σ_ci Σ_ky,kx g[co][ci][ky][kx] · P[ci][y + ky][x + kx],
+/// where P is a virtual padded input: P[c][q][r] = src[c·src_plane + row_off[q] + col_idx[r]],
+/// or 0 where row_off[q] or col_idx[r] is −1 (row_off has 4·ty1 + 2 entries,
+/// col_idx 4·tiles_x + 2; any padding is expressed by these maps). `u` is from
+/// dip_winograd_f43_weights; bias may be NULL; dst rows are `dst_ld` apart.
+/// Returns 0, or −1 when the path is not supported here.
+int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
+                     const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
+                     const float *u, long cout, const float *bias,
+                     float *dst, long dst_plane, long dst_ld, long out_h, long out_w,
+                     float *scratch, float *gemm_scratch);
+
+/// One band's share of a stride-1 3×3 convolution's filter gradient by Winograd:
+/// the input tiles (src, maps and band as for dip_winograd_f43) and the output
+/// gradient's 4×4 tiles (dy, cout channels, out_h × out_w, rows dy_ld apart)
+/// transformed, and du[ξ][co][ci] += Σ_tiles M_ξ[co]·V_ξ[ci] (36 × cout × cin,
+/// summed into). Returns 0, or −1 when the path is not supported here.
+int dip_winograd_f43_filter_gradient(dip_isa isa, const float *src, long cin, long src_plane,
+                                     const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
+                                     const float *dy, long cout, long dy_plane, long dy_ld, long out_h, long out_w,
+                                     float *du, float *scratch, float *gemm_scratch);
+
+/// dw[co][ci][3][3] += Gᵀ·(Σ_p du_p)·G: the filter gradient from `parts` partial
+/// sums of dip_winograd_f43_filter_gradient, each 36 × cout × cin, one after another.
+void dip_winograd_f43_filter_gradient_finish(const float *du, long parts, long cout, long cin, float *dw);
+
 #endif

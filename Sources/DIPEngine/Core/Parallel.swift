@@ -13,6 +13,10 @@ public struct Compute {
     /// lands within one layer rather than one whole iteration. Whoever sets it discards
     /// the pass it cut short (its output and gradients are incomplete).
     public var interrupt: CancellationFlag?
+    /// Stride-1 3×3 convolutions by Winograd F(4×4, 3×3) (about a quarter of the
+    /// multiply-adds; results differ from the direct sums by float rounding only).
+    /// False: every convolution on the implicit-GEMM path.
+    public var winograd = true
     /// Where composite modules add each layer's time (benchmarks; nil: not timed).
     public var profile: LayerProfile?
     private let pool: PoolOwner

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CKernels
 
 /// 2-D convolution with any odd kernel, stride 1 or 2 (or more), bias, and
 /// zero / reflection / replication padding of (k−1)/2 pixels (or a given amount).
@@ -16,6 +17,12 @@ import Glibc
 /// split and the padding are undone (their adjoints add gradients back).
 /// Bands run in parallel; backward runs the even bands, then the odd ones, so no
 /// two threads add into the same rows of the input gradient at once.
+///
+/// Stride-1 3×3 convolutions with enough channels (nearly all of a DIP network's
+/// multiply-adds) take Winograd's F(4×4, 3×3) instead, forward and for the input
+/// gradient (a full correlation of the output gradient with the rotated filters),
+/// reading the padding through index maps rather than a padded copy; see
+/// `Compute.winograd`. Their weight gradient stays on the strips.
 public final class Conv2d: Module {
     public let inChannels: Int
     public let outChannels: Int
@@ -35,6 +42,8 @@ public final class Conv2d: Module {
     private var input: Tensor?
     private var output: Tensor?
     private var packedWeight = Buffer()    // k² × out × in
+    private var winogradWeight = Buffer()  // 36 × out × in, or 36 × in × out for the input gradient
+    private var packedByForward: Geometry?  // set when forward packed the weights for the strips
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: Padding = .zero, bias: Bool = true, name: String = "conv", pad: Int? = nil) {
@@ -84,6 +93,12 @@ public final class Conv2d: Module {
         }
     }
 
+    /// Whether this layer runs by Winograd F(4×4, 3×3) on `compute`: below 8
+    /// channels on either side the transforms cost more than they save.
+    func usesWinograd(_ compute: Compute) -> Bool {
+        compute.winograd && kernel == 3 && stride == 1 && inChannels >= 8 && outChannels >= 8
+    }
+
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
         precondition(x.channels == inChannels, "conv expects \(inChannels) channels, got \(x.channels)")
         precondition(x.height + 2 * padAmount >= kernel && x.width + 2 * padAmount >= kernel)
@@ -91,7 +106,18 @@ public final class Conv2d: Module {
         geometry = g
         input = x
         let y = reuse(&output, Shape(outChannels, g.ho, g.wo))
+        if usesWinograd(compute) {
+            winogradWeight.ensure(36 * outChannels * inChannels)
+            dip_winograd_f43_weights(weight.value, outChannels, inChannels, false, winogradWeight.pointer)
+            let (rows, cols) = winogradInputMaps(g)
+            winograd(x.data, channels: inChannels, plane: x.plane, rows: rows, cols: cols,
+                     to: y.data, channels: outChannels, plane: y.plane, rowStride: g.wo, height: g.ho, width: g.wo,
+                     bias: bias?.value, compute)
+            packedByForward = nil
+            return y
+        }
         packWeights(g)
+        packedByForward = g
         let ws = compute.workspace
         let threads = min(compute.threads, g.tiles)
         let bands = (0..<threads).map { ws.buffer("conv.band\($0)", outChannels * g.rows * g.wq) }
@@ -148,13 +174,19 @@ public final class Conv2d: Module {
             }
         }
         let wantInput = needsInputGradient
+        let byWinograd = usesWinograd(compute)
         let ws = compute.workspace
         let dx: Tensor? = wantInput ? ws.gradient(x.shape) : nil
+        if byWinograd {
+            if wantParameters { winogradFilterGradient(x, dy, g, compute) }
+            return wantInput ? winogradInputGradient(dy, into: dx!, g, compute) : nil
+        }
         // The phase images are shared scratch: other layers have used them since forward.
         let pbase = g.direct ? x.data : splitPhases(x, g, compute)
         let ldP = g.direct ? x.plane : g.planeQ
         var dpbase: UnsafeMutablePointer<Float>? = nil
         if wantInput {
+            if packedByForward != g { packWeights(g) }
             if g.direct {
                 dpbase = dx!.data
             } else {
@@ -248,6 +280,90 @@ public final class Conv2d: Module {
 
     // MARK: - helpers
 
+    /// Where the forward pass's Winograd tiles read the input: for each row of the virtual
+    /// padded image its offset in a plane, for each column its source column (−1: zero).
+    private func winogradInputMaps(_ g: Geometry) -> (rows: [Int], cols: [Int]) {
+        let pad = padding
+        let rows = (0..<(4 * ((g.ho + 3) / 4) + 2)).map { q in
+            q < g.hp ? pad.source(q, pad: g.p, size: g.h).offset(g.w) : -1
+        }
+        let cols = (0..<(4 * ((g.wo + 3) / 4) + 2)).map { q in q < g.wp ? pad.source(q, pad: g.p, size: g.w) : -1 }
+        return (rows, cols)
+    }
+
+    /// The input gradient by Winograd: the padded input's gradient is the full correlation
+    /// P'[q][r] = Σ dY[q − 2 + a][r − 2 + b]·w[2 − a][2 − b], whose padding is then undone.
+    private func winogradInputGradient(_ dy: Tensor, into dx: Tensor, _ g: Geometry, _ compute: Compute) -> Tensor {
+        let dp = compute.workspace.buffer("conv.phaseGrad", g.phaseFloats)
+        winogradWeight.ensure(36 * outChannels * inChannels)
+        dip_winograd_f43_weights(weight.value, outChannels, inChannels, true, winogradWeight.pointer)
+        let rows = (0..<(4 * ((g.hp + 3) / 4) + 2)).map { q in q >= 2 && q - 2 < g.ho ? (q - 2) * g.wo : -1 }
+        let cols = (0..<(4 * ((g.wp + 3) / 4) + 2)).map { q in q >= 2 && q - 2 < g.wo ? q - 2 : -1 }
+        winograd(dy.data, channels: outChannels, plane: dy.plane, rows: rows, cols: cols,
+                 to: dp, channels: inChannels, plane: g.planeQ, rowStride: g.wq, height: g.hp, width: g.wp,
+                 bias: nil, compute)
+        mergePhases(dp, into: dx, g, compute)
+        return dx
+    }
+
+    /// The filters' gradient by Winograd: per band, the input's and the output gradient's
+    /// tiles transformed and multiplied into a per-thread sum of 36 × out × in, which
+    /// is then transformed back to 3×3 (Gᵀ·dU·G) and added to the weights' gradient.
+    private func winogradFilterGradient(_ x: Tensor, _ dy: Tensor, _ g: Geometry, _ compute: Compute) {
+        let (rows, cols) = winogradInputMaps(g)
+        let cout = outChannels, cin = inChannels, kernels = compute.instructionSet
+        let bands = WinogradBands(height: g.ho, width: g.wo, threads: compute.threads)
+        let ws = compute.workspace
+        let scratchCount = dip_winograd_f43_scratch_floats(cin, cout, bands.tilesX, bands.rows)
+        let scratch = (0..<bands.threads).map { ws.buffer("conv.winograd\($0)", scratchCount) }
+        let gemmScratch = (0..<bands.threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels)) }
+        let part = 36 * cout * cin
+        let du = ws.buffer("conv.winogradFilterGradient", bands.threads * part)
+        du.update(repeating: 0, count: bands.threads * part)
+        rows.withUnsafeBufferPointer { rowMap in
+            cols.withUnsafeBufferPointer { colMap in
+                compute.forEachTask(bands.threads) { t in
+                    for band in Compute.chunk(t, of: bands.threads, count: bands.count) {
+                        let (ty0, ty1) = bands.tileRows(band)
+                        let status = dip_winograd_f43_filter_gradient(
+                            kernels.kernelID, x.data, cin, x.plane, rowMap.baseAddress, colMap.baseAddress,
+                            bands.tilesX, ty0, ty1, dy.data, cout, dy.plane, g.wo, g.ho, g.wo,
+                            du + t * part, scratch[t], gemmScratch[t])
+                        precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
+                    }
+                }
+            }
+        }
+        dip_winograd_f43_filter_gradient_finish(du, bands.threads, cout, cin, weight.grad)
+    }
+
+    /// One Winograd convolution over bands of tile rows, `winogradWeight` holding the
+    /// transformed filters: reads the virtual padded image (rows: offset of the source
+    /// row or −1; cols: source column or −1), writes height × width of every channel.
+    private func winograd(_ src: UnsafePointer<Float>, channels cin: Int, plane srcPlane: Int, rows: [Int], cols: [Int],
+                          to dst: UnsafeMutablePointer<Float>, channels cout: Int, plane: Int, rowStride: Int,
+                          height: Int, width: Int, bias: UnsafeMutablePointer<Float>?, _ compute: Compute) {
+        let bands = WinogradBands(height: height, width: width, threads: compute.threads)
+        let ws = compute.workspace, kernels = compute.instructionSet
+        let scratchCount = dip_winograd_f43_scratch_floats(cin, cout, bands.tilesX, bands.rows)
+        let scratch = (0..<bands.threads).map { ws.buffer("conv.winograd\($0)", scratchCount) }
+        let gemmScratch = (0..<bands.threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels)) }
+        let u = winogradWeight.pointer
+        rows.withUnsafeBufferPointer { rowMap in
+            cols.withUnsafeBufferPointer { colMap in
+                compute.forEachTask(bands.threads) { t in
+                    for band in Compute.chunk(t, of: bands.threads, count: bands.count) {
+                        let (ty0, ty1) = bands.tileRows(band)
+                        let status = dip_winograd_f43(kernels.kernelID, src, cin, srcPlane, rowMap.baseAddress, colMap.baseAddress,
+                                                      bands.tilesX, ty0, ty1, u, cout, bias, dst, plane, rowStride, height, width,
+                                                      scratch[t], gemmScratch[t])
+                        precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
+                    }
+                }
+            }
+        }
+    }
+
     private func packWeights(_ g: Geometry) {
         let taps = kernel * kernel, cout = outChannels, cin = inChannels
         packedWeight.ensure(taps * cout * cin)
@@ -338,7 +454,26 @@ public final class Conv2d: Module {
     }
 }
 
+/// The 4×4 output tiles of a Winograd convolution in bands of whole tile rows: about
+/// 128 tiles a band keep its transformed tiles in cache and the 36 matrix products
+/// wide enough, and every thread gets a band where there are enough rows.
+struct WinogradBands {
+    let tilesX, tilesY, rows, count, threads: Int
+
+    init(height: Int, width: Int, threads: Int) {
+        tilesX = (width + 3) / 4; tilesY = (height + 3) / 4
+        rows = max(1, min(max(1, 128 / tilesX), (tilesY + threads - 1) / threads))
+        count = (tilesY + rows - 1) / rows
+        self.threads = min(threads, count)
+    }
+
+    func tileRows(_ band: Int) -> (Int, Int) { (band * rows, min(tilesY, (band + 1) * rows)) }
+}
+
 private extension Int {
+    /// The offset of row `self` in rows of `width`, or -1 for the "outside" index -1.
+    @inline(__always) func offset(_ width: Int) -> Int { self < 0 ? -1 : self * width }
+
     /// Reads row[self], or 0 for the "outside" index -1.
     @inline(__always) func map0(_ row: UnsafeMutablePointer<Float>) -> Float { self < 0 ? 0 : row[self] }
 }
