@@ -44,8 +44,8 @@ struct WinogradTests {
     @Test(arguments: InstructionSet.supported)
     func gradientsMatchTheStripsPath(_ kernels: InstructionSet) throws {
         for (cin, cout, h, w, pad) in [(8, 12, 13, 10, 1), (16, 8, 32, 32, 1), (9, 8, 7, 21, 0)] {
-            func run(winograd: Bool) throws -> (y: [Float], dx: [Float], dw: [Float], db: [Float]) {
-                var compute = try Compute(threads: 2, instructionSet: kernels)
+            func run(winograd: Bool, threads: Int = 2) throws -> (y: [Float], dx: [Float], dw: [Float], db: [Float]) {
+                var compute = try Compute(threads: threads, instructionSet: kernels)
                 compute.winograd = winograd
                 let conv = Self.randomConv(cin, cout, .reflection, pad: pad, seed: 7)
                 #expect(conv.usesWinograd(compute) == winograd)
@@ -53,9 +53,11 @@ struct WinogradTests {
                 let dx = try #require(conv.backward(Self.random(y.shape, seed: 9), compute))
                 return (y.values, dx.values, conv.weight.gradients, conv.bias!.gradients)
             }
-            let fast = try run(winograd: true), strips = try run(winograd: false)
+            let fast = try run(winograd: true), serial = try run(winograd: true, threads: 1)
+            let strips = try run(winograd: false)
             for (a, b, what) in [(fast.y, strips.y, "output"), (fast.dx, strips.dx, "input gradient"),
-                                 (fast.dw, strips.dw, "weight gradient"), (fast.db, strips.db, "bias gradient")] {
+                                 (fast.dw, strips.dw, "weight gradient"), (fast.db, strips.db, "bias gradient"),
+                                 (serial.dw, fast.dw, "weight gradient, 1 thread against 2")] {
                 #expect(a.count == b.count)
                 let error = Self.relativeError(a, b)
                 #expect(error < 1e-5, "\(cin)→\(cout) \(h)×\(w) pad \(pad) \(kernels) \(what): relative error \(error)")
