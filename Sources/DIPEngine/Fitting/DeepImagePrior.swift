@@ -15,6 +15,7 @@
 public enum DeepImagePrior {
     public static func fit(network: SkipNetwork, input: NetworkInput, objective: FitObjective,
                            settings: FitSettings, cancel: CancellationFlag? = nil,
+                           checkpoints: FitCheckpointing? = nil,
                            onProgress: ((FitProgress) -> Void)? = nil,
                            onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
         let shape = objective.outputShape
@@ -36,7 +37,7 @@ public enum DeepImagePrior {
         var lastPSNR = 0.0
 
         let clock = ContinuousClock()
-        let start = clock.now
+        var start = clock.now
         var done = 0
         var stop = StopReason.iterations
         var latest: Tensor?
@@ -47,6 +48,37 @@ public enum DeepImagePrior {
         let averageLag = settings.expWeight.map { Int((1 / (1 - Double($0))).rounded()) } ?? 0
         var copyAt: Int?
         var picked: Int?
+
+        // Checkpoints: Adam fits only (L-BFGS keeps a history that is not saved).
+        let checkpointing = settings.optimizer == .adam ? checkpoints : nil
+        var lastCheckpoint = 0.0
+        func checkpoint(_ adam: Adam) -> FitCheckpoint {
+            let moments = adam.state
+            return FitCheckpoint(iteration: done, seconds: (clock.now - start).seconds,
+                                 parameters: network.parameters.map(\.values), adamStep: moments.step,
+                                 adamFirstMoments: moments.first, adamSecondMoments: moments.second,
+                                 average: average.values, lastOutput: (latest ?? lastOutput).values,
+                                 backtrackingCopy: savedState, backtrackingPSNR: lastPSNR,
+                                 detector: detector?.state, best: best?.values, picked: picked, copyAt: copyAt)
+        }
+        var resumeAdam: FitCheckpoint?
+        if let cp = checkpointing?.resume {
+            try Self.check(cp, parameters: network.parameters, shape: shape, detector: detector != nil,
+                           backtracking: settings.backtracking != nil)
+            for (p, values) in zip(network.parameters, cp.parameters) { p.values = values }
+            cp.average.withUnsafeBufferPointer { average.data.update(from: $0.baseAddress!, count: average.count) }
+            cp.lastOutput.withUnsafeBufferPointer { lastOutput.data.update(from: $0.baseAddress!, count: lastOutput.count) }
+            if cp.iteration > 0 { latest = lastOutput }
+            savedState = cp.backtrackingCopy
+            lastPSNR = cp.backtrackingPSNR
+            if let state = cp.detector { detector?.state = state }
+            if let values = cp.best { values.withUnsafeBufferPointer { best!.data.update(from: $0.baseAddress!, count: best!.count) } }
+            picked = cp.picked; copyAt = cp.copyAt
+            done = cp.iteration
+            start = clock.now - .nanoseconds(Int64(cp.seconds * 1e9))
+            lastCheckpoint = cp.seconds
+            resumeAdam = cp
+        }
 
         /// Step i's network evaluation: loss and gradients, output average, backtracking;
         /// nil when a cancel cut the passes short (the step is then not taken).
@@ -118,17 +150,27 @@ public enum DeepImagePrior {
         /// Adam steps i ..< end; returns the next step's index.
         func adamSteps(from first: Int, to end: Int, learningRate: Float) -> Int {
             let adam = Adam(network.parameters, learningRate: learningRate)
+            if let cp = resumeAdam { adam.state = (cp.adamStep, cp.adamFirstMoments, cp.adamSecondMoments) }
             for i in first..<end {
-                guard cancel?.isCancelled != true, let e = evaluate(i) else { stop = .canceled; return i }
+                guard cancel?.isCancelled != true, let e = evaluate(i) else {
+                    stop = .canceled
+                    checkpointing?.save(checkpoint(adam))
+                    return i
+                }
                 adam.update(compute)
-                if !finish(i, e) { return i + 1 }
+                let goOn = finish(i, e)
+                if let c = checkpointing, goOn, i + 1 < end {
+                    let now = (clock.now - start).seconds
+                    if now - lastCheckpoint >= c.interval { c.save(checkpoint(adam)); lastCheckpoint = now }
+                }
+                if !goOn { return i + 1 }
             }
             return end
         }
 
         switch settings.optimizer {
         case .adam:
-            _ = adamSteps(from: 0, to: settings.iterations, learningRate: settings.learningRate)
+            _ = adamSteps(from: done, to: settings.iterations, learningRate: settings.learningRate)
         case .lbfgs:
             let options = settings.lbfgs
             var i = adamSteps(from: 0, to: min(options.warmupSteps, settings.iterations), learningRate: options.warmupLearningRate)
@@ -143,12 +185,27 @@ public enum DeepImagePrior {
                 }
             }
         }
-        if let latest { lastOutput.copy(from: latest) }
+        if let latest, latest !== lastOutput { lastOutput.copy(from: latest) }
         if done == 0 { average.zero() }
         // With auto stop, every ending (cap, time limit, cancel) returns the pick so far.
         let image = picked != nil ? best! : settings.expWeight == nil ? lastOutput : average
         return FitResult(image: image, lastOutput: lastOutput, iterations: done, stopReason: stop,
                          seconds: (clock.now - start).seconds, bestIteration: picked)
+    }
+
+    /// Throws unless the checkpoint was taken from a fit of this network, size and settings.
+    static func check(_ cp: FitCheckpoint, parameters: [Parameter], shape: Shape, detector: Bool,
+                      backtracking: Bool) throws(FitCheckpoint.DecodingError) {
+        let sizes = parameters.map(\.count)
+        guard cp.parameters.map(\.count) == sizes, cp.adamFirstMoments.map(\.count) == sizes,
+              cp.adamSecondMoments.map(\.count) == sizes else { throw .doesNotFit("the network's parameters differ") }
+        guard cp.average.count == shape.count, cp.lastOutput.count == shape.count,
+              (cp.best?.count ?? shape.count) == shape.count, (cp.detector?.mean.count ?? shape.count) == shape.count
+        else { throw .doesNotFit("the output is not \(shape)") }
+        guard (cp.detector != nil) == detector, (cp.best != nil) == detector else { throw .doesNotFit("auto stop differs") }
+        guard backtracking ? cp.backtrackingCopy.map(\.count) == sizes : cp.backtrackingCopy.isEmpty else {
+            throw .doesNotFit("backtracking differs")
+        }
     }
 
     /// z + N(0, std²), drawn in fixed-size blocks each with its own stream, so the

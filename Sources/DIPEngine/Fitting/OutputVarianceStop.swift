@@ -57,6 +57,29 @@ final class OutputVarianceDetector {
         mean = Tensor(shape)
     }
 
+    /// The running state, for a checkpoint.
+    struct State: Equatable, Sendable {
+        var mean: [Float]
+        var started: Bool
+        var variance, bestVariance: Double
+        var bestIteration, floorIteration: Int
+        var smoothedLoss: Double
+    }
+
+    var state: State {
+        get {
+            State(mean: mean.values, started: started, variance: variance, bestVariance: bestVariance,
+                  bestIteration: bestIteration, floorIteration: floorIteration, smoothedLoss: smoothedLoss)
+        }
+        set {
+            precondition(newValue.mean.count == mean.count)
+            newValue.mean.withUnsafeBufferPointer { mean.data.update(from: $0.baseAddress!, count: mean.count) }
+            started = newValue.started; variance = newValue.variance; bestVariance = newValue.bestVariance
+            bestIteration = newValue.bestIteration; floorIteration = newValue.floorIteration
+            smoothedLoss = newValue.smoothedLoss
+        }
+    }
+
     /// Takes the output of iteration `iteration` (1-based) and its loss; true when it is
     /// the new best.
     func observe(_ output: Tensor, iteration: Int, loss: Float, _ compute: Compute) -> Bool {

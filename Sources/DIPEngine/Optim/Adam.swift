@@ -15,6 +15,21 @@ public final class Adam {
         v = parameters.map { let p = UnsafeMutablePointer<Float>.allocate(capacity: $0.count); p.initialize(repeating: 0, count: $0.count); return p }
     }
 
+    /// The step count and both moments of every parameter, for a checkpoint.
+    var state: (step: Int, first: [[Float]], second: [[Float]]) {
+        get {
+            (step, zip(m, parameters).map { Array(UnsafeBufferPointer(start: $0, count: $1.count)) },
+             zip(v, parameters).map { Array(UnsafeBufferPointer(start: $0, count: $1.count)) })
+        }
+        set {
+            step = newValue.step
+            for (k, p) in parameters.enumerated() {
+                newValue.first[k].withUnsafeBufferPointer { m[k].update(from: $0.baseAddress!, count: p.count) }
+                newValue.second[k].withUnsafeBufferPointer { v[k].update(from: $0.baseAddress!, count: p.count) }
+            }
+        }
+    }
+
     deinit { for p in m { p.deallocate() }; for p in v { p.deallocate() } }
 
     public func update(_ compute: Compute = .serial) {

@@ -44,7 +44,7 @@ public struct DenoisingTask: FittingTask {
     }
 
     /// Runs the fit. Progress and snapshot tensors are cropped to the image's own size.
-    public func run(cancel: CancellationFlag? = nil,
+    public func run(cancel: CancellationFlag? = nil, checkpoints: FitCheckpointing? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
         try TaskFit.checkChannels(image, network)
@@ -53,7 +53,7 @@ public struct DenoisingTask: FittingTask {
         let region = try TaskFit.region(height: image.height, width: image.width, network: net)
         return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),
                                objective: FitImage(target: SizePolicy.pad(image, region)), settings: settings,
-                               region: region, cancel: cancel, onProgress: onProgress, onSnapshot: onSnapshot)
+                               region: region, cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
     }
 }
 

@@ -11,7 +11,8 @@ public protocol FittingTask {
     /// Channels × height × width of the restored image (super-resolution: larger than the input).
     var outputShape: Shape { get }
     /// Fits and returns the restored image. Progress and snapshot tensors have `outputShape`.
-    func run(cancel: CancellationFlag?, onProgress: ((FitProgress) -> Void)?,
+    /// With `checkpoints`, the fit resumes from its checkpoint and saves new ones as it goes.
+    func run(cancel: CancellationFlag?, checkpoints: FitCheckpointing?, onProgress: ((FitProgress) -> Void)?,
              onSnapshot: ((FitProgress) -> Void)?) throws -> FitResult
     /// Whether auto stop serves this task: true where a long fit turns back toward
     /// the degradation (noise, JPEG blocks, aliasing, the holes' fill), so the best
@@ -24,6 +25,12 @@ public protocol FittingTask {
 }
 
 extension FittingTask {
+    /// Fits from the start, without checkpoints.
+    public func run(cancel: CancellationFlag?, onProgress: ((FitProgress) -> Void)?,
+                    onSnapshot: ((FitProgress) -> Void)?) throws -> FitResult {
+        try run(cancel: cancel, checkpoints: nil, onProgress: onProgress, onSnapshot: onSnapshot)
+    }
+
     public var fitSettings: FitSettings { settings }
     public static var autoStopApplies: Bool { true }
     public static var takesPresets: Bool { true }

@@ -37,7 +37,7 @@ public struct FlashTask: FittingTask {
     /// Reference settings only: the network and run are the method itself here.
     public static var takesPresets: Bool { false }
 
-    public func run(cancel: CancellationFlag? = nil,
+    public func run(cancel: CancellationFlag? = nil, checkpoints: FitCheckpointing? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
         try TaskFit.checkChannels(noFlash, network)
@@ -50,7 +50,7 @@ public struct FlashTask: FittingTask {
         let input = SizePolicy.pad(flash, region)
         return try TaskFit.run(network: net, input: .image(channels: input.channels, values: input.values),
                                objective: FitImage(target: SizePolicy.pad(noFlash, region)), settings: settings,
-                               region: region, cancel: cancel, onProgress: onProgress, onSnapshot: onSnapshot)
+                               region: region, cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
     }
 }
 

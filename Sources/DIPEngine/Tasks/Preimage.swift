@@ -39,7 +39,7 @@ public struct PreimageTask: FittingTask {
     /// reference's `out[:, :, :imsize, :imsize]`; progress, snapshots and the result are
     /// that crop. `FitProgress.loss` is the feature MSE; `psnrInput` is the PSNR of the crop
     /// against the image (a diagnostic: the fit does not minimise it).
-    public func run(cancel: CancellationFlag? = nil,
+    public func run(cancel: CancellationFlag? = nil, checkpoints: FitCheckpointing? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
         guard image.channels == 3, network.outputChannels == 3 else {
@@ -58,7 +58,7 @@ public struct PreimageTask: FittingTask {
         let objective = FitFeatures(classifier: classifier.copy(), layer: layer, target: image, outputShape: Shape(3, h, w),
                                     threads: settings.threads)
         let result = try DeepImagePrior.fit(network: net, input: .noise(channels: network.inputChannels), objective: objective,
-                                            settings: settings, cancel: cancel,
+                                            settings: settings, cancel: cancel, checkpoints: checkpoints,
                                             onProgress: onProgress.map { f in { f($0.cropped(region)) } },
                                             onSnapshot: onSnapshot.map { f in { f($0.cropped(region)) } })
         return result.cropped(region)

@@ -51,12 +51,12 @@ public struct RestorationTask: FittingTask {
 
     public var outputShape: Shape { image.shape }
 
-    public func run(cancel: CancellationFlag? = nil,
+    public func run(cancel: CancellationFlag? = nil, checkpoints: FitCheckpointing? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
         try TaskFit.runMasked(image: image, mask: mask, input: .noise(channels: network.inputChannels),
                               configuration: network, settings: settings,
-                              cancel: cancel, onProgress: onProgress, onSnapshot: onSnapshot)
+                              cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
     }
 }
 

@@ -63,7 +63,7 @@ public struct SuperResolutionTask: FittingTask {
         return (low, high)
     }
 
-    public func run(cancel: CancellationFlag? = nil,
+    public func run(cancel: CancellationFlag? = nil, checkpoints: FitCheckpointing? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
         try Self.checkFactor(factor)
@@ -73,7 +73,7 @@ public struct SuperResolutionTask: FittingTask {
                                            factor: factor, network: net)
         let objective = FitDownsampled(lowResolution: SizePolicy.pad(lowResolution, low), factor: factor)
         return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels), objective: objective,
-                               settings: settings, region: high, cancel: cancel,
+                               settings: settings, region: high, cancel: cancel, checkpoints: checkpoints,
                                onProgress: onProgress, onSnapshot: onSnapshot)
     }
 }

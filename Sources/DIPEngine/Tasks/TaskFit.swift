@@ -32,10 +32,10 @@ enum TaskFit {
 
     /// Runs the loop on the padded problem; everything handed out is cropped to `region`.
     static func run(network: SkipNetwork, input: NetworkInput, objective: FitObjective, settings: FitSettings,
-                    region: PaddedRegion, cancel: CancellationFlag?,
+                    region: PaddedRegion, cancel: CancellationFlag?, checkpoints: FitCheckpointing? = nil,
                     onProgress: ((FitProgress) -> Void)?, onSnapshot: ((FitProgress) -> Void)?) throws -> FitResult {
         let result = try DeepImagePrior.fit(network: network, input: input, objective: objective, settings: settings,
-                                            cancel: cancel,
+                                            cancel: cancel, checkpoints: checkpoints,
                                             onProgress: onProgress.map { f in { f($0.cropped(region)) } },
                                             onSnapshot: onSnapshot.map { f in { f($0.cropped(region)) } })
         return result.cropped(region)
@@ -46,7 +46,7 @@ extension TaskFit {
     /// Inpainting and restoration: fit the known pixels only. Image and mask are
     /// reflect-padded together, so mirrored known pixels stay known and mirrored holes stay holes.
     static func runMasked(image: Tensor, mask: Tensor, input: NetworkInput, configuration: SkipConfiguration,
-                          settings: FitSettings, cancel: CancellationFlag?,
+                          settings: FitSettings, cancel: CancellationFlag?, checkpoints: FitCheckpointing? = nil,
                           onProgress: ((FitProgress) -> Void)?, onSnapshot: ((FitProgress) -> Void)?) throws -> FitResult {
         try checkChannels(image, configuration)
         try Mask.validate(mask, for: image)
@@ -54,6 +54,6 @@ extension TaskFit {
         let region = try region(height: image.height, width: image.width, network: net)
         let objective = FitMaskedImage(target: SizePolicy.pad(image, region), mask: SizePolicy.pad(mask, region))
         return try run(network: net, input: input, objective: objective, settings: settings, region: region,
-                       cancel: cancel, onProgress: onProgress, onSnapshot: onSnapshot)
+                       cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
     }
 }

@@ -1,0 +1,153 @@
+/// Everything an Adam fit needs to go on from where it stopped: the parameters, Adam's
+/// moments, the averaged output, the backtracking copy, auto stop's running state and
+/// its pick. The input jitter depends only on the seed and the step, so a fit resumed
+/// from a checkpoint takes exactly the steps the uninterrupted fit would have taken.
+public struct FitCheckpoint: Equatable, Sendable {
+    /// Steps done.
+    public internal(set) var iteration: Int
+    /// Fitting time so far: a time limit counts it.
+    public internal(set) var seconds: Double
+    var parameters: [[Float]]
+    var adamStep: Int
+    var adamFirstMoments: [[Float]]
+    var adamSecondMoments: [[Float]]
+    var average: [Float]
+    var lastOutput: [Float]
+    var backtrackingCopy: [[Float]]
+    var backtrackingPSNR: Double
+    var detector: OutputVarianceDetector.State?
+    var best: [Float]?
+    var picked: Int?
+    var copyAt: Int?
+
+    public enum DecodingError: Error, Equatable, CustomStringConvertible {
+        case notACheckpoint, truncated, checksumMismatch, doesNotFit(String)
+
+        public var description: String {
+            switch self {
+            case .notACheckpoint: return "not a fit checkpoint"
+            case .truncated: return "the checkpoint is truncated"
+            case .checksumMismatch: return "the checkpoint is damaged (checksum mismatch)"
+            case let .doesNotFit(what): return "the checkpoint does not fit this fit: \(what)"
+            }
+        }
+    }
+}
+
+/// How a fit saves and resumes: `save` is called with the fit's state every `interval`
+/// seconds of fitting, and once more when a cancel ends the fit (a shutdown keeps it;
+/// a user's cancel may drop it). Adam fits only: an L-BFGS fit neither saves nor resumes.
+public struct FitCheckpointing {
+    public var resume: FitCheckpoint?
+    public var interval: Double
+    public var save: (FitCheckpoint) -> Void
+
+    public init(resume: FitCheckpoint?, interval: Double, save: @escaping (FitCheckpoint) -> Void) {
+        self.resume = resume; self.interval = interval; self.save = save
+    }
+}
+
+// MARK: - Bytes
+
+extension FitCheckpoint {
+    static let magic: [UInt8] = Array("DIPFIT01".utf8)
+
+    /// A little-endian binary form, closed by an FNV-1a checksum of everything before it.
+    public func encoded() -> [UInt8] {
+        var w = CheckpointWriter()
+        w.bytes(Self.magic)
+        w.int(iteration); w.double(seconds)
+        w.arrays(parameters)
+        w.int(adamStep); w.arrays(adamFirstMoments); w.arrays(adamSecondMoments)
+        w.floats(average); w.floats(lastOutput)
+        w.arrays(backtrackingCopy); w.double(backtrackingPSNR)
+        w.int(detector == nil ? 0 : 1)
+        if let d = detector {
+            w.floats(d.mean); w.int(d.started ? 1 : 0); w.double(d.variance); w.double(d.bestVariance)
+            w.int(d.bestIteration); w.int(d.floorIteration); w.double(d.smoothedLoss)
+        }
+        w.int(best == nil ? 0 : 1)
+        if let best { w.floats(best) }
+        w.int(picked ?? -1); w.int(copyAt ?? -1)
+        w.int(Int(bitPattern: UInt(CheckpointWriter.fnv1a(w.out))))
+        return w.out
+    }
+
+    public init(decoding bytes: [UInt8]) throws(DecodingError) {
+        guard bytes.count >= Self.magic.count + 8, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
+            throw .notACheckpoint
+        }
+        let body = bytes.count - 8
+        var r = CheckpointReader(bytes: bytes, position: Self.magic.count, end: body)
+        let stored = UInt64(littleEndianBytes: bytes[body...])
+        guard stored == CheckpointWriter.fnv1a(bytes[..<body]) else { throw .checksumMismatch }
+        iteration = try r.int(); seconds = try r.double()
+        parameters = try r.arrays()
+        adamStep = try r.int(); adamFirstMoments = try r.arrays(); adamSecondMoments = try r.arrays()
+        average = try r.floats(); lastOutput = try r.floats()
+        backtrackingCopy = try r.arrays(); backtrackingPSNR = try r.double()
+        if try r.int() == 1 {
+            detector = .init(mean: try r.floats(), started: try r.int() == 1, variance: try r.double(),
+                             bestVariance: try r.double(), bestIteration: try r.int(), floorIteration: try r.int(),
+                             smoothedLoss: try r.double())
+        }
+        best = try r.int() == 1 ? try r.floats() : nil
+        let p = try r.int(), c = try r.int()
+        picked = p < 0 ? nil : p
+        copyAt = c < 0 ? nil : c
+        guard r.position == body, iteration >= 0 else { throw .truncated }
+    }
+}
+
+struct CheckpointWriter {
+    var out: [UInt8] = []
+
+    mutating func bytes(_ b: [UInt8]) { out += b }
+    mutating func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { out += $0 } }
+    mutating func double(_ v: Double) { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+    mutating func floats(_ v: [Float]) {
+        int(v.count)
+        out.reserveCapacity(out.count + 4 * v.count)
+        for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { out += $0 } }
+    }
+    mutating func arrays(_ v: [[Float]]) { int(v.count); for a in v { floats(a) } }
+
+    static func fnv1a<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return h
+    }
+}
+
+struct CheckpointReader {
+    let bytes: [UInt8]
+    var position: Int
+    let end: Int
+
+    mutating func take(_ n: Int) throws(FitCheckpoint.DecodingError) -> ArraySlice<UInt8> {
+        guard n >= 0, end - position >= n else { throw .truncated }
+        defer { position += n }
+        return bytes[position..<(position + n)]
+    }
+    mutating func int() throws(FitCheckpoint.DecodingError) -> Int { Int(Int64(bitPattern: UInt64(littleEndianBytes: try take(8)))) }
+    mutating func double() throws(FitCheckpoint.DecodingError) -> Double { Double(bitPattern: UInt64(littleEndianBytes: try take(8))) }
+    mutating func floats() throws(FitCheckpoint.DecodingError) -> [Float] {
+        let n = try int()
+        guard n >= 0, n <= (end - position) / 4 else { throw .truncated }
+        let raw = try take(4 * n)
+        return raw.withUnsafeBytes { b in (0..<n).map { Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) } }
+    }
+    mutating func arrays() throws(FitCheckpoint.DecodingError) -> [[Float]] {
+        let n = try int()
+        guard n >= 0, n <= (end - position) / 8 else { throw .truncated }
+        return try (0..<n).map { _ throws(FitCheckpoint.DecodingError) in try floats() }
+    }
+}
+
+extension UInt64 {
+    init(littleEndianBytes b: ArraySlice<UInt8>) {
+        var v: UInt64 = 0
+        for (k, byte) in b.prefix(8).enumerated() { v |= UInt64(byte) << (8 * UInt64(k)) }
+        self = v
+    }
+}

@@ -1,0 +1,72 @@
+import Testing
+@testable import DIPEngine
+
+/// A fit resumed from a checkpoint ends exactly where the uninterrupted fit ends.
+@Suite("Fit checkpoints")
+struct CheckpointTests {
+    static func settings() -> FitSettings {
+        var s = FitSettings()
+        s.iterations = 40; s.seed = 3; s.threads = 2
+        s.autoStop = AutoStop(alpha: 0.1, patience: 1000, minIterations: 5)
+        s.backtracking = FitSettings.Backtracking(period: 7, dropDB: 0.01)   // restores now and then
+        return s
+    }
+
+    static func fit(resume: FitCheckpoint? = nil, cancel: CancellationFlag? = nil, cancelAt: Int? = nil,
+                    settings: FitSettings = settings(), saved: inout [FitCheckpoint]) throws -> FitResult {
+        var kept: [FitCheckpoint] = []
+        let checkpoints = FitCheckpointing(resume: resume, interval: 0) { kept.append($0) }
+        let task = DenoisingTask(image: FitLoopTests.target(), network: FitLoopTests.tiny, settings: settings)
+        let result = try task.run(cancel: cancel, checkpoints: checkpoints, onProgress: { p in
+            if p.iteration == cancelAt { cancel?.cancel() }
+        }, onSnapshot: nil)
+        saved = kept
+        return result
+    }
+
+    @Test func resumedFitEqualsTheUninterruptedOne() throws {
+        var saved: [FitCheckpoint] = []
+        let whole = try Self.fit(saved: &saved)
+        // A checkpoint after every step but the last, each taken after the step's update.
+        #expect(saved.map(\.iteration) == Array(1..<40))
+        let middle = try #require(saved.first { $0.iteration == 17 })
+        let decoded = try FitCheckpoint(decoding: middle.encoded())
+        #expect(decoded == middle)
+        var more: [FitCheckpoint] = []
+        let resumed = try Self.fit(resume: decoded, saved: &more)
+        #expect(more.first?.iteration == 18)
+        #expect(resumed.iterations == 40 && resumed.bestIteration == whole.bestIteration)
+        #expect(resumed.image.values == whole.image.values)
+        #expect(resumed.lastOutput.values == whole.lastOutput.values)
+    }
+
+    @Test func aCancelSavesWhereItStopped() throws {
+        var saved: [FitCheckpoint] = []
+        let whole = try Self.fit(saved: &saved)
+        let flag = CancellationFlag()
+        let cut = try Self.fit(cancel: flag, cancelAt: 23, saved: &saved)
+        #expect(cut.stopReason == .canceled && cut.iterations == 23)
+        let last = try #require(saved.last)
+        #expect(last.iteration == 23)
+        var more: [FitCheckpoint] = []
+        let resumed = try Self.fit(resume: last, saved: &more)
+        #expect(resumed.image.values == whole.image.values)
+    }
+
+    @Test func damagedOrForeignCheckpointsAreRefused() throws {
+        var saved: [FitCheckpoint] = []
+        _ = try Self.fit(saved: &saved)
+        let bytes = try #require(saved.last).encoded()
+        var flipped = bytes
+        flipped[bytes.count / 2] ^= 0x10
+        #expect(throws: FitCheckpoint.DecodingError.checksumMismatch) { try FitCheckpoint(decoding: flipped) }
+        #expect(throws: FitCheckpoint.DecodingError.notACheckpoint) { try FitCheckpoint(decoding: Array(bytes.prefix(6))) }
+        #expect(throws: FitCheckpoint.DecodingError.checksumMismatch) { try FitCheckpoint(decoding: Array(bytes.dropLast(9))) }
+        // Taken without auto stop: this fit keeps auto stop's state, so it cannot go on from it.
+        var plain = Self.settings()
+        plain.autoStop = nil
+        var other: [FitCheckpoint] = []
+        _ = try Self.fit(settings: plain, saved: &other)
+        #expect(throws: FitCheckpoint.DecodingError.self) { _ = try Self.fit(resume: other.last, saved: &saved) }
+    }
+}
