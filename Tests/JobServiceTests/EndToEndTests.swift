@@ -114,6 +114,50 @@ struct EndToEndTests {
         #expect(dipd.stop() == 0)
     }
 
+    /// `kill -9` mid-fit: after the restart the fit goes on from its last checkpoint, not from
+    /// iteration 0, and ends with the very result and snapshots of an uninterrupted fit.
+    @Test func aKilledFitGoesOnFromItsCheckpointToTheSameResult() throws {
+        let dipd = try Dipd(environment: ["DIPD_CHECKPOINT_SECONDS": "1"])
+        let (path, _, _) = try Self.images()
+        let fields = ["iterations": "800", "snapshot_every": "200", "seed": "4", "auto_stop": "false",
+                      "network": Self.smallNetwork]
+        let id = try #require(try Self.submit(dipd, image: path, fields: fields).json["id"] as? String)
+        let cut = try poll(dipd, id) { job in
+            guard let saved = job["checkpoint_iteration"] as? Int else { return false }
+            return state(job) == "running" && iteration(job) >= saved + 20
+        }
+        #expect(iteration(cut) < 800, "the fit ended before it could be killed: \(cut)")
+        dipd.kill9()
+        let saved = try #require(cut["checkpoint_iteration"] as? Int)
+        let onDisk = try Data(contentsOf: dipd.dataDirectory.appendingPathComponent("jobs/\(id)/job.json"))
+        let kept = try #require((try JSONSerialization.jsonObject(with: onDisk) as? [String: Any])?["checkpoint"] as? [String: Any])
+        let resumedFrom = try #require(kept["iteration"] as? Int)
+        #expect(resumedFrom >= saved)
+
+        try dipd.start()
+        let after = try curl(["\(dipd.base)/v1/jobs/\(id)"]).json
+        #expect(iteration(after) >= resumedFrom, "progress went back to \(iteration(after)), the checkpoint is at \(resumedFrom)")
+        let done = try poll(dipd, id) { state($0) == "succeeded" }
+        #expect(done["attempts"] as? Int == 2 && iteration(done) == 800)
+        #expect(done["checkpoint_iteration"] is NSNull, "a finished job keeps no checkpoint: \(done)")
+        #expect(!FileManager.default.fileExists(atPath: dipd.dataDirectory.appendingPathComponent("jobs/\(id)/checkpoint.bin").path))
+        #expect(dipd.logText.contains("job \(id) goes on from its checkpoint at iteration \(resumedFrom)"))
+
+        // The same job without a kill, on the same service: the same bytes.
+        let whole = try #require(try Self.submit(dipd, image: path, fields: fields).json["id"] as? String)
+        _ = try poll(dipd, whole) { state($0) == "succeeded" }
+        let resumedPNG = try curl(["\(dipd.base)/v1/jobs/\(id)/result.png"]).body
+        let wholePNG = try curl(["\(dipd.base)/v1/jobs/\(whole)/result.png"]).body
+        #expect(!resumedPNG.isEmpty && resumedPNG == wholePNG, "the resumed fit's result differs from the uninterrupted one")
+        func etags(_ job: String) throws -> [String] {
+            let list = try curl(["\(dipd.base)/v1/jobs/\(job)/snapshots"]).json["snapshots"] as? [[String: Any]] ?? []
+            return try list.map { try curl(["-I", "\(dipd.base)/v1/jobs/\(job)/snapshots/\($0["iteration"] as? Int ?? 0).png"]).header("ETag") ?? "" }
+        }
+        let a = try etags(id), b = try etags(whole)
+        #expect(a.count == 4 && a == b, "snapshots \(a) vs \(b)")
+        #expect(dipd.stop() == 0)
+    }
+
     /// A job whose runs keep dying with the process (as an out-of-memory kill would) is run
     /// again only until `max_lost_runs` runs are lost; then it fails and the queue goes on.
     @Test func aJobThatKeepsKillingTheServiceFailsAfterMaxLostRuns() throws {
@@ -152,14 +196,20 @@ struct EndToEndTests {
         let (path, _, _) = try Self.images()
         let r = try Self.submit(dipd, image: path, fields: ["iterations": "150", "network": Self.smallNetwork])
         let id = try #require(r.json["id"] as? String)
-        _ = try poll(dipd, id) { state($0) == "running" && iteration($0) >= 10 }
+        let reached = iteration(try poll(dipd, id) { state($0) == "running" && iteration($0) >= 10 })
         #expect(dipd.stop() == 0)
         #expect(dipd.logText.contains("draining"))
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: dipd.dataDirectory.appendingPathComponent("jobs/\(id)/job.json"))) as? [String: Any]
         #expect(saved?["state"] as? String == "queued")
+        // The drain saved the fit where it stopped (checkpoint_seconds is a minute: no earlier one).
+        let checkpoint = try #require(saved?["checkpoint"] as? [String: Any], "no checkpoint: \(saved ?? [:])")
+        let at = try #require(checkpoint["iteration"] as? Int)
+        #expect(at >= reached && at < 150)
         try dipd.start()
+        #expect(iteration(try curl(["\(dipd.base)/v1/jobs/\(id)"]).json) >= at)
         let done = try poll(dipd, id) { state($0) == "succeeded" }
         #expect(done["attempts"] as? Int == 2 && iteration(done) == 150)
+        #expect(dipd.logText.contains("job \(id) goes on from its checkpoint at iteration \(at)"))
         #expect(dipd.stop() == 0)
     }
 

@@ -16,6 +16,8 @@ struct JobView: Encodable {
     var startedAt: Date?
     var finishedAt: Date?
     var attempts: Int
+    /// The iteration of the fit's last saved state, which a restart goes on from.
+    var checkpointIteration: Int?
     var input: Input
     var parameters: EffectiveParameters
     var error: JobError?
@@ -56,6 +58,7 @@ struct JobView: Encodable {
         progress = Progress(r.progress, running: r.state == .running)
         stopReason = r.stopReason; bestIteration = r.result?.bestIteration; createdAt = r.createdAt; startedAt = r.startedAt; finishedAt = r.finishedAt
         attempts = r.attempts
+        checkpointIteration = r.checkpoint?.iteration
         input = Input(width: r.input.width, height: r.input.height, channels: r.input.channels + (r.input.hasAlpha ? 1 : 0))
         parameters = r.parameters; error = r.error
         self.links = Links(self: links.job(r.id), events: links.events(r.id), snapshots: links.snapshots(r.id),
@@ -70,7 +73,8 @@ struct JobView: Encodable {
         try c.encode(stopReason, forKey: .init("stop_reason")); try c.encode(bestIteration, forKey: .init("best_iteration"))
         try c.encode(createdAt, forKey: .init("created_at"))
         try c.encode(startedAt, forKey: .init("started_at")); try c.encode(finishedAt, forKey: .init("finished_at"))
-        try c.encode(attempts, forKey: .init("attempts")); try c.encode(input, forKey: .init("input"))
+        try c.encode(attempts, forKey: .init("attempts")); try c.encode(checkpointIteration, forKey: .init("checkpoint_iteration"))
+        try c.encode(input, forKey: .init("input"))
         try c.encode(parameters, forKey: .init("parameters")); try c.encode(error, forKey: .init("error"))
         try c.encode(links, forKey: .init("links"))
     }

@@ -518,6 +518,7 @@ components:
         started_at: { type: [string, 'null'], format: date-time }
         finished_at: { type: [string, 'null'], format: date-time }
         attempts: { type: integer, description: 'runs started; more than 1 after a restart interrupted a run' }
+        checkpoint_iteration: { type: [integer, 'null'], description: 'the iteration of the fit''s last saved state (checkpoint_seconds), which a run after a crash or a restart goes on from; null when none is kept (finished jobs keep none)' }
         input: { type: object, properties: { width: { type: integer }, height: { type: integer }, channels: { type: integer } } }
         parameters: { type: object, description: 'the effective settings: the spec with every default filled in' }
         error: { oneOf: [ { type: 'null' }, { $ref: '#/components/schemas/Error/properties/error' } ] }

@@ -68,6 +68,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// would otherwise kill it again at every start.
     public var maxLostRuns = 3
 
+    /// A running fit saves its whole state this often (seconds of fitting), and when a
+    /// shutdown stops it; after a crash or a restart it goes on from there. 0: never.
+    public var checkpointSeconds = 60
+
     public init() {}
 
     /// Workers and threads for a machine with `cores` cores.

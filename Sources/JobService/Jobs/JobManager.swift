@@ -68,10 +68,8 @@ public final class JobManager: @unchecked Sendable {
                     logger.warning("job \(record.id) failed: the process died during \(lost) of its runs")
                 } else {
                     record.state = .queued
-                    record.progress = .init(iteration: 0, total: record.parameters.iterations)
-                    record.snapshots = []
                     record.result = nil
-                    store.clearSnapshots(record.id)
+                    rewindToCheckpoint(&record)
                     requeued += 1
                 }
                 do { try store.save(record) } catch { logger.error("job \(record.id): \(error)") }
@@ -289,7 +287,8 @@ public final class JobManager: @unchecked Sendable {
                 record.state = .running
                 record.startedAt = Date()
                 record.attempts += 1
-                record.progress = .init(iteration: 0, total: record.parameters.iterations)
+                // A run that goes on from a checkpoint starts its progress there.
+                record.progress = .init(iteration: record.checkpoint?.iteration ?? 0, total: record.parameters.iterations)
                 records[id] = record
                 let r = Running()
                 running[id] = r
@@ -337,8 +336,7 @@ public final class JobManager: @unchecked Sendable {
         guard var record = records[id] else { return }   // deleted meanwhile
         if run?.interrupted == true {
             record.state = .queued
-            record.progress = .init(iteration: 0, total: record.parameters.iterations)
-            record.snapshots = []
+            rewindToCheckpoint(&record)
             records[id] = record
             queue.insert(id, at: 0)
             persist(record)
@@ -347,6 +345,10 @@ public final class JobManager: @unchecked Sendable {
         record.finishedAt = Date()
         record.stopReason = stop?.rawValue
         record.result = result
+        if record.checkpoint != nil {
+            record.checkpoint = nil
+            store.removeCheckpoint(id)
+        }
         if let error {
             record.state = .failed
             record.error = error
@@ -359,6 +361,43 @@ public final class JobManager: @unchecked Sendable {
         let seconds = record.startedAt.map { record.finishedAt!.timeIntervalSince($0) }
         metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: seconds)
         logger.info("job \(id) \(record.state.rawValue) after \(record.progress.iteration) iterations")
+    }
+
+    /// A run that stopped early goes on from its checkpoint: the progress and the
+    /// snapshots return to it (to iteration 0 without one).
+    private func rewindToCheckpoint(_ record: inout JobRecord) {
+        let kept = record.checkpoint?.iteration ?? 0
+        record.progress = .init(iteration: kept, total: record.parameters.iterations)
+        record.snapshots.removeAll { $0.iteration > kept }
+        store.clearSnapshots(record.id, after: kept)
+    }
+
+    /// A checkpoint of the running fit was saved.
+    func noteCheckpoint(_ id: JobID, iteration: Int) {
+        lock.lock(); defer { lock.unlock() }
+        guard var record = records[id], record.state == .running else { return }
+        record.checkpoint = .init(iteration: iteration, savedAt: Date())
+        records[id] = record
+        persist(record)
+    }
+
+    /// The job's checkpoint cannot be used: the run starts from iteration 0.
+    func dropCheckpoint(_ id: JobID) {
+        lock.lock(); defer { lock.unlock() }
+        guard var record = records[id] else { return }
+        record.checkpoint = nil
+        record.snapshots = []
+        record.progress = .init(iteration: 0, total: record.parameters.iterations)
+        store.removeCheckpoint(id)
+        store.clearSnapshots(id)
+        records[id] = record
+        persist(record)
+    }
+
+    /// Whether a shutdown stopped the job's run (it goes back to the queue).
+    func isInterrupted(_ id: JobID) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return running[id]?.interrupted == true
     }
 
     func isCurrent(_ id: JobID) -> Bool {

@@ -28,6 +28,8 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var error: JobError?
     public var snapshots: [SnapshotInfo]
     public var result: ResultInfo?
+    /// The fit's last saved state (nil: none); removed when the job finishes.
+    public var checkpoint: CheckpointInfo?
 
     public struct InputInfo: Codable, Sendable, Equatable {
         public var width: Int, height: Int, channels: Int
@@ -50,6 +52,11 @@ public struct JobRecord: Codable, Sendable, Equatable {
         public var loss: Double
         public var psnrInput: Double
         public var etag: String
+    }
+
+    public struct CheckpointInfo: Codable, Sendable, Equatable {
+        public var iteration: Int
+        public var savedAt: Date
     }
 
     public struct ResultInfo: Codable, Sendable, Equatable {

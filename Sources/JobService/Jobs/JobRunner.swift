@@ -20,10 +20,11 @@ struct JobRunner {
             let task = try TaskCatalog.build(record.spec, inputs: inputs, threads: threads, classifier: classifier.make)
             let alpha = inputs.image.alpha
             var snapshotError: Error?
-            let result = try task.run(cancel: cancel, onProgress: { p in
+            let progress: (FitProgress) -> Void = { p in
                 manager.reportProgress(id, iteration: p.iteration, total: p.iterations, loss: p.loss, psnr: p.psnrInput,
                                        rate: p.iterationsPerSecond, seconds: p.seconds)
-            }, onSnapshot: { p in
+            }
+            let snapshot: (FitProgress) -> Void = { p in
                 guard snapshotError == nil, manager.isCurrent(id) else { return }
                 do {
                     let png = try ImageTensor.encodePNG(p.average, alpha: alpha)
@@ -34,7 +35,17 @@ struct JobRunner {
                 } catch {
                     snapshotError = error
                 }
-            })
+            }
+            let result: FitResult
+            do {
+                result = try task.run(cancel: cancel, checkpoints: checkpointing(record, cancel: cancel),
+                                      onProgress: progress, onSnapshot: snapshot)
+            } catch let e as FitCheckpoint.DecodingError {
+                manager.logger.warning("job \(id): \(e); the fit starts again from iteration 0")
+                manager.dropCheckpoint(id)
+                result = try task.run(cancel: cancel, checkpoints: checkpointing(record, cancel: cancel, resume: false),
+                                      onProgress: progress, onSnapshot: snapshot)
+            }
             guard manager.isCurrent(id) else { return }
             if let snapshotError { throw snapshotError }
             var info: JobRecord.ResultInfo?
@@ -52,6 +63,30 @@ struct JobRunner {
         } catch {
             manager.logger.error("job \(id) failed: \(error)")
             manager.finish(id, stop: nil, result: nil, error: JobError(code: "fit_failed", message: "\(error)"))
+        }
+    }
+
+    /// Resumes from the job's checkpoint (if it has one) and saves new ones every
+    /// `checkpoint_seconds`, and when a shutdown stops the fit; not when a user cancels it.
+    private func checkpointing(_ record: JobRecord, cancel: CancellationFlag, resume: Bool = true) throws -> FitCheckpointing? {
+        let id = record.id, interval = manager.configuration.checkpointSeconds
+        guard interval > 0 else { return nil }
+        var saved: FitCheckpoint?
+        if resume, let info = record.checkpoint {
+            guard let bytes = manager.store.readCheckpoint(id) else {
+                throw FitCheckpoint.DecodingError.doesNotFit("the file of the checkpoint at iteration \(info.iteration) is missing")
+            }
+            saved = try FitCheckpoint(decoding: bytes)
+            manager.logger.info("job \(id) goes on from its checkpoint at iteration \(info.iteration)")
+        }
+        return FitCheckpointing(resume: saved, interval: Double(interval)) { [manager] state in
+            guard state.iteration > 0, !cancel.isCancelled || manager.isInterrupted(id), manager.isCurrent(id) else { return }
+            do {
+                try manager.store.writeCheckpoint(id, state.encoded())
+                manager.noteCheckpoint(id, iteration: state.iteration)
+            } catch {
+                manager.logger.error("job \(id): the checkpoint at iteration \(state.iteration) was not saved: \(error)")
+            }
         }
     }
 

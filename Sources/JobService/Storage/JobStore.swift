@@ -59,11 +59,29 @@ final class JobStore: Sendable {
         try DurableFiles.read("\(directory(id))/\(file)")
     }
 
-    /// Snapshots of an interrupted run are dropped: the rerun makes them again.
-    func clearSnapshots(_ id: JobID) {
+    /// Snapshots of an interrupted run past `iteration` are dropped (all of them without a
+    /// checkpoint): the next run makes them again.
+    func clearSnapshots(_ id: JobID, after iteration: Int = 0) {
         let dir = directory(id) + "/snapshots"
-        for name in DurableFiles.list(dir) { DurableFiles.removeTree(dir + "/" + name) }
+        for name in DurableFiles.list(dir) {
+            if let n = Int(name.split(separator: ".").first ?? ""), n <= iteration, name == "\(n).png" { continue }
+            DurableFiles.removeTree(dir + "/" + name)
+        }
         DurableFiles.removeTree(directory(id) + "/result.png")
+    }
+
+    /// The fit's saved state, replaced atomically.
+    func writeCheckpoint(_ id: JobID, _ bytes: [UInt8]) throws {
+        try DurableFiles.write(bytes, to: directory(id) + "/checkpoint.bin")
+    }
+
+    /// The fit's saved state, or nil when there is none.
+    func readCheckpoint(_ id: JobID) -> [UInt8]? {
+        try? DurableFiles.read(directory(id) + "/checkpoint.bin")
+    }
+
+    func removeCheckpoint(_ id: JobID) {
+        DurableFiles.removeTree(directory(id) + "/checkpoint.bin")
     }
 
     /// Hides the job at once (a rename), then removes its files.
