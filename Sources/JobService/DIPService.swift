@@ -33,8 +33,8 @@ public final class DIPService: @unchecked Sendable {
         metrics = ServiceMetrics()
         links = LinkBuilder(publicBaseURL: configuration.publicBaseURL)
         views = JobViewCache(links: links)
-        let store: JobStore
-        do { store = try JobStore(root: configuration.dataDirectory, logger: logger) } catch {
+        let store: any JobStore
+        do { store = try FileJobStore(root: configuration.dataDirectory, logger: logger) } catch {
             throw StartupError.dataDirectory(configuration.dataDirectory, error)
         }
         manager = JobManager(store: store, configuration: configuration, metrics: metrics, logger: logger)
@@ -344,7 +344,7 @@ public final class DIPService: @unchecked Sendable {
               let info = s.record.snapshots.first(where: { $0.iteration == n }) else {
             throw HTTPError(.notFound, code: "snapshot_not_found", message: "job \(id) has no snapshot \(file.prefix(40))")
         }
-        return try png(request, path: manager.store.snapshotPath(id, n), etag: info.etag)
+        return try png(request, etag: info.etag) { try $0.readSnapshot(id, iteration: n) }
     }
 
     @Sendable private func getResult(_ request: Request) async throws -> Response {
@@ -361,7 +361,7 @@ public final class DIPService: @unchecked Sendable {
             }
             throw HTTPError(.conflict, code: "result_not_ready", message: why)
         }
-        return try png(request, path: manager.store.resultPath(id), etag: result.etag)
+        return try png(request, etag: result.etag) { try $0.readResult(id) }
     }
 
     /// The uploaded image as it was sent (PNG or JPEG), so that a client can show the
@@ -374,17 +374,19 @@ public final class DIPService: @unchecked Sendable {
         }
         // The stored file never changes: its name and the job make a stable tag.
         let etag = "\"\(id)-\(file)\""
-        return try png(request, path: manager.store.directory(id) + "/" + file, etag: etag,
-                       contentType: file.hasSuffix(".jpg") ? "image/jpeg" : "image/png")
+        return try png(request, etag: etag, contentType: file.hasSuffix(".jpg") ? "image/jpeg" : "image/png") {
+            try $0.read(id, file: file)
+        }
     }
 
-    private func png(_ request: Request, path: String, etag: String, contentType: String = "image/png") throws -> Response {
+    private func png(_ request: Request, etag: String, contentType: String = "image/png",
+                     _ load: (any JobStore) throws -> [UInt8]) throws -> Response {
         var headers: HTTPHeaders = ["ETag": etag, "Cache-Control": "private, max-age=3600"]
         if let match = request.headers["If-None-Match"], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
             return Response(status: .notModified, headers: headers)
         }
         let bytes: [UInt8]
-        do { bytes = try DurableFiles.read(path) } catch {
+        do { bytes = try load(manager.store) } catch {
             throw HTTPError(.notFound, code: "file_not_found", message: "the image is no longer stored")
         }
         headers.add(name: "Content-Type", value: contentType)

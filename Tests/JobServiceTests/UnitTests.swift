@@ -117,7 +117,7 @@ struct SpecParserTests {
 }
 
 @Suite("job store")
-struct JobStoreTests {
+struct FileJobStoreTests {
     static func record(_ id: JobID, sequence: UInt64 = 1, state: JobState = .queued) -> JobRecord {
         let p = EffectiveParameters(task: "denoise", preset: "balanced", setup: nil, iterations: 10, snapshotEvery: 5, seed: 0, learningRate: 0.01,
                                     regNoise: 0.03, expWeight: 0.99, backtracking: true, autoStop: true, maxSeconds: nil, factor: nil, keep: nil, layer: nil,
@@ -132,7 +132,7 @@ struct JobStoreTests {
 
     @Test func recordsAndFilesRoundTripAndLeftoversAreCleaned() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipd-store-\(UUID().uuidString)").path
-        let store = try JobStore(root: root, logger: Logger(label: "test"))
+        let store = try FileJobStore(root: root, logger: Logger(label: "test"))
         let id = JobID.random()
         var r = Self.record(id)
         try store.create(r, inputs: [("image.png", [1, 2, 3])])
@@ -154,7 +154,7 @@ struct JobStoreTests {
 
     @Test func corruptRecordsAreSkippedNotFatal() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipd-store-\(UUID().uuidString)").path
-        let store = try JobStore(root: root, logger: Logger(label: "test"))
+        let store = try FileJobStore(root: root, logger: Logger(label: "test"))
         let good = JobID.random(), bad = JobID.random()
         try store.create(Self.record(good), inputs: [])
         try store.create(Self.record(bad, sequence: 2), inputs: [])

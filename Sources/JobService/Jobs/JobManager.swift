@@ -27,7 +27,7 @@ public final class JobManager: @unchecked Sendable {
     private var nextSequence: UInt64 = 1
     private(set) var draining = false
 
-    let store: JobStore
+    let store: any JobStore
     let configuration: ServiceConfiguration
     let metrics: ServiceMetrics
     let logger: Logger
@@ -41,7 +41,7 @@ public final class JobManager: @unchecked Sendable {
         case queueFull, draining
     }
 
-    init(store: JobStore, configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger) {
+    init(store: any JobStore, configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger) {
         self.store = store
         self.configuration = configuration
         self.metrics = metrics
@@ -80,7 +80,7 @@ public final class JobManager: @unchecked Sendable {
             nextSequence = max(nextSequence, record.sequence + 1)
         }
         lock.unlock()
-        logger.info("loaded \(loaded.count) jobs from \(store.root): \(queue.count) queued (\(requeued) interrupted runs queued again)")
+        logger.info("loaded \(loaded.count) jobs from \(store.location): \(queue.count) queued (\(requeued) interrupted runs queued again)")
     }
 
     // MARK: Requests

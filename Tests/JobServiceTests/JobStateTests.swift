@@ -1,0 +1,174 @@
+import DIPEngine
+import Foundation
+import Logging
+import Testing
+@testable import JobService
+
+/// The job state machine (queued → running → succeeded / failed / canceled, runs lost
+/// and resumed, drains, retention, idempotency keys, cancel and delete races) on an
+/// in-memory store: no files, no fits.
+@Suite("job state machine")
+struct JobStateTests {
+    static func manager(_ store: InMemoryJobStore, _ tune: (inout ServiceConfiguration) -> Void = { _ in }) -> JobManager {
+        var c = ServiceConfiguration()
+        tune(&c)
+        let m = JobManager(store: store, configuration: c, metrics: ServiceMetrics(), logger: Logger(label: "test"))
+        m.recover()
+        return m
+    }
+
+    static func submit(_ m: JobManager, key: String? = nil) throws -> JobID {
+        switch try m.submit(idempotencyKey: key, inputs: [("image.png", [1, 2, 3])], make: { id, sequence in
+            var r = FileJobStoreTests.record(id, sequence: sequence)
+            r.idempotencyKey = key
+            return r
+        }) {
+        case let .created(r): return r.id
+        case let .existing(r): return r.id
+        }
+    }
+
+    static func take(_ m: JobManager) throws -> (JobRecord, CancellationFlag) {
+        try #require(m.takeNext(stopping: { false }))
+    }
+
+    static func snapshot(_ m: JobManager, _ id: JobID, _ iteration: Int) throws {
+        try m.store.writeSnapshot(id, iteration: iteration, png: [UInt8(iteration)])
+        m.addSnapshot(id, .init(iteration: iteration, loss: 0.1, psnrInput: 20, etag: "\"\(iteration)\""), url: "")
+    }
+
+    @Test func aJobRunsToItsResultFirstInFirstOut() throws {
+        let store = InMemoryJobStore()
+        let m = Self.manager(store)
+        let a = try Self.submit(m), b = try Self.submit(m)
+        #expect(m.job(a)?.queuePosition == 1 && m.job(b)?.queuePosition == 2)
+        let (first, _) = try Self.take(m)
+        #expect(first.id == a && first.state == .running && first.attempts == 1)
+        #expect(m.job(b)?.queuePosition == 1 && m.job(a)?.queuePosition == nil)
+        m.reportProgress(a, iteration: 5, total: 10, loss: 0.1, psnr: 20, rate: 3, seconds: 2)
+        try Self.snapshot(m, a, 5)
+        try store.writeResult(a, png: [7])
+        m.finish(a, stop: .iterations, result: .init(iterations: 10, etag: "\"r\"", width: 4, height: 4), error: nil)
+        let done = try #require(store.record(a))      // what a restart would read
+        #expect(done.state == .succeeded && done.stopReason == "iterations" && done.finishedAt != nil)
+        #expect(done.snapshots.map(\.iteration) == [5] && done.result?.iterations == 10)
+        #expect(try Self.take(m).0.id == b)
+    }
+
+    @Test func cancelAQueuedJobAtOnceAndARunningOneThroughItsFlag() async throws {
+        let m = Self.manager(InMemoryJobStore())
+        let running = try Self.submit(m), queued = try Self.submit(m)
+        let (_, flag) = try Self.take(m)
+        let canceled = await m.cancel(queued, wait: .zero)
+        #expect(canceled?.record.state == .canceled && canceled?.record.stopReason == "canceled")
+        _ = await m.cancel(running, wait: .zero)
+        #expect(flag.isCancelled && m.job(running)?.record.state == .running)
+        m.finish(running, stop: .canceled, result: nil, error: nil)
+        #expect(m.job(running)?.record.state == .canceled)
+        #expect(await m.cancel(JobID.random()) == nil)
+    }
+
+    @Test func deletingARunningJobStopsItAndItsEndChangesNothing() throws {
+        let store = InMemoryJobStore()
+        let m = Self.manager(store)
+        let id = try Self.submit(m, key: "k1")
+        let (_, flag) = try Self.take(m)
+        #expect(m.delete(id))
+        #expect(flag.isCancelled && m.job(id) == nil && store.record(id) == nil)
+        // The worker finishes after the delete: the job does not come back.
+        m.finish(id, stop: .canceled, result: nil, error: nil)
+        m.noteCheckpoint(id, iteration: 3)
+        #expect(m.job(id) == nil && store.record(id) == nil && !m.delete(id))
+        // The key is free again.
+        #expect(try Self.submit(m, key: "k1") != id)
+    }
+
+    @Test func anIdempotencyKeyGivesTheSameJob() throws {
+        let m = Self.manager(InMemoryJobStore())
+        let a = try Self.submit(m, key: "same"), b = try Self.submit(m, key: "same"), c = try Self.submit(m, key: "other")
+        #expect(a == b && a != c)
+        #expect(m.list(state: nil, limit: 10, after: nil).jobs.count == 2)
+    }
+
+    @Test func aFullQueueADrainAndAFailingStoreRefuseNewJobs() throws {
+        let store = InMemoryJobStore()
+        let m = Self.manager(store) { $0.queueCapacity = 1 }
+        _ = try Self.submit(m)
+        #expect(throws: JobManager.Rejection.queueFull) { _ = try Self.submit(m) }
+        let n = Self.manager(InMemoryJobStore())
+        n.beginDraining()
+        #expect(throws: JobManager.Rejection.draining) { _ = try Self.submit(n) }
+        let failing = InMemoryJobStore()
+        let f = Self.manager(failing)
+        failing.failWrites = true
+        #expect(throws: InMemoryJobStore.Failure.self) { _ = try Self.submit(f, key: "k") }
+        #expect(f.list(state: nil, limit: 10, after: nil).jobs.isEmpty)
+        failing.failWrites = false
+        #expect(f.existing(idempotencyKey: "k") == nil)
+        _ = try Self.submit(f, key: "k")
+    }
+
+    @Test func aLostRunGoesOnFromItsCheckpointOrFromTheStart() throws {
+        let store = InMemoryJobStore()
+        let m = Self.manager(store)
+        let withCheckpoint = try Self.submit(m), without = try Self.submit(m)
+        _ = try Self.take(m)
+        for i in [20, 40, 60] { try Self.snapshot(m, withCheckpoint, i) }
+        try store.writeCheckpoint(withCheckpoint, [1])
+        m.noteCheckpoint(withCheckpoint, iteration: 40)
+        m.reportProgress(withCheckpoint, iteration: 65, total: 100, loss: 0.1, psnr: 20, rate: 3, seconds: 2)
+        _ = try Self.take(m)
+        try Self.snapshot(m, without, 20)
+        // The process dies here: a new manager reads the store.
+        let after = Self.manager(store)
+        let a = try #require(after.job(withCheckpoint)?.record), b = try #require(after.job(without)?.record)
+        #expect(a.state == .queued && a.progress.iteration == 40 && a.snapshots.map(\.iteration) == [20, 40])
+        #expect(store.snapshotIterations(withCheckpoint) == [20, 40] && a.lostRuns == 1)
+        #expect(b.state == .queued && b.progress.iteration == 0 && b.snapshots.isEmpty && store.snapshotIterations(without).isEmpty)
+        let (again, _) = try Self.take(after)
+        #expect(again.id == withCheckpoint && again.attempts == 2 && again.progress.iteration == 40)
+        after.finish(withCheckpoint, stop: .iterations, result: .init(iterations: 100, etag: "\"r\"", width: 4, height: 4), error: nil)
+        #expect(store.readCheckpoint(withCheckpoint) == nil && store.record(withCheckpoint)?.checkpoint == nil)
+    }
+
+    @Test func aJobLostMaxLostRunsTimesFails() throws {
+        let store = InMemoryJobStore()
+        var m = Self.manager(store) { $0.maxLostRuns = 2 }
+        let id = try Self.submit(m)
+        for run in 1...2 {
+            _ = try Self.take(m)
+            m = Self.manager(store) { $0.maxLostRuns = 2 }
+            let r = try #require(m.job(id)?.record)
+            #expect(run == 1 ? r.state == .queued : r.state == .failed && r.error?.code == "run_lost")
+        }
+    }
+
+    @Test func aDrainPutsTheRunningJobBackFirstAtItsCheckpoint() throws {
+        let store = InMemoryJobStore()
+        let m = Self.manager(store)
+        let id = try Self.submit(m), next = try Self.submit(m)
+        let (_, flag) = try Self.take(m)
+        try Self.snapshot(m, id, 10)
+        try Self.snapshot(m, id, 20)
+        m.beginDraining()
+        #expect(flag.isCancelled && m.isInterrupted(id))
+        try store.writeCheckpoint(id, [1])
+        m.noteCheckpoint(id, iteration: 15)
+        m.finish(id, stop: .canceled, result: nil, error: nil)
+        let r = try #require(store.record(id))
+        #expect(r.state == .queued && r.progress.iteration == 15 && r.snapshots.map(\.iteration) == [10])
+        #expect(m.job(id)?.queuePosition == 1 && m.job(next)?.queuePosition == 2)
+        #expect(store.readCheckpoint(id) != nil)
+    }
+
+    @Test func finishedJobsExpireAndOthersStay() throws {
+        let m = Self.manager(InMemoryJobStore()) { $0.retentionSeconds = 60 }
+        let done = try Self.submit(m), waiting = try Self.submit(m)
+        _ = try Self.take(m)
+        m.finish(done, stop: .iterations, result: nil, error: JobError(code: "x", message: "y"))
+        #expect(m.job(done)?.record.state == .failed)
+        #expect(m.sweepExpired(now: Date().addingTimeInterval(30)) == 0)
+        #expect(m.sweepExpired(now: Date().addingTimeInterval(61)) == 1)
+        #expect(m.job(done) == nil && m.job(waiting) != nil)
+    }
+}
