@@ -51,8 +51,10 @@ void dip_winograd_f43_weights(const float *w, long cout, long cin, bool adjoint,
                                       g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2};
                 for (int b = 0; b < 6; b++) {
                     const long xi = 6 * a + b;
-                    if (adjoint) u[(xi * cin + ci) * cout + co] = row[b];
-                    else u[(xi * cout + co) * cin + ci] = row[b];
+                    // Each ξ's matrix is stored transposed (input channels × output
+                    // channels of the product), so that packing it for SGEMM is a copy.
+                    if (adjoint) u[(xi * cout + co) * cin + ci] = row[b];
+                    else u[(xi * cin + ci) * cout + co] = row[b];
                 }
             }
         }
@@ -103,7 +105,7 @@ int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
     float *v = scratch, *m = v + 36 * cin * n, *buf = m + 36 * cout * n;
     input_tiles(isa, src, cin, src_plane, row_off, col_idx, tiles_x, ty0, ty1, v, n, buf);
     for (long xi = 0; xi < 36; xi++) {
-        dip_sgemm(isa, false, false, cout, n, cin, 1, u + xi * cout * cin, cin,
+        dip_sgemm(isa, true, false, cout, n, cin, 1, u + xi * cout * cin, cout,
                   v + xi * cin * n, n, 0, m + xi * cout * n, n, gemm_scratch);
     }
     switch (isa) {

@@ -56,9 +56,9 @@ int dip_sgemm_avx512_layout_on_avx2(bool trans_a, bool trans_b, long m, long n, 
                                     float beta, float *c, long ldc);
 
 /// Winograd F(4×4, 3×3): the filters of a stride-1 3×3 convolution (w is
-/// cout×cin×3×3) transformed to u = G·g·Gᵀ, stored as 36 matrices cout×cin
-/// (u[(ξ·cout + co)·cin + ci]). With `adjoint`, the filters of the input
-/// gradient instead: each rotated by 180° and stored as 36 matrices cin×cout.
+/// cout×cin×3×3) transformed to u = G·g·Gᵀ, stored as 36 matrices in×out
+/// (u[(ξ·cin + ci)·cout + co]). With `adjoint`, the filters of the input
+/// gradient instead: each rotated by 180°, as 36 matrices out×in.
 void dip_winograd_f43_weights(const float *w, long cout, long cin, bool adjoint, float *u);
 
 /// Floats of scratch one dip_winograd_f43 call on `tile_rows` rows of
