@@ -68,10 +68,7 @@ public final class Conv2d: Module {
     public var fanIn: Int { inChannels * kernel * kernel }
 
     /// Target width of an output band in columns (rows × Wq).
-    nonisolated(unsafe) static var bandColumns: Int = {
-        if let s = getenv("DIP_BAND_COLUMNS"), let v = Int(String(cString: s)) { return v }
-        return 2048
-    }()
+    static let bandColumns = 2048
 
     struct Geometry: Equatable {
         let cin, h, w, k, s, p, hp, wp, ho, wo, hq, wq, rows: Int
