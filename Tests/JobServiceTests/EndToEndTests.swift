@@ -142,6 +142,8 @@ struct EndToEndTests {
         #expect(done["checkpoint_iteration"] is NSNull, "a finished job keeps no checkpoint: \(done)")
         #expect(!FileManager.default.fileExists(atPath: dipd.dataDirectory.appendingPathComponent("jobs/\(id)/checkpoint.bin").path))
         #expect(dipd.logText.contains("job \(id) goes on from its checkpoint at iteration \(resumedFrom)"))
+        let metrics = String(decoding: try curl(["\(dipd.base)/metrics"]).body, as: UTF8.self)
+        #expect(metrics.contains("dipd_runs_resumed_total 1") && metrics.contains("dipd_checkpoints_saved_total"), "\(metrics)")
 
         // The same job without a kill, on the same service: the same bytes.
         let whole = try #require(try Self.submit(dipd, image: path, fields: fields).json["id"] as? String)

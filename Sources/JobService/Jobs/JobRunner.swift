@@ -77,12 +77,18 @@ struct JobRunner {
                 throw FitCheckpoint.DecodingError.doesNotFit("the file of the checkpoint at iteration \(info.iteration) is missing")
             }
             saved = try FitCheckpoint(decoding: bytes)
+            manager.metrics.runResumed()
             manager.logger.info("job \(id) goes on from its checkpoint at iteration \(info.iteration)")
         }
         return FitCheckpointing(resume: saved, interval: Double(interval)) { [manager] state in
             guard state.iteration > 0, !cancel.isCancelled || manager.isInterrupted(id), manager.isCurrent(id) else { return }
             do {
-                try manager.store.writeCheckpoint(id, state.encoded())
+                let start = ContinuousClock.now
+                let bytes = state.encoded()
+                try manager.store.writeCheckpoint(id, bytes)
+                let took = ContinuousClock.now - start
+                manager.metrics.checkpointSaved(bytes: bytes.count,
+                                                seconds: Double(took.components.seconds) + Double(took.components.attoseconds) * 1e-18)
                 manager.noteCheckpoint(id, iteration: state.iteration)
             } catch {
                 manager.logger.error("job \(id): the checkpoint at iteration \(state.iteration) was not saved: \(error)")

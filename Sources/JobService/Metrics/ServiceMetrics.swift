@@ -41,6 +41,18 @@ final class ServiceMetrics: Sendable {
 
     func iterationDone() { iterations.increment() }
 
+    func checkpointSaved(bytes: Int, seconds: Double) {
+        registry.makeCounter(name: "dipd_checkpoints_saved_total", help: "Fit checkpoints written.").increment()
+        registry.makeValueHistogram(name: "dipd_checkpoint_write_seconds", labels: [],
+                                    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+                                    help: "Time to encode and durably write one checkpoint.").record(seconds)
+        registry.makeGauge(name: "dipd_checkpoint_last_bytes", help: "Size of the last checkpoint written.").set(to: Double(bytes))
+    }
+
+    func runResumed() {
+        registry.makeCounter(name: "dipd_runs_resumed_total", help: "Runs that went on from a checkpoint.").increment()
+    }
+
     /// The exposition text, with the current state gauges.
     func exposition(_ counts: JobManager.Counts) -> [UInt8] {
         for (state, n) in counts.byState {
