@@ -107,8 +107,11 @@ struct CheckpointWriter {
     mutating func double(_ v: Double) { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
     mutating func floats(_ v: [Float]) {
         int(v.count)
-        out.reserveCapacity(out.count + 4 * v.count)
+        #if _endian(little)
+        v.withUnsafeBytes { out.append(contentsOf: $0) }     // tens of megabytes: one copy
+        #else
         for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { out += $0 } }
+        #endif
     }
     mutating func arrays(_ v: [[Float]]) { int(v.count); for a in v { floats(a) } }
 
@@ -135,7 +138,16 @@ struct CheckpointReader {
         let n = try int()
         guard n >= 0, n <= (end - position) / 4 else { throw .truncated }
         let raw = try take(4 * n)
-        return raw.withUnsafeBytes { b in (0..<n).map { Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) } }
+        return raw.withUnsafeBytes { b in
+            [Float](unsafeUninitializedCapacity: n) { dst, count in
+                #if _endian(little)
+                UnsafeMutableRawBufferPointer(dst).copyMemory(from: b)
+                #else
+                for i in 0..<n { dst[i] = Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+                #endif
+                count = n
+            }
+        }
     }
     mutating func arrays() throws(FitCheckpoint.DecodingError) -> [[Float]] {
         let n = try int()
