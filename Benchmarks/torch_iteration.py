@@ -61,8 +61,18 @@ def child(size, threads, iterations, seed):
         step()
         times.append(time.perf_counter() - t0)
 
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux (before the SGEMM below)
+
+    # The machine's SGEMM rate as PyTorch reaches it, on the same threads: 2048³, best of 5.
+    a, b = torch.rand(2048, 2048), torch.rand(2048, 2048)
+    torch.mm(a, b)
+    best = float('inf')
+    for _ in range(5):
+        t0 = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - t0)
     result = {
+        'sgemm_gflops': round(2 * 2048 ** 3 / best / 1e9, 1),
         'size': size,
         'threads': threads,
         'seconds_min': round(min(times), 4),
@@ -107,7 +117,8 @@ def main():
                   f"torch {result['torch_version']}: "
                   f"{result['seconds_min']:.3f} s/iter min, "
                   f"{result['seconds_median']:.3f} s/iter median, "
-                  f"peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+                  f"peak RSS {result['peak_rss_mb']:.0f} MB, "
+                  f"torch.mm SGEMM 2048³ {result['sgemm_gflops']:.0f} GFLOP/s", flush=True)
 
 
 if __name__ == '__main__':

@@ -230,7 +230,7 @@ print("GFLOP/s counts a convolution's multiply-adds as the direct method does, w
 print("\"/strips\": every convolution on the implicit-GEMM strips, none by Winograd\n")
 print("size  kernels        engine s/it (min/med)   GFLOP/s   peak MB   CPU s/it (min/med, all threads)")
 for size in options.sizes {
-    var engine: (seconds: Double, rss: Double)? = nil
+    var engine: (seconds: Double, rss: Double, gflops: Double)? = nil
     for isa in options.isa {
       for winograd in options.winograd {
         let label = isa.rawValue + (winograd ? "" : "/strips")
@@ -241,7 +241,7 @@ for size in options.sizes {
             print("\(size) \(label): engine run failed"); continue
         }
         let es = e["seconds_min"] as! Double, em = e["seconds_median"] as! Double, erss = e["peak_rss_mb"] as! Double
-        if winograd { engine = engine ?? (es, erss) }
+        if winograd { engine = engine ?? (es, erss, e["gflops"] as! Double) }
         print(String(format: "%-5d %-14@ %7.3f / %-7.3f   %7.1f   %7.0f   %7.3f / %-7.3f", size, label, es, em,
                      e["gflops"] as! Double, erss, e["cpu_seconds_min"] as! Double, e["cpu_seconds_median"] as! Double))
         printShares(e)
@@ -252,8 +252,12 @@ for size in options.sizes {
                             "--iterations", "\(options.iterations)", "--json"])
         if let t = lastJSON(out), let ts = t["seconds_min"] as? Double, let tm = t["seconds_median"] as? Double,
            let trss = t["peak_rss_mb"] as? Double {
-            print(String(format: "%-5d %-8@ %7.3f / %-7.3f                   %7.0f   (engine, %@: %.2f× faster, %.2f× the memory)",
+            print(String(format: "%-5d %-14@ %7.3f / %-7.3f             %7.0f   (engine, %@: %.2f× faster, %.2f× the memory)",
                          size, "torch", ts, tm, trss, options.isa[0].rawValue, ts / engine.seconds, engine.rss / trss))
+            if let sgemm = t["sgemm_gflops"] as? Double {
+                print(String(format: "      torch.mm SGEMM 2048³ on %d threads: %.0f GFLOP/s; the engine's direct-convolution GFLOP/s are %.0f %% of it",
+                             options.threads, sgemm, 100 * engine.gflops / sgemm))
+            }
         } else {
             print("\(size) torch run failed (is torch installed? pip install torch)")
         }
