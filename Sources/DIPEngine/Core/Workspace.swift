@@ -2,10 +2,12 @@
 /// at a time, so scratch space (a convolution's padded input, its band
 /// buffers) is needed once per network rather than once per layer, and
 /// gradient tensors are recycled as soon as the backward pass has consumed them.
-/// After the first iteration a fit allocates nothing more.
+/// After its first iterations a fit allocates nothing more.
 public final class Workspace {
     private var scratch: [String: Buffer] = [:]
     private var free: [Storage] = []
+    /// Gradient buffers allocated so far: constant once a network's pool has settled.
+    private(set) var gradientAllocations = 0
 
     public init() {}
 
@@ -33,7 +35,13 @@ public final class Workspace {
             if best == nil || s.capacity < free[best!].capacity { best = i }
         }
         if let i = best { return Tensor(shape, storage: free.remove(at: i)) }
+        // None is large enough: the largest free one is dropped for the new one, so the pool
+        // never holds more buffers than were in use at once (a 128-channel gradient is not
+        // kept beside the 132-channel one that could have served in its place). Buffers only
+        // grow so, and the pool settles within the first iterations.
+        if let largest = free.indices.max(by: { free[$0].capacity < free[$1].capacity }) { free.remove(at: largest) }
         let s = Storage(capacity: shape.count)
+        gradientAllocations += 1
         s.pooled = true
         return Tensor(shape, storage: s)
     }
