@@ -205,8 +205,11 @@ def denoise_job(page, image, iterations, every, shots):
     check(result[:8] == b"\x89PNG\r\n\x1a\n", "the downloaded result is a PNG")
     check(struct.unpack(">II", result[16:24]) == (page.size, page.size), "the result has the input's size")
 
-    # Scrub back to the first snapshot with the keyboard.
+    # Scrub back to the first snapshot with the keyboard. The download click above leaves
+    # the focus on the link: bring the slider into view and focus it first, as a user
+    # tabbing to it would.
     slider = page.by("snapshot-slider")
+    page.d.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", slider)
     slider.send_keys(Keys.HOME)
     page.wait(lambda: page.by("snapshot-image").get_attribute("data-iteration") == str(every),
               what="the first snapshot after scrubbing back")
