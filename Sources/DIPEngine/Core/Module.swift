@@ -19,6 +19,17 @@ extension Module {
     public var parameters: [Parameter] { [] }
 }
 
+/// A module that can write its output into a tensor it is given (a channel slice of a
+/// `Concat`'s output) instead of a buffer of its own, when its backward pass never reads
+/// that output: the copy and the buffer are saved (at 512², the 134 MB of a 128-channel
+/// full-resolution upsampling).
+public protocol WritesIntoDestination: Module {
+    /// Whether `forward(_:into:_:)` can serve this input (else: `forward`, and a copy).
+    func canWrite(_ input: Shape) -> Bool
+    /// `forward`, with the output written into `destination` (of `outputShape(for:)`).
+    func forward(_ x: Tensor, into destination: Tensor, _ compute: Compute)
+}
+
 /// Reuses a module-owned buffer when the shape is unchanged, so a fit allocates
 /// its activations once, on the first iteration.
 @inline(__always)

@@ -2,6 +2,8 @@
 /// channels (first branch first). When the branches' sizes differ (images
 /// whose sides are not powers of two), every output is centre-cropped to the
 /// smallest height and width, offset (size − min)/2, as the reference does.
+/// A branch whose output has the full height and width and that can write into a
+/// destination (`WritesIntoDestination`) writes straight into its slice of the output.
 public final class Concat: Module {
     public let branches: [Module]
     public var needsInputGradient = true {
@@ -20,13 +22,23 @@ public final class Concat: Module {
     }
 
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
-        let outs = branches.map { $0.forward(x, compute) }
-        if compute.isInterrupted { return outs[0] }     // cut short: the caller discards it
-        branchShapes = outs.map(\.shape)
-        let h = outs.map(\.height).min()!, w = outs.map(\.width).min()!
-        let y = reuse(&output, Shape(outs.map(\.channels).reduce(0, +), h, w))
+        let y = reuse(&output, outputShape(for: x.shape))
+        let h = y.height, w = y.width
+        branchShapes = []
         var c0 = 0
-        for o in outs {
+        for branch in branches {
+            let shape = branch.outputShape(for: x.shape)
+            if shape.height == h && shape.width == w, let direct = branch as? WritesIntoDestination, direct.canWrite(x.shape) {
+                direct.forward(x, into: Tensor(viewOf: y, channelOffset: c0, channels: shape.channels), compute)
+                if compute.isInterrupted { return y }     // cut short: the caller discards it
+                branchShapes.append(shape)
+                c0 += shape.channels
+                continue
+            }
+            let o = branch.forward(x, compute)
+            if compute.isInterrupted { return o }     // cut short: the caller discards it
+            precondition(o.height >= h && o.width >= w && c0 + o.channels <= y.channels, "branch output \(o.shape) does not fit \(y.shape)")
+            branchShapes.append(o.shape)
             let oy = (o.height - h) / 2, ox = (o.width - w) / 2
             let base = c0
             compute.forEachChunk(o.channels) { range in

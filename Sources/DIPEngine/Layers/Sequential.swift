@@ -1,5 +1,5 @@
 /// Modules applied one after another; backward runs them in reverse.
-public final class Sequential: Module {
+public final class Sequential: WritesIntoDestination {
     public private(set) var modules: [Module] = []
     public init(_ modules: [Module] = []) { self.modules = modules; propagate() }
 
@@ -19,6 +19,10 @@ public final class Sequential: Module {
     public func outputShape(for s: Shape) -> Shape { modules.reduce(s) { $1.outputShape(for: $0) } }
 
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
+        Sequential.forward(modules[...], x, compute)
+    }
+
+    private static func forward(_ modules: ArraySlice<Module>, _ x: Tensor, _ compute: Compute) -> Tensor {
         var y = x
         for m in modules {
             if compute.isInterrupted { return y }       // cut short: the caller discards it
@@ -30,6 +34,23 @@ public final class Sequential: Module {
             }
         }
         return y
+    }
+
+    /// When its last module can write into a destination.
+    public func canWrite(_ input: Shape) -> Bool {
+        guard let last = modules.last as? WritesIntoDestination else { return false }
+        return last.canWrite(modules.dropLast().reduce(input) { $1.outputShape(for: $0) })
+    }
+
+    public func forward(_ x: Tensor, into destination: Tensor, _ compute: Compute) {
+        let head = Sequential.forward(modules.dropLast(), x, compute)
+        if compute.isInterrupted { return }
+        let last = modules.last as! WritesIntoDestination
+        if let profile = compute.profile {
+            _ = profile.run(last, .forward, head.shape) { last.forward(head, into: destination, compute); return destination }
+        } else {
+            last.forward(head, into: destination, compute)
+        }
     }
 
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {

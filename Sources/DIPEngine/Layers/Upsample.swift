@@ -2,7 +2,7 @@
 /// or bilinear with align_corners=False (source = (dst + 0.5)/2 − 0.5, clamped at 0).
 public enum UpsampleMode: String, Sendable, Codable, CaseIterable { case nearest, bilinear }
 
-public final class Upsample2x: Module {
+public final class Upsample2x: WritesIntoDestination {
     public let mode: UpsampleMode
     public var needsInputGradient = true
     private var inputShape: Shape?
@@ -36,8 +36,17 @@ public final class Upsample2x: Module {
     }
 
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
-        inputShape = x.shape
         let y = reuse(&output, outputShape(for: x.shape))
+        forward(x, into: y, compute)
+        return y
+    }
+
+    /// Backward needs only the input's shape.
+    public func canWrite(_ input: Shape) -> Bool { true }
+
+    public func forward(_ x: Tensor, into y: Tensor, _ compute: Compute) {
+        precondition(y.shape == outputShape(for: x.shape))
+        inputShape = x.shape
         let (ty, tx) = taps(for: x.shape)
         let w = x.width, ow = y.width
         compute.forEachChunk(x.channels) { range in
@@ -59,7 +68,6 @@ public final class Upsample2x: Module {
                 }
             }
         }
-        return y
     }
 
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
