@@ -66,9 +66,12 @@ static void WINO(input)(const float *src, long channels, long plane,
 }
 
 // Output tiles: Aᵀ·M·A for channel co and every tile of rows ty0..<ty1, plus the
-// bias, written where the 4×4 tile lies inside out_h × out_w.
+// bias, written where the 4×4 tile lies inside out_h × out_w. With crop > 0, only the
+// inside (crop pixels in from each side) goes to dst; the ring goes to `border`
+// (see dip_winograd_f43).
 static void WINO(output)(const float *m, long ldm, long channels, long tiles_x, long ty0, long ty1,
-                         const float *bias, float *dst, long plane, long ld, long out_h, long out_w, float *buf) {
+                         const float *bias, float *dst, long plane, long ld, long out_h, long out_w,
+                         long crop, float *border, float *buf) {
     float *s = buf;                         // 6 × 4 rows of tiles_x: Mᵀ-rows times A
     float *y = buf + 24 * tiles_x;          // 4 × 4 rows of tiles_x
     float *out = buf + 40 * tiles_x;        // 4 image rows of 4·tiles_x
@@ -117,8 +120,19 @@ static void WINO(output)(const float *m, long ldm, long channels, long tiles_x, 
                 for (long tx = 0; tx < tiles_x; tx++) {
                     o[4 * tx] = c0[tx]; o[4 * tx + 1] = c1[tx]; o[4 * tx + 2] = c2[tx]; o[4 * tx + 3] = c3[tx];
                 }
-                float *d = dst + co * plane + row * ld;
-                for (long x = 0; x < out_w; x++) d[x] = o[x];
+                if (crop == 0) {
+                    float *d = dst + co * plane + row * ld;
+                    for (long x = 0; x < out_w; x++) d[x] = o[x];
+                } else if (row < crop || row >= out_h - crop) {
+                    const long k = row < crop ? row : row - (out_h - 2 * crop);
+                    float *d = border + (co * 2 * crop + k) * out_w;
+                    for (long x = 0; x < out_w; x++) d[x] = o[x];
+                } else {
+                    float *d = dst + co * plane + (row - crop) * ld;
+                    for (long x = 0; x < out_w - 2 * crop; x++) d[x] = o[x + crop];
+                    float *side = border + channels * 2 * crop * out_w + (co * out_h + row) * 2 * crop;
+                    for (long j = 0; j < crop; j++) { side[j] = o[j]; side[crop + j] = o[out_w - crop + j]; }
+                }
             }
         }
     }

@@ -289,17 +289,45 @@ public final class Conv2d: Module {
     }
 
     /// The input gradient by Winograd: the padded input's gradient is the full correlation
-    /// P'[q][r] = Σ dY[q − 2 + a][r − 2 + b]·w[2 − a][2 − b], whose padding is then undone.
+    /// P'[q][r] = Σ dY[q − 2 + a][r − 2 + b]·w[2 − a][2 − b]. Its inside is the input's
+    /// gradient, written in place; its ring (the padding) is kept aside and added back to
+    /// the pixels it was read from — no padded copy of the gradient.
     private func winogradInputGradient(_ dy: Tensor, into dx: Tensor, _ g: Geometry, _ compute: Compute) -> Tensor {
-        let dp = compute.workspace.buffer("conv.phaseGrad", g.phaseFloats)
+        let p = g.p, cin = inChannels
+        let border = compute.workspace.buffer("conv.winogradBorder", max(1, cin * 2 * p * (g.wp + g.hp)))
         winogradWeight.ensure(36 * outChannels * inChannels)
         dip_winograd_f43_weights(weight.value, outChannels, inChannels, true, winogradWeight.pointer)
         let rows = (0..<(4 * ((g.hp + 3) / 4) + 2)).map { q in q >= 2 && q - 2 < g.ho ? (q - 2) * g.wo : -1 }
         let cols = (0..<(4 * ((g.wp + 3) / 4) + 2)).map { q in q >= 2 && q - 2 < g.wo ? q - 2 : -1 }
         winograd(dy.data, channels: outChannels, plane: dy.plane, rows: rows, cols: cols,
-                 to: dp, channels: inChannels, plane: g.planeQ, rowStride: g.wq, height: g.hp, width: g.wp,
-                 bias: nil, compute)
-        mergePhases(dp, into: dx, g, compute)
+                 to: dx.data, channels: cin, plane: dx.plane, rowStride: g.w, height: g.hp, width: g.wp,
+                 crop: p, border: border, bias: nil, compute)
+        guard p > 0, padding != .zero else { return dx }
+        // The adjoint of the padding on the ring: each padded position adds to its source.
+        let pad = padding, (h, w, hp, wp) = (g.h, g.w, g.hp, g.wp)
+        let sideColumns = border + cin * 2 * p * wp
+        compute.forEachChunk(cin) { range in
+            for c in range {
+                let out = dx.data + c * dx.plane
+                for k in 0..<(2 * p) {
+                    let q = k < p ? k : h + k
+                    let sy = pad.source(q, pad: p, size: h)
+                    guard sy >= 0 else { continue }
+                    let row = border + (c * 2 * p + k) * wp
+                    for x in 0..<wp {
+                        let sx = pad.source(x, pad: p, size: w)
+                        if sx >= 0 { out[sy * w + sx] += row[x] }
+                    }
+                }
+                for q in p..<(hp - p) {
+                    let side = sideColumns + (c * hp + q) * 2 * p, orow = out + (q - p) * w
+                    for j in 0..<(2 * p) {
+                        let sx = pad.source(j < p ? j : w + j, pad: p, size: w)
+                        if sx >= 0 { orow[sx] += side[j] }
+                    }
+                }
+            }
+        }
         return dx
     }
 
@@ -339,7 +367,8 @@ public final class Conv2d: Module {
     /// row or −1; cols: source column or −1), writes height × width of every channel.
     private func winograd(_ src: UnsafePointer<Float>, channels cin: Int, plane srcPlane: Int, rows: [Int], cols: [Int],
                           to dst: UnsafeMutablePointer<Float>, channels cout: Int, plane: Int, rowStride: Int,
-                          height: Int, width: Int, bias: UnsafeMutablePointer<Float>?, _ compute: Compute) {
+                          height: Int, width: Int, crop: Int = 0, border: UnsafeMutablePointer<Float>? = nil,
+                          bias: UnsafeMutablePointer<Float>?, _ compute: Compute) {
         let bands = WinogradBands(height: height, width: width, threads: compute.threads)
         let ws = compute.workspace, kernels = compute.instructionSet
         let scratchCount = dip_winograd_f43_scratch_floats(cin, cout, bands.tilesX, bands.rows)
@@ -353,7 +382,7 @@ public final class Conv2d: Module {
                         let (ty0, ty1) = bands.tileRows(band)
                         let status = dip_winograd_f43(kernels.kernelID, src, cin, srcPlane, rowMap.baseAddress, colMap.baseAddress,
                                                       bands.tilesX, ty0, ty1, u, cout, bias, dst, plane, rowStride, height, width,
-                                                      scratch[t], gemmScratch[t])
+                                                      crop, border, scratch[t], gemmScratch[t])
                         precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
                     }
                 }
