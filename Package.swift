@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries, installed from Debian packages by scripts/setup.
@@ -58,6 +59,7 @@ let package = Package(
         .target(name: "JobService", dependencies: [
             "DIPEngine", "ImageCodec", "ImageTensors", "ModelWeights", "HTTPServer", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // The service's executable: configuration (file, environment, flags) and start-up.

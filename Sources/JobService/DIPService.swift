@@ -34,8 +34,14 @@ public final class DIPService: @unchecked Sendable {
         links = LinkBuilder(publicBaseURL: configuration.publicBaseURL)
         views = JobViewCache(links: links)
         let store: any JobStore
-        do { store = try FileJobStore(root: configuration.dataDirectory, logger: logger) } catch {
-            throw StartupError.dataDirectory(configuration.dataDirectory, error)
+        if !configuration.databaseURL.isEmpty {
+            do { store = try PostgresJobStore(url: configuration.databaseURL, logger: logger) } catch {
+                throw StartupError.database(error)
+            }
+        } else {
+            do { store = try FileJobStore(root: configuration.dataDirectory, logger: logger) } catch {
+                throw StartupError.dataDirectory(configuration.dataDirectory, error)
+            }
         }
         manager = JobManager(store: store, configuration: configuration, metrics: metrics, logger: logger)
         let links = self.links
@@ -61,7 +67,7 @@ public final class DIPService: @unchecked Sendable {
         sweeper.schedule(deadline: .now() + .seconds(interval), repeating: .seconds(interval))
         sweeper.setEventHandler { [manager] in _ = manager.sweepExpired() }
         sweeper.activate()
-        logger.info("dipd \(Self.version): \(workers) worker(s) × \(threadsPerWorker) engine thread(s), \(InstructionSet.selected) kernels (\(CPUFeatures.current)), data in \(configuration.dataDirectory)")
+        logger.info("dipd \(Self.version): \(workers) worker(s) × \(threadsPerWorker) engine thread(s), \(InstructionSet.selected) kernels (\(CPUFeatures.current)), jobs in \(manager.store.location)")
     }
 
     /// Takes no new jobs (503); running fits stop between two layers and are saved as

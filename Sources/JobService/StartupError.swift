@@ -16,6 +16,11 @@ public struct StartupError: Error, CustomStringConvertible {
                      exitStatus: 73)
     }
 
+    /// EX_UNAVAILABLE: the database of `database_url` cannot be used.
+    static func database(_ cause: Error) -> StartupError {
+        StartupError(description: "database_url: \(cause)", exitStatus: 69)
+    }
+
     /// EX_NOINPUT: the pre-image weights cannot be read.
     static func weights(_ cause: Error) -> StartupError {
         StartupError(description: "preimage_weights: \(cause)", exitStatus: 66)

@@ -15,7 +15,7 @@ struct ConfigurationLoader {
     static let keys: [String: Kind] = [
         "host": .string, "port": .int, "public_base_url": .string, "trusted_proxies": .strings,
         "cors_allowed_origins": .strings, "api_key": .string, "log_level": .string,
-        "data_dir": .string, "retention_seconds": .int, "sweep_interval_seconds": .int,
+        "data_dir": .string, "database_url": .string, "retention_seconds": .int, "sweep_interval_seconds": .int,
         "workers": .int, "threads_per_worker": .int, "worker_nice": .int, "queue_capacity": .int,
         "retry_after_seconds": .int, "shutdown_grace_seconds": .int, "max_lost_runs": .int, "checkpoint_seconds": .int, "preimage_weights": .string, "isa": .string,
         "limits.max_upload_bytes": .int, "limits.max_image_pixels": .int, "limits.max_image_side": .int,
@@ -58,6 +58,7 @@ struct ConfigurationLoader {
         s.apiKey = key.isEmpty ? nil : key
         s.logLevel = config.string(forKey: "log_level", default: d.logLevel)
         s.dataDirectory = config.string(forKey: "data_dir", default: d.dataDirectory)
+        s.databaseURL = config.string(forKey: "database_url", default: d.databaseURL)
         s.retentionSeconds = config.int(forKey: "retention_seconds", default: d.retentionSeconds)
         s.sweepIntervalSeconds = config.int(forKey: "sweep_interval_seconds", default: d.sweepIntervalSeconds)
         s.workers = config.int(forKey: "workers", default: d.workers)

@@ -18,6 +18,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     // Storage
     public var dataDirectory = "data"
+    /// `postgres://user:password@host:5432/database`: jobs and their files are kept in that
+    /// PostgreSQL database instead of `dataDirectory`. Empty: the embedded file store.
+    public var databaseURL = ""
     /// Finished jobs (succeeded, failed, canceled) and their files are removed this long after they finish.
     public var retentionSeconds = 7 * 24 * 3600
     /// How often expired jobs are looked for.

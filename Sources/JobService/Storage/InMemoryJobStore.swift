@@ -27,14 +27,23 @@ final class InMemoryJobStore: JobStore {
         if failWrites { throw Failure() }
     }
 
+    /// Changes a stored job; throws when there is none (its files were removed with it).
+    private func update(_ id: JobID, _ change: (inout Job) -> Void) throws {
+        try checkWritable()
+        try jobs.withLock { all in
+            guard var job = all[id] else { throw Failure() }
+            change(&job)
+            all[id] = job
+        }
+    }
+
     func create(_ record: JobRecord, inputs: [(file: String, bytes: [UInt8])]) throws {
         try checkWritable()
         jobs.withLock { $0[record.id] = Job(record: record, inputs: Dictionary(inputs, uniquingKeysWith: { $1 })) }
     }
 
     func save(_ record: JobRecord) throws {
-        try checkWritable()
-        jobs.withLock { $0[record.id]?.record = record }
+        try update(record.id) { $0.record = record }
     }
 
     func loadAll() -> [JobRecord] { jobs.withLock { $0.values.map(\.record) } }
@@ -51,8 +60,7 @@ final class InMemoryJobStore: JobStore {
     }
 
     func writeSnapshot(_ id: JobID, iteration: Int, png: [UInt8]) throws {
-        try checkWritable()
-        jobs.withLock { $0[id]?.snapshots[iteration] = png }
+        try update(id) { $0.snapshots[iteration] = png }
     }
 
     func readSnapshot(_ id: JobID, iteration: Int) throws -> [UInt8] {
@@ -61,8 +69,7 @@ final class InMemoryJobStore: JobStore {
     }
 
     func writeResult(_ id: JobID, png: [UInt8]) throws {
-        try checkWritable()
-        jobs.withLock { $0[id]?.result = png }
+        try update(id) { $0.result = png }
     }
 
     func readResult(_ id: JobID) throws -> [UInt8] {
@@ -80,8 +87,7 @@ final class InMemoryJobStore: JobStore {
     }
 
     func writeCheckpoint(_ id: JobID, _ bytes: [UInt8]) throws {
-        try checkWritable()
-        jobs.withLock { $0[id]?.checkpoint = bytes }
+        try update(id) { $0.checkpoint = bytes }
     }
 
     func readCheckpoint(_ id: JobID) -> [UInt8]? { jobs.withLock { $0[id]?.checkpoint } }
