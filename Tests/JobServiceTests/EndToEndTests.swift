@@ -117,7 +117,21 @@ struct EndToEndTests {
     /// `kill -9` mid-fit: after the restart the fit goes on from its last checkpoint, not from
     /// iteration 0, and ends with the very result and snapshots of an uninterrupted fit.
     @Test func aKilledFitGoesOnFromItsCheckpointToTheSameResult() throws {
-        let dipd = try Dipd(environment: ["DIPD_CHECKPOINT_SECONDS": "1"])
+        try Self.killedFitGoesOnFromItsCheckpoint(environment: [:])
+    }
+
+    /// The same with the jobs in PostgreSQL: nothing of the job is on the service's disk.
+    @Test func aKilledFitGoesOnFromItsCheckpointInPostgreSQL() throws {
+        let server = try TemporaryPostgres()
+        defer { server.stop() }
+        let dipd = try Self.killedFitGoesOnFromItsCheckpoint(environment: ["DIPD_DATABASE_URL": server.url])
+        #expect(dipd.logText.contains("jobs in postgres://postgres@127.0.0.1:\(server.port)/postgres"))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: dipd.dataDirectory.appendingPathComponent("jobs").path))?.isEmpty ?? true)
+    }
+
+    @discardableResult
+    static func killedFitGoesOnFromItsCheckpoint(environment: [String: String]) throws -> Dipd {
+        let dipd = try Dipd(environment: environment.merging(["DIPD_CHECKPOINT_SECONDS": "1"]) { $1 })
         let (path, _, _) = try Self.images()
         let fields = ["iterations": "800", "snapshot_every": "200", "seed": "4", "auto_stop": "false",
                       "network": Self.smallNetwork]
@@ -129,13 +143,12 @@ struct EndToEndTests {
         #expect(iteration(cut) < 800, "the fit ended before it could be killed: \(cut)")
         dipd.kill9()
         let saved = try #require(cut["checkpoint_iteration"] as? Int)
-        let onDisk = try Data(contentsOf: dipd.dataDirectory.appendingPathComponent("jobs/\(id)/job.json"))
-        let kept = try #require((try JSONSerialization.jsonObject(with: onDisk) as? [String: Any])?["checkpoint"] as? [String: Any])
-        let resumedFrom = try #require(kept["iteration"] as? Int)
-        #expect(resumedFrom >= saved)
 
         try dipd.start()
         let after = try curl(["\(dipd.base)/v1/jobs/\(id)"]).json
+        // The checkpoint the restarted service goes on from: the last one saved before the kill.
+        let resumedFrom = try #require(after["checkpoint_iteration"] as? Int, "\(after)")
+        #expect(resumedFrom >= saved)
         #expect(iteration(after) >= resumedFrom, "progress went back to \(iteration(after)), the checkpoint is at \(resumedFrom)")
         let done = try poll(dipd, id) { state($0) == "succeeded" }
         #expect(done["attempts"] as? Int == 2 && iteration(done) == 800)
@@ -158,6 +171,7 @@ struct EndToEndTests {
         let a = try etags(id), b = try etags(whole)
         #expect(a.count == 4 && a == b, "snapshots \(a) vs \(b)")
         #expect(dipd.stop() == 0)
+        return dipd
     }
 
     /// A job whose runs keep dying with the process (as an out-of-memory kill would) is run
