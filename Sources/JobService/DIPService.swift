@@ -218,6 +218,8 @@ public final class DIPService: @unchecked Sendable {
             }
         } catch let rejection as JobManager.Rejection {
             throw rejectionError(rejection)
+        } catch let e as JobStoreUnavailable {
+            throw unavailable(e)
         }
         switch outcome {
         case .existing(let r):
@@ -234,6 +236,13 @@ public final class DIPService: @unchecked Sendable {
         var response = jobResponse(manager.job(record.id) ?? .init(record: record, queuePosition: nil, iterationsPerSecond: nil), status: status)
         response.headers.add(name: "Location", value: links.job(record.id))
         return response
+    }
+
+    /// 503 while the store cannot be reached: nothing was lost, the client may try again.
+    private func unavailable(_ e: JobStoreUnavailable) -> HTTPError {
+        logger.warning("\(e)")
+        return HTTPError(.serviceUnavailable, code: "storage_unavailable", message: "the job store cannot be reached now; try again later",
+                         headers: ["Retry-After": String(configuration.retryAfterSeconds)])
     }
 
     private func admit() throws(HTTPError) {
@@ -392,7 +401,9 @@ public final class DIPService: @unchecked Sendable {
             return Response(status: .notModified, headers: headers)
         }
         let bytes: [UInt8]
-        do { bytes = try load(manager.store) } catch {
+        do { bytes = try load(manager.store) } catch let e as JobStoreUnavailable {
+            throw unavailable(e)
+        } catch {
             throw HTTPError(.notFound, code: "file_not_found", message: "the image is no longer stored")
         }
         headers.add(name: "Content-Type", value: contentType)

@@ -129,6 +129,39 @@ struct EndToEndTests {
         #expect((try? FileManager.default.contentsOfDirectory(atPath: dipd.dataDirectory.appendingPathComponent("jobs").path))?.isEmpty ?? true)
     }
 
+    /// The database stops under a running service: requests that need it get 503 with a JSON
+    /// error, the rest go on from memory, nothing crashes; when it is back, so is everything.
+    @Test func aDatabaseOutageGives503sAndLosesNothing() throws {
+        let server = try TemporaryPostgres()
+        defer { server.stop() }
+        let dipd = try Dipd(environment: ["DIPD_DATABASE_URL": server.url])
+        let (path, _, _) = try Self.images()
+        let fields = ["iterations": "20", "network": Self.smallNetwork]
+        let id = try #require(try Self.submit(dipd, image: path, fields: fields).json["id"] as? String)
+        _ = try poll(dipd, id) { state($0) == "succeeded" }
+        let before = try curl(["\(dipd.base)/v1/jobs/\(id)/result.png"]).body
+
+        server.stop()
+        #expect(try curl(["\(dipd.base)/v1/jobs/\(id)"]).status == 200)
+        let result = try curl(["\(dipd.base)/v1/jobs/\(id)/result.png"])
+        #expect(result.status == 503 && result.header("Retry-After") != nil, "\(result.status)")
+        #expect((result.json["error"] as? [String: Any])?["code"] as? String == "storage_unavailable", "\(result.json)")
+        let refused = try Self.submit(dipd, image: path, fields: fields)
+        #expect(refused.status == 503, "\(refused.status) \(refused.json)")
+        #expect(try curl(["\(dipd.base)/healthz"]).status == 200)
+
+        try server.start()
+        #expect(try curl(["\(dipd.base)/v1/jobs/\(id)/result.png"]).body == before)
+        let again = try #require(try Self.submit(dipd, image: path, fields: fields).json["id"] as? String)
+        _ = try poll(dipd, again) { state($0) == "succeeded" }
+        #expect(dipd.stop() == 0)
+        // A new start reads both jobs from the database.
+        try dipd.start()
+        #expect(state(try curl(["\(dipd.base)/v1/jobs/\(again)"]).json) == "succeeded")
+        #expect(try curl(["\(dipd.base)/v1/jobs/\(id)/result.png"]).body == before)
+        #expect(dipd.stop() == 0)
+    }
+
     @discardableResult
     static func killedFitGoesOnFromItsCheckpoint(environment: [String: String]) throws -> Dipd {
         let dipd = try Dipd(environment: environment.merging(["DIPD_CHECKPOINT_SECONDS": "1"]) { $1 })

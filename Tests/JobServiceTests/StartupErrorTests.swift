@@ -42,6 +42,14 @@ struct StartupErrorTests {
         #expect(!f.stderr.contains("data directory"))
     }
 
+    @Test func anUnreachableDatabaseIsNamedWithoutItsPassword() throws {
+        let port = try freePort()     // nothing listens there
+        let f = try Self.failedStart(["--port", "0", "--data-dir", try temporaryDirectory("dipd-start").path],
+                                     environment: ["DIPD_DATABASE_URL": "postgres://dipd:s3cret@127.0.0.1:\(port)/jobs"])
+        Self.expectOneLine(f, status: 69, mentions: ["database_url", "postgres://dipd@127.0.0.1:\(port)/jobs", "cannot be reached"])
+        #expect(!f.stderr.contains("s3cret"))
+    }
+
     @Test func aPortInUseIsSaidSo() throws {
         let running = try Dipd()
         let f = try Self.failedStart(["--port", "\(running.port)", "--data-dir", try temporaryDirectory("dipd-start").path])

@@ -198,6 +198,7 @@ paths:
         '400': { $ref: '#/components/responses/BadRequest' }
         '401': { $ref: '#/components/responses/Unauthorized' }
         '404': { $ref: '#/components/responses/NotFound' }
+        '503': { $ref: '#/components/responses/Unavailable' }
 
   /v1/jobs/{id}/result.png:
     parameters:
@@ -213,6 +214,7 @@ paths:
         '400': { $ref: '#/components/responses/BadRequest' }
         '401': { $ref: '#/components/responses/Unauthorized' }
         '404': { $ref: '#/components/responses/NotFound' }
+        '503': { $ref: '#/components/responses/Unavailable' }
         '409':
           description: No result yet, or none will come.
           content:
@@ -239,6 +241,7 @@ paths:
         '400': { $ref: '#/components/responses/BadRequest' }
         '401': { $ref: '#/components/responses/Unauthorized' }
         '404': { $ref: '#/components/responses/NotFound' }
+        '503': { $ref: '#/components/responses/Unavailable' }
 
   /v1/jobs/{id}/events:
     parameters:
@@ -400,7 +403,9 @@ components:
       content:
         application/json: { schema: { $ref: '#/components/schemas/Error' } }
     Unavailable:
-      description: The service is shutting down and takes no new jobs.
+      description: 'The service is shutting down and takes no new jobs (`draining`), or its database cannot be reached now (`storage_unavailable`); see Retry-After.'
+      headers:
+        Retry-After: { schema: { type: integer } }
       content:
         application/json: { schema: { $ref: '#/components/schemas/Error' } }
 

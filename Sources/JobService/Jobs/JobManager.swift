@@ -372,6 +372,18 @@ public final class JobManager: @unchecked Sendable {
         store.clearSnapshots(record.id, after: kept)
     }
 
+    /// Runs `write`, and again every second while the store cannot be reached (the worker
+    /// waits for the database to come back rather than lose the job's result), until a drain.
+    func whileStoreUnavailable(_ write: () throws -> Void) throws {
+        while true {
+            do { return try write() } catch let e as JobStoreUnavailable {
+                if draining { throw e }
+                logger.warning("\(e); trying again in a second")
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+
     /// A checkpoint of the running fit was saved.
     func noteCheckpoint(_ id: JobID, iteration: Int) {
         lock.lock(); defer { lock.unlock() }

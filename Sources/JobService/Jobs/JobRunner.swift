@@ -32,6 +32,8 @@ struct JobRunner {
                     let info = JobRecord.SnapshotInfo(iteration: p.iteration, loss: Double(p.loss),
                                                       psnrInput: p.psnrInput.isFinite ? p.psnrInput : 0, etag: ETag.of(png))
                     manager.addSnapshot(id, info, url: links.snapshot(id, p.iteration))
+                } catch let e as JobStoreUnavailable {
+                    manager.logger.warning("job \(id): snapshot \(p.iteration) not kept: \(e)")
                 } catch {
                     snapshotError = error
                 }
@@ -51,7 +53,7 @@ struct JobRunner {
             var info: JobRecord.ResultInfo?
             if result.iterations > 0 {
                 let png = try ImageTensor.encodePNG(result.image, alpha: alpha)
-                try manager.store.writeResult(id, png: png)
+                try manager.whileStoreUnavailable { try manager.store.writeResult(id, png: png) }
                 info = .init(iterations: result.iterations, bestIteration: result.bestIteration, etag: ETag.of(png),
                              width: result.image.width, height: result.image.height)
             }

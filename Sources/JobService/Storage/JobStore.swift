@@ -30,6 +30,12 @@ protocol JobStore: Sendable {
     func removeCheckpoint(_ id: JobID)
 }
 
+/// The store cannot be reached now (a database that is down or restarting); the same
+/// call may succeed later. Requests are answered 503, workers wait and try again.
+struct JobStoreUnavailable: Error, CustomStringConvertible {
+    var description: String
+}
+
 extension JobStore {
     func clearSnapshots(_ id: JobID) { clearSnapshots(id, after: 0) }
 }

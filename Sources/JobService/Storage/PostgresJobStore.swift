@@ -69,19 +69,24 @@ final class PostgresJobStore: JobStore {
                 if let c = current, !c.isClosed {
                     conn = c
                 } else {
-                    conn = try PostgresConnection.connect(
-                        on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
-                        id: connectionCount.wrappingAdd(1, ordering: .relaxed).newValue, logger: logger).wait()
+                    do {
+                        conn = try PostgresConnection.connect(
+                            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
+                            id: connectionCount.wrappingAdd(1, ordering: .relaxed).newValue, logger: logger).wait()
+                    } catch {
+                        throw JobStoreUnavailable(description: "the database at \(location) cannot be reached (\(error))")
+                    }
                     current = conn
                 }
                 do {
                     return try conn.query(query, logger: logger).wait()
-                } catch let error as PSQLError where attempt == 0 && conn.isClosed {
-                    logger.warning("the database connection was lost (\(error.code)); connecting again")
+                } catch where conn.isClosed {
                     current = nil
+                    if attempt == 1 { throw JobStoreUnavailable(description: "the connection to \(location) was lost (\(error))") }
+                    logger.warning("the database connection was lost (\(error)); connecting again")
                 }
             }
-            throw Failure(description: "the database cannot be reached")
+            throw JobStoreUnavailable(description: "the database at \(location) cannot be reached")
         }
     }
 
