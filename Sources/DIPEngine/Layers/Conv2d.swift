@@ -44,6 +44,7 @@ public final class Conv2d: Module {
     private var packedWeight = Buffer()    // k² × out × in
     private var winogradWeight = Buffer()  // 36 × out × in, or 36 × in × out for the input gradient
     private var packedByForward: Geometry?  // set when forward packed the weights for the strips
+    private var winogradMaps: (geometry: Geometry, rows: [Int], cols: [Int])?  // forward's, for the filter gradient
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: Padding = .zero, bias: Bool = true, name: String = "conv", pad: Int? = nil) {
@@ -278,13 +279,15 @@ public final class Conv2d: Module {
     // MARK: - helpers
 
     /// Where the forward pass's Winograd tiles read the input: for each row of the virtual
-    /// padded image its offset in a plane, for each column its source column (−1: zero).
+    /// padded image its offset in a plane, for each column its source column (−1: zero); computed once per input size and kept for the filter gradient and later passes.
     private func winogradInputMaps(_ g: Geometry) -> (rows: [Int], cols: [Int]) {
+        if let m = winogradMaps, m.geometry == g { return (m.rows, m.cols) }
         let pad = padding
         let rows = (0..<(4 * ((g.ho + 3) / 4) + 2)).map { q in
             q < g.hp ? pad.source(q, pad: g.p, size: g.h).offset(g.w) : -1
         }
         let cols = (0..<(4 * ((g.wo + 3) / 4) + 2)).map { q in q < g.wp ? pad.source(q, pad: g.p, size: g.w) : -1 }
+        winogradMaps = (g, rows, cols)
         return (rows, cols)
     }
 
