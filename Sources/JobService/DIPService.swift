@@ -35,7 +35,12 @@ public final class DIPService: @unchecked Sendable {
         views = JobViewCache(links: links)
         let store: any JobStore
         if !configuration.databaseURL.isEmpty {
-            do { store = try PostgresJobStore(url: configuration.databaseURL, logger: logger) } catch {
+            // A fixed port names the service across restarts (it takes its own lost runs back at
+            // once); with a port picked by the system, the process does.
+            let host = ProcessInfo.processInfo.hostName
+            let owner = !configuration.replicaID.isEmpty ? configuration.replicaID
+                : configuration.port != 0 ? "\(host):\(configuration.port)" : "\(host)-\(getpid())"
+            do { store = try PostgresJobStore(url: configuration.databaseURL, owner: owner, logger: logger) } catch {
                 throw StartupError.database(error)
             }
         } else {
@@ -135,6 +140,8 @@ public final class DIPService: @unchecked Sendable {
                 response = try await handler(request)
             } catch let error as HTTPError {
                 response = .error(error)
+            } catch let error as JobStoreUnavailable {
+                response = .error(self.unavailable(error))
             }
             gate.addCORS(to: &response, for: request)
             let elapsed = ContinuousClock.now - start
@@ -154,8 +161,8 @@ public final class DIPService: @unchecked Sendable {
         return id
     }
 
-    private func found(_ id: JobID) throws(HTTPError) -> JobManager.Snapshot {
-        guard let s = manager.job(id) else { throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)") }
+    private func found(_ id: JobID) throws -> JobManager.Snapshot {
+        guard let s = try manager.job(id) else { throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)") }
         return s
     }
 
@@ -165,7 +172,7 @@ public final class DIPService: @unchecked Sendable {
 
     @Sendable private func submit(_ request: Request) async throws -> Response {
         let key = try idempotencyKey(request)
-        if let key, let existing = manager.existing(idempotencyKey: key) { return submitted(existing, status: .ok) }
+        if let key, let existing = try manager.existing(idempotencyKey: key) { return submitted(existing, status: .ok) }
         try admit()
         let limits = configuration.limits
         let parser = SpecParser(maxIterations: limits.maxIterations, maxSnapshots: limits.maxSnapshots)
@@ -233,7 +240,7 @@ public final class DIPService: @unchecked Sendable {
 
     /// The answer to a submission: the job as it is now (it may have started already), and where to find it.
     private func submitted(_ record: JobRecord, status: HTTPStatus) -> Response {
-        var response = jobResponse(manager.job(record.id) ?? .init(record: record, queuePosition: nil, iterationsPerSecond: nil), status: status)
+        var response = jobResponse((try? manager.job(record.id)) ?? nil ?? .init(record: record, queuePosition: nil, iterationsPerSecond: nil), status: status)
         response.headers.add(name: "Location", value: links.job(record.id))
         return response
     }
@@ -304,7 +311,7 @@ public final class DIPService: @unchecked Sendable {
             guard let v = UInt64(c) else { throw HTTPError(.unprocessableContent, code: "invalid_query", message: "cursor: not a cursor this service made") }
             after = v
         }
-        let page = manager.list(state: state, limit: limit, after: after)
+        let page = try manager.list(state: state, limit: limit, after: after)
         let jobs = page.jobs.map { views.json($0) }.joined(separator: ",")
         let next = page.more ? page.jobs.last.map { JSONString.quoted(String($0.record.sequence)) } ?? "null" : "null"
         return .json(raw: #"{"jobs":[\#(jobs)],"next_cursor":\#(next)}"#)
@@ -314,7 +321,7 @@ public final class DIPService: @unchecked Sendable {
         let id = try jobID(request)
         var s = try found(id)
         if let wait = Self.preferWait(request.headers["Prefer"], max: configuration.limits.maxWaitSeconds), !s.record.state.isFinished {
-            s = await manager.waitUntilFinished(id, timeout: .seconds(wait)) ?? s
+            s = try await manager.waitUntilFinished(id, timeout: .seconds(wait)) ?? s
             var r = jobResponse(s)
             r.headers.add(name: "Preference-Applied", value: "wait=\(wait)")
             return r
@@ -334,13 +341,13 @@ public final class DIPService: @unchecked Sendable {
 
     @Sendable private func deleteJob(_ request: Request) async throws -> Response {
         let id = try jobID(request)
-        guard manager.delete(id) else { throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)") }
+        guard try manager.delete(id) else { throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)") }
         return Response(status: .noContent)
     }
 
     @Sendable private func cancelJob(_ request: Request) async throws -> Response {
         let id = try jobID(request)
-        guard let s = await manager.cancel(id) else { throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)") }
+        guard let s = try await manager.cancel(id) else { throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)") }
         return jobResponse(s)
     }
 
@@ -415,7 +422,7 @@ public final class DIPService: @unchecked Sendable {
         let id = try jobID(request)
         let lastID = request.headers["Last-Event-ID"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let links = self.links
-        guard case let .events(initial, stream, unsubscribe)? = manager.subscribe(id, lastEventID: lastID, status: { JobView.json($0, links: links) }) else {
+        guard case let .events(initial, stream, unsubscribe)? = try manager.subscribe(id, lastEventID: lastID, status: { JobView.json($0, links: links) }) else {
             throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)")
         }
         return .eventStream { events in

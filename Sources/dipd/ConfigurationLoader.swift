@@ -17,7 +17,7 @@ struct ConfigurationLoader {
         "cors_allowed_origins": .strings, "api_key": .string, "log_level": .string,
         "data_dir": .string, "database_url": .string, "retention_seconds": .int, "sweep_interval_seconds": .int,
         "workers": .int, "threads_per_worker": .int, "worker_nice": .int, "queue_capacity": .int,
-        "retry_after_seconds": .int, "shutdown_grace_seconds": .int, "max_lost_runs": .int, "checkpoint_seconds": .int, "preimage_weights": .string, "isa": .string,
+        "retry_after_seconds": .int, "shutdown_grace_seconds": .int, "max_lost_runs": .int, "checkpoint_seconds": .int, "lease_seconds": .int, "replica_id": .string, "preimage_weights": .string, "isa": .string,
         "limits.max_upload_bytes": .int, "limits.max_image_pixels": .int, "limits.max_image_side": .int,
         "limits.max_iterations": .int, "limits.max_snapshots": .int, "limits.max_wait_seconds": .int,
         "http.max_connections": .int, "http.header_timeout_seconds": .int, "http.body_idle_timeout_seconds": .int,
@@ -69,6 +69,8 @@ struct ConfigurationLoader {
         s.shutdownGraceSeconds = config.int(forKey: "shutdown_grace_seconds", default: d.shutdownGraceSeconds)
         s.maxLostRuns = config.int(forKey: "max_lost_runs", default: d.maxLostRuns)
         s.checkpointSeconds = config.int(forKey: "checkpoint_seconds", default: d.checkpointSeconds)
+        s.leaseSeconds = config.int(forKey: "lease_seconds", default: d.leaseSeconds)
+        s.replicaID = config.string(forKey: "replica_id", default: d.replicaID)
         s.preimageWeights = config.string(forKey: "preimage_weights", default: d.preimageWeights)
         s.instructionSet = config.string(forKey: "isa", default: d.instructionSet)
         s.limits.maxUploadBytes = config.int(forKey: "limits.max_upload_bytes", default: d.limits.maxUploadBytes)
@@ -101,6 +103,7 @@ struct ConfigurationLoader {
         try check(s.queueCapacity >= 1, "queue_capacity", "must be at least 1")
         try check(s.maxLostRuns >= 1, "max_lost_runs", "must be at least 1")
         try check(s.checkpointSeconds >= 0, "checkpoint_seconds", "must be 0 (off) or more")
+        try check((2...3600).contains(s.leaseSeconds), "lease_seconds", "must be 2...3600 (the lease is renewed every second)")
         try check(s.limits.maxUploadBytes >= 1024, "limits.max_upload_bytes", "must be at least 1024")
         try check(s.limits.maxImagePixels >= 1, "limits.max_image_pixels", "must be at least 1")
         try check(s.limits.maxIterations >= 1, "limits.max_iterations", "must be at least 1")

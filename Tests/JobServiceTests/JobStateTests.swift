@@ -41,10 +41,10 @@ struct JobStateTests {
         let store = InMemoryJobStore()
         let m = Self.manager(store)
         let a = try Self.submit(m), b = try Self.submit(m)
-        #expect(m.job(a)?.queuePosition == 1 && m.job(b)?.queuePosition == 2)
+        #expect(try m.job(a)?.queuePosition == 1 && m.job(b)?.queuePosition == 2)
         let (first, _) = try Self.take(m)
         #expect(first.id == a && first.state == .running && first.attempts == 1)
-        #expect(m.job(b)?.queuePosition == 1 && m.job(a)?.queuePosition == nil)
+        #expect(try m.job(b)?.queuePosition == 1 && m.job(a)?.queuePosition == nil)
         m.reportProgress(a, iteration: 5, total: 10, loss: 0.1, psnr: 20, rate: 3, seconds: 2)
         try Self.snapshot(m, a, 5)
         try store.writeResult(a, png: [7])
@@ -59,13 +59,13 @@ struct JobStateTests {
         let m = Self.manager(InMemoryJobStore())
         let running = try Self.submit(m), queued = try Self.submit(m)
         let (_, flag) = try Self.take(m)
-        let canceled = await m.cancel(queued, wait: .zero)
+        let canceled = try await m.cancel(queued, wait: .zero)
         #expect(canceled?.record.state == .canceled && canceled?.record.stopReason == "canceled")
-        _ = await m.cancel(running, wait: .zero)
-        #expect(flag.isCancelled && m.job(running)?.record.state == .running)
+        _ = try await m.cancel(running, wait: .zero)
+        #expect(try flag.isCancelled && m.job(running)?.record.state == .running)
         m.finish(running, stop: .canceled, result: nil, error: nil)
-        #expect(m.job(running)?.record.state == .canceled)
-        #expect(await m.cancel(JobID.random()) == nil)
+        #expect(try m.job(running)?.record.state == .canceled)
+        #expect(try await m.cancel(JobID.random()) == nil)
     }
 
     @Test func deletingARunningJobStopsItAndItsEndChangesNothing() throws {
@@ -73,12 +73,12 @@ struct JobStateTests {
         let m = Self.manager(store)
         let id = try Self.submit(m, key: "k1")
         let (_, flag) = try Self.take(m)
-        #expect(m.delete(id))
-        #expect(flag.isCancelled && m.job(id) == nil && store.record(id) == nil)
+        #expect(try m.delete(id))
+        #expect(try flag.isCancelled && m.job(id) == nil && store.record(id) == nil)
         // The worker finishes after the delete: the job does not come back.
         m.finish(id, stop: .canceled, result: nil, error: nil)
         m.noteCheckpoint(id, iteration: 3)
-        #expect(m.job(id) == nil && store.record(id) == nil && !m.delete(id))
+        #expect(try m.job(id) == nil && store.record(id) == nil && !m.delete(id))
         // The key is free again.
         #expect(try Self.submit(m, key: "k1") != id)
     }
@@ -87,7 +87,7 @@ struct JobStateTests {
         let m = Self.manager(InMemoryJobStore())
         let a = try Self.submit(m, key: "same"), b = try Self.submit(m, key: "same"), c = try Self.submit(m, key: "other")
         #expect(a == b && a != c)
-        #expect(m.list(state: nil, limit: 10, after: nil).jobs.count == 2)
+        #expect(try m.list(state: nil, limit: 10, after: nil).jobs.count == 2)
     }
 
     @Test func aFullQueueADrainAndAFailingStoreRefuseNewJobs() throws {
@@ -102,9 +102,9 @@ struct JobStateTests {
         let f = Self.manager(failing)
         failing.failWrites = true
         #expect(throws: InMemoryJobStore.Failure.self) { _ = try Self.submit(f, key: "k") }
-        #expect(f.list(state: nil, limit: 10, after: nil).jobs.isEmpty)
+        #expect(try f.list(state: nil, limit: 10, after: nil).jobs.isEmpty)
         failing.failWrites = false
-        #expect(f.existing(idempotencyKey: "k") == nil)
+        #expect(try f.existing(idempotencyKey: "k") == nil)
         _ = try Self.submit(f, key: "k")
     }
 
@@ -121,7 +121,7 @@ struct JobStateTests {
         try Self.snapshot(m, without, 20)
         // The process dies here: a new manager reads the store.
         let after = Self.manager(store)
-        let a = try #require(after.job(withCheckpoint)?.record), b = try #require(after.job(without)?.record)
+        let a = try #require(try after.job(withCheckpoint)?.record), b = try #require(try after.job(without)?.record)
         #expect(a.state == .queued && a.progress.iteration == 40 && a.snapshots.map(\.iteration) == [20, 40])
         #expect(store.snapshotIterations(withCheckpoint) == [20, 40] && a.lostRuns == 1)
         #expect(b.state == .queued && b.progress.iteration == 0 && b.snapshots.isEmpty && store.snapshotIterations(without).isEmpty)
@@ -138,7 +138,7 @@ struct JobStateTests {
         for run in 1...2 {
             _ = try Self.take(m)
             m = Self.manager(store) { $0.maxLostRuns = 2 }
-            let r = try #require(m.job(id)?.record)
+            let r = try #require(try m.job(id)?.record)
             #expect(run == 1 ? r.state == .queued : r.state == .failed && r.error?.code == "run_lost")
         }
     }
@@ -157,7 +157,7 @@ struct JobStateTests {
         m.finish(id, stop: .canceled, result: nil, error: nil)
         let r = try #require(store.record(id))
         #expect(r.state == .queued && r.progress.iteration == 15 && r.snapshots.map(\.iteration) == [10])
-        #expect(m.job(id)?.queuePosition == 1 && m.job(next)?.queuePosition == 2)
+        #expect(try m.job(id)?.queuePosition == 1 && m.job(next)?.queuePosition == 2)
         #expect(store.readCheckpoint(id) != nil)
     }
 
@@ -166,9 +166,9 @@ struct JobStateTests {
         let done = try Self.submit(m), waiting = try Self.submit(m)
         _ = try Self.take(m)
         m.finish(done, stop: .iterations, result: nil, error: JobError(code: "x", message: "y"))
-        #expect(m.job(done)?.record.state == .failed)
+        #expect(try m.job(done)?.record.state == .failed)
         #expect(m.sweepExpired(now: Date().addingTimeInterval(30)) == 0)
         #expect(m.sweepExpired(now: Date().addingTimeInterval(61)) == 1)
-        #expect(m.job(done) == nil && m.job(waiting) != nil)
+        #expect(try m.job(done) == nil && m.job(waiting) != nil)
     }
 }

@@ -75,6 +75,16 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// shutdown stops it; after a crash or a restart it goes on from there. 0: never.
     public var checkpointSeconds = 60
 
+    // Several services on one database (`database_url`)
+    /// A running job is held under a lease the service renews every second; when the
+    /// service stops renewing it (it died, or lost the database) another service takes the
+    /// job over this long after the last renewal and goes on from its checkpoint.
+    public var leaseSeconds = 30
+    /// This service's name in the leases; must differ between the services sharing a
+    /// database. Empty: the host name and the port (the process ID with port 0). A service
+    /// that starts again under the same name takes its own lost runs back without waiting.
+    public var replicaID = ""
+
     public init() {}
 
     /// Workers and threads for a machine with `cores` cores.

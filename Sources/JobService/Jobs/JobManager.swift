@@ -7,27 +7,44 @@ import Logging
 /// All of it is guarded by one lock, held only for short bookkeeping (never while
 /// fitting, encoding or writing files), so status requests stay fast while every core
 /// fits. Workers (`WorkerPool`) take queued jobs and report back through the methods here.
+///
+/// With a store shared by several services (`SharedJobStore`), the store is the
+/// authority instead and the memory holds only the jobs this service runs: see
+/// `JobManager+Shared.swift`.
 public final class JobManager: @unchecked Sendable {
     struct Running {
         let cancel = CancellationFlag()
         /// Stopped by a shutdown: goes back to the queue instead of being canceled.
         var interrupted = false
+        /// Its lease went to another service (shared store): the run stops and writes nothing.
+        var leaseLost = false
         var iterationsPerSecond = 0.0
         var lastProgressEvent = ContinuousClock.now - .seconds(10)
     }
 
-    private let lock = NSCondition()
-    private var records: [JobID: JobRecord] = [:] { didSet { revision &+= 1 } }
+    let lock = NSCondition()
+    var records: [JobID: JobRecord] = [:] { didSet { revision &+= 1 } }
     /// Grows with every change to any record: rendered JSON is cached per (job, revision).
-    private var revision: UInt64 = 0
+    var revision: UInt64 = 0
     private var queue: [JobID] = []
-    private var running: [JobID: Running] = [:]
+    var running: [JobID: Running] = [:]
     private var idempotency: [String: JobID] = [:]
     private var events: [JobID: JobEventLog] = [:]
     private var nextSequence: UInt64 = 1
     private(set) var draining = false
 
     let store: any JobStore
+    /// Set when the store is shared with other services.
+    let shared: (any SharedJobStore)?
+    /// Shared store: the streams following jobs' events, by job; touched on `followQueue`
+    /// and under the lock.
+    var followers: [JobID: [Int: Follower]] = [:]
+    var nextFollower = 0
+    let followQueue = DispatchQueue(label: "dipd-event-followers")
+    /// Shared store: appends this service's events to the store in order.
+    let eventWriter = DispatchQueue(label: "dipd-event-writer")
+    /// Shared store: every record read from it is new to the JSON cache.
+    var sharedReads: UInt64 = 1 << 63
     let configuration: ServiceConfiguration
     let metrics: ServiceMetrics
     let logger: Logger
@@ -43,6 +60,7 @@ public final class JobManager: @unchecked Sendable {
 
     init(store: any JobStore, configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger) {
         self.store = store
+        self.shared = store as? any SharedJobStore
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -54,6 +72,7 @@ public final class JobManager: @unchecked Sendable {
     /// a drain saves them as queued) are queued again, ahead of newer ones, in their
     /// submission order — or fail, once `max_lost_runs` of their runs have been lost so.
     func recover() {
+        if let shared { return recoverShared(shared) }
         let loaded = store.loadAll().sorted { $0.sequence < $1.sequence }
         var requeued = 0
         lock.lock()
@@ -85,7 +104,8 @@ public final class JobManager: @unchecked Sendable {
 
     // MARK: Requests
 
-    func existing(idempotencyKey key: String) -> JobRecord? {
+    func existing(idempotencyKey key: String) throws -> JobRecord? {
+        if let shared { return try shared.find(idempotencyKey: key) }
         lock.lock(); defer { lock.unlock() }
         return idempotency[key].flatMap { records[$0] }
     }
@@ -94,12 +114,13 @@ public final class JobManager: @unchecked Sendable {
     func admissionCheck() throws(Rejection) {
         lock.lock(); defer { lock.unlock() }
         if draining { throw .draining }
-        if queue.count >= configuration.queueCapacity { throw .queueFull }
+        if shared == nil, queue.count >= configuration.queueCapacity { throw .queueFull }
     }
 
     /// Stores the job and queues it. `make` builds the record for the given ID and sequence.
     func submit(idempotencyKey: String?, inputs: [(file: String, bytes: [UInt8])],
                 make: (JobID, UInt64) -> JobRecord) throws -> SubmitOutcome {
+        if let shared { return try submitShared(shared, idempotencyKey: idempotencyKey, inputs: inputs, make: make) }
         lock.lock()
         if let key = idempotencyKey, let id = idempotency[key], let r = records[id] {
             lock.unlock(); return .existing(r)
@@ -137,7 +158,8 @@ public final class JobManager: @unchecked Sendable {
         public var revision: UInt64 = 0
     }
 
-    public func job(_ id: JobID) -> Snapshot? {
+    public func job(_ id: JobID) throws -> Snapshot? {
+        if let shared { return try jobShared(shared, id) }
         lock.lock(); defer { lock.unlock() }
         return snapshotLocked(id)
     }
@@ -149,7 +171,8 @@ public final class JobManager: @unchecked Sendable {
     }
 
     /// Newest first; `after` is the sequence number of the last job of the previous page.
-    public func list(state: JobState?, limit: Int, after: UInt64?) -> (jobs: [Snapshot], more: Bool) {
+    public func list(state: JobState?, limit: Int, after: UInt64?) throws -> (jobs: [Snapshot], more: Bool) {
+        if let shared { return try listShared(shared, state: state, limit: limit, after: after) }
         lock.lock(); defer { lock.unlock() }
         let all = records.values
             .filter { state == nil || $0.state == state }
@@ -160,20 +183,23 @@ public final class JobManager: @unchecked Sendable {
     }
 
     /// Waits until the job has finished or `timeout` has passed.
-    public func waitUntilFinished(_ id: JobID, timeout: Duration) async -> Snapshot? {
+    public func waitUntilFinished(_ id: JobID, timeout: Duration) async throws -> Snapshot? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            guard let s = job(id) else { return nil }
+            guard let s = try job(id) else { return nil }
             if s.record.state.isFinished || ContinuousClock.now >= deadline { return s }
-            try? await Task.sleep(for: .milliseconds(100))
+            try? await Task.sleep(for: .milliseconds(shared == nil ? 100 : 250))
         }
     }
 
     /// Cancels a queued job at once, or asks a running fit to stop (it does so within one
     /// iteration) and waits up to `wait` for it.
-    public func cancel(_ id: JobID, wait: Duration = .seconds(5)) async -> Snapshot? {
-        guard let running = requestCancel(id) else { return nil }
-        return running ? await waitUntilFinished(id, timeout: wait) : job(id)
+    public func cancel(_ id: JobID, wait: Duration = .seconds(5)) async throws -> Snapshot? {
+        if let shared { try cancelShared(shared, id) }
+        else { guard let running = requestCancel(id) else { return nil }
+            if !running { return try job(id) }
+        }
+        return try await waitUntilFinished(id, timeout: wait)
     }
 
     /// nil: no such job; true: a running fit was asked to stop; false: done (or nothing to do).
@@ -200,7 +226,8 @@ public final class JobManager: @unchecked Sendable {
     }
 
     /// Cancels the job if needed and removes it with its files.
-    public func delete(_ id: JobID) -> Bool {
+    public func delete(_ id: JobID) throws -> Bool {
+        if let shared { return try deleteShared(shared, id) }
         lock.lock()
         guard let record = records.removeValue(forKey: id) else { lock.unlock(); return false }
         queue.removeAll { $0 == id }
@@ -223,7 +250,8 @@ public final class JobManager: @unchecked Sendable {
 
     /// Replays what came after `lastEventID` (or a fresh `status` event when that is not
     /// known), then follows the job live until it finishes.
-    public func subscribe(_ id: JobID, lastEventID: Int?, status: (Snapshot) -> String) -> Subscription? {
+    public func subscribe(_ id: JobID, lastEventID: Int?, status: (Snapshot) -> String) throws -> Subscription? {
+        if let shared { return try subscribeShared(shared, id, lastEventID: lastEventID, status: status) }
         lock.lock(); defer { lock.unlock() }
         guard let snap = snapshotLocked(id) else { return nil }
         var log = events[id] ?? JobEventLog()
@@ -255,12 +283,13 @@ public final class JobManager: @unchecked Sendable {
     var render: @Sendable (Snapshot) -> String = { _ in "{}" }
 
     private func publishLocked(_ id: JobID, _ name: String, _ data: String) {
+        if let shared { return publishShared(shared, id, name, data) }
         var log = events[id] ?? JobEventLog()
         log.publish(name, data)
         events[id] = log
     }
 
-    private func publishStateLocked(_ record: JobRecord) {
+    func publishStateLocked(_ record: JobRecord) {
         guard let snap = snapshotLocked(record.id) else { return }
         let json = render(snap)
         publishLocked(record.id, "state", json)
@@ -271,6 +300,7 @@ public final class JobManager: @unchecked Sendable {
     }
 
     private func persist(_ record: JobRecord) {
+        if shared != nil { return }   // the worker holds the record in the store (`holdShared`)
         do { try store.save(record) } catch { logger.error("job \(record.id): cannot save its record: \(error)") }
     }
 
@@ -278,6 +308,7 @@ public final class JobManager: @unchecked Sendable {
 
     /// Blocks until a job is queued (returning it, marked running) or the pool stops (nil).
     func takeNext(stopping: () -> Bool) -> (JobRecord, CancellationFlag)? {
+        if let shared { return takeNextShared(shared, stopping: stopping) }
         lock.lock(); defer { lock.unlock() }
         while true {
             if stopping() || draining { return nil }
@@ -320,17 +351,20 @@ public final class JobManager: @unchecked Sendable {
     }
 
     func addSnapshot(_ id: JobID, _ info: JobRecord.SnapshotInfo, url: String) {
-        lock.lock(); defer { lock.unlock() }
-        guard var record = records[id] else { return }
+        lock.lock()
+        guard var record = records[id] else { lock.unlock(); return }
         record.snapshots.append(info)
         records[id] = record
         persist(record)
         publishLocked(id, "snapshot", JobView.snapshotJSON(info, url: url))
+        lock.unlock()
+        if let shared { holdShared(shared, id) }
     }
 
     /// Ends a run: succeeded/canceled with a result, failed with an error, or back to the
     /// queue when a shutdown interrupted it.
     func finish(_ id: JobID, stop: StopReason?, result: JobRecord.ResultInfo?, error: JobError?) {
+        if let shared { return finishShared(shared, id, stop: stop, result: result, error: error) }
         lock.lock(); defer { lock.unlock() }
         let run = running.removeValue(forKey: id)
         guard var record = records[id] else { return }   // deleted meanwhile
@@ -365,7 +399,7 @@ public final class JobManager: @unchecked Sendable {
 
     /// A run that stopped early goes on from its checkpoint: the progress and the
     /// snapshots return to it (to iteration 0 without one).
-    private func rewindToCheckpoint(_ record: inout JobRecord) {
+    func rewindToCheckpoint(_ record: inout JobRecord) {
         let kept = record.checkpoint?.iteration ?? 0
         record.progress = .init(iteration: kept, total: record.parameters.iterations)
         record.snapshots.removeAll { $0.iteration > kept }
@@ -386,17 +420,19 @@ public final class JobManager: @unchecked Sendable {
 
     /// A checkpoint of the running fit was saved.
     func noteCheckpoint(_ id: JobID, iteration: Int) {
-        lock.lock(); defer { lock.unlock() }
-        guard var record = records[id], record.state == .running else { return }
+        lock.lock()
+        guard var record = records[id], record.state == .running else { lock.unlock(); return }
         record.checkpoint = .init(iteration: iteration, savedAt: Date())
         records[id] = record
         persist(record)
+        lock.unlock()
+        if let shared { holdShared(shared, id) }
     }
 
     /// The job's checkpoint cannot be used: the run starts from iteration 0.
     func dropCheckpoint(_ id: JobID) {
-        lock.lock(); defer { lock.unlock() }
-        guard var record = records[id] else { return }
+        lock.lock()
+        guard var record = records[id] else { lock.unlock(); return }
         record.checkpoint = nil
         record.snapshots = []
         record.progress = .init(iteration: 0, total: record.parameters.iterations)
@@ -404,6 +440,8 @@ public final class JobManager: @unchecked Sendable {
         store.clearSnapshots(id)
         records[id] = record
         persist(record)
+        lock.unlock()
+        if let shared { holdShared(shared, id) }
     }
 
     /// Whether a shutdown stopped the job's run (it goes back to the queue).
@@ -414,7 +452,7 @@ public final class JobManager: @unchecked Sendable {
 
     func isCurrent(_ id: JobID) -> Bool {
         lock.lock(); defer { lock.unlock() }
-        return records[id] != nil
+        return records[id] != nil && running[id]?.leaseLost != true
     }
 
     // MARK: Shutdown and retention
@@ -440,6 +478,7 @@ public final class JobManager: @unchecked Sendable {
     }
 
     public func counts() -> Counts {
+        if let shared { return countsShared(shared) }
         lock.lock(); defer { lock.unlock() }
         var byState: [JobState: Int] = [:]
         for s in JobState.allCases { byState[s] = 0 }
@@ -451,12 +490,13 @@ public final class JobManager: @unchecked Sendable {
     /// Removes finished jobs older than the retention time.
     func sweepExpired(now: Date = Date()) -> Int {
         let limit = TimeInterval(configuration.retentionSeconds)
+        if let shared { return sweepShared(shared, before: now - limit) }
         lock.lock()
         let expired = records.values.filter { r in
             r.state.isFinished && (r.finishedAt.map { now.timeIntervalSince($0) > limit } ?? false)
         }.map(\.id)
         lock.unlock()
-        for id in expired { _ = delete(id) }
+        for id in expired { _ = try? delete(id) }
         if !expired.isEmpty { logger.info("removed \(expired.count) expired jobs") }
         return expired.count
     }

@@ -11,14 +11,21 @@ import Synchronization
 /// created, or checked, at start under an advisory lock, with its version in
 /// `dipd_schema`.
 ///
+/// Several services share one database: the queue, the leases and the events are in
+/// `PostgresJobQueue.swift`.
+///
 /// The store's methods are called from worker and request threads, never from an event
 /// loop: each waits for its query on one connection, which is opened again if it was lost.
-final class PostgresJobStore: JobStore {
-    static let schemaVersion = 1
+final class PostgresJobStore: SharedJobStore {
+    static let schemaVersion = 2
 
     let location: String
-    private let configuration: PostgresConnection.Configuration
-    private let logger: Logger
+    /// The service's name in the leases; the writes of a running job's files are fenced by
+    /// its lease. Empty (a store used alone, in tests): no fence.
+    let owner: String
+    let configuration: PostgresConnection.Configuration
+    let logger: Logger
+    let listener = Mutex<PostgresListener?>(nil)
     private let connection = Mutex<PostgresConnection?>(nil)
     private let connectionCount = Atomic<Int>(0)
 
@@ -27,8 +34,9 @@ final class PostgresJobStore: JobStore {
     }
 
     /// Connects, creates or checks the schema; throws with a one-line reason when it cannot.
-    init(url: String, logger: Logger) throws {
+    init(url: String, owner: String = "", logger: Logger) throws {
         self.logger = logger
+        self.owner = owner
         let parsed = try Self.parse(url)
         configuration = parsed.configuration
         location = parsed.location
@@ -51,6 +59,7 @@ final class PostgresJobStore: JobStore {
     }
 
     deinit {
+        stopListening()
         connection.withLock { current in
             try? current?.close().wait()
             current = nil
@@ -62,7 +71,7 @@ final class PostgresJobStore: JobStore {
     /// Runs `query` on the connection, opening it first if needed, once more on a fresh
     /// connection if the old one was closed under it.
     @discardableResult
-    private func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
+    func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
         try connection.withLock { current in
             for attempt in 0..<2 {
                 let conn: PostgresConnection
@@ -90,6 +99,20 @@ final class PostgresJobStore: JobStore {
         }
     }
 
+    /// A new connection of its own (for listening), on the store's configuration.
+    func connect() throws -> PostgresConnection {
+        do {
+            return try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
+                id: connectionCount.wrappingAdd(1, ordering: .relaxed).newValue, logger: logger).wait()
+        } catch {
+            throw JobStoreUnavailable(description: "the database at \(location) cannot be reached (\(error))")
+        }
+    }
+
+    /// Creates the schema, or brings an older one up to date, under an advisory lock (so
+    /// that services starting together do it once). Version 2 added the queue's columns,
+    /// the leases and the events.
     private func migrate() throws {
         try run("""
             DO $$ BEGIN
@@ -107,6 +130,36 @@ final class PostgresJobStore: JobStore {
               IF NOT EXISTS (SELECT 1 FROM dipd_schema) THEN
                 INSERT INTO dipd_schema VALUES (1);
               END IF;
+              IF (SELECT max(version) FROM dipd_schema) = 1 THEN
+                ALTER TABLE dipd_jobs
+                  ADD COLUMN state text,
+                  ADD COLUMN idempotency_key text,
+                  ADD COLUMN lease_owner text,
+                  ADD COLUMN lease_expires timestamptz,
+                  ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false;
+                UPDATE dipd_jobs SET state = record->>'state', idempotency_key = record->>'idempotency_key';
+                ALTER TABLE dipd_jobs ALTER COLUMN state SET NOT NULL;
+                CREATE UNIQUE INDEX dipd_jobs_idempotency ON dipd_jobs (idempotency_key);
+                CREATE INDEX dipd_jobs_state ON dipd_jobs (state, sequence);
+                CREATE SEQUENCE dipd_job_sequence;
+                PERFORM setval('dipd_job_sequence', coalesce((SELECT max(sequence) FROM dipd_jobs), 0) + 1, false);
+                CREATE TABLE dipd_leases (
+                  job_id text NOT NULL REFERENCES dipd_jobs (id) ON DELETE CASCADE,
+                  attempt integer NOT NULL,
+                  owner text NOT NULL,
+                  started_at timestamptz NOT NULL,
+                  expires_at timestamptz NOT NULL,
+                  ended_at timestamptz,
+                  end_reason text);
+                CREATE INDEX dipd_leases_job ON dipd_leases (job_id);
+                CREATE TABLE dipd_events (
+                  id bigserial PRIMARY KEY,
+                  job_id text NOT NULL REFERENCES dipd_jobs (id) ON DELETE CASCADE,
+                  name text NOT NULL,
+                  data text NOT NULL);
+                CREATE INDEX dipd_events_job ON dipd_events (job_id, id);
+                UPDATE dipd_schema SET version = 2;
+              END IF;
             END $$;
             """)
         let rows = try run("SELECT max(version) FROM dipd_schema").rows
@@ -118,22 +171,27 @@ final class PostgresJobStore: JobStore {
 
     // MARK: Records
 
-    private func json(_ record: JobRecord) throws -> String {
+    func json(_ record: JobRecord) throws -> String {
         String(decoding: try JSONEncoder.service().encode(record), as: UTF8.self)
     }
 
     func create(_ record: JobRecord, inputs: [(file: String, bytes: [UInt8])]) throws {
         // One statement: the job and its inputs appear together or not at all.
-        var sql = "WITH job AS (INSERT INTO dipd_jobs (id, sequence, record) VALUES ($1, $2, $3::jsonb) RETURNING id) "
+        var sql = """
+            WITH job AS (INSERT INTO dipd_jobs (id, sequence, record, state, idempotency_key)
+              VALUES ($1, $2, $3::jsonb, $4, $5) RETURNING id)
+            """
         var binds = PostgresBindings()
         binds.append(record.id.rawValue)
         binds.append(Int64(record.sequence))
         binds.append(try json(record))
+        binds.append(record.state.rawValue)
+        binds.append(record.idempotencyKey)
         if inputs.isEmpty {
             sql += "SELECT id FROM job"
         } else {
             sql += "INSERT INTO dipd_files (job_id, name, bytes) SELECT job.id, f.name, f.bytes FROM job, (VALUES "
-            sql += inputs.indices.map { "($\(4 + 2 * $0), $\(5 + 2 * $0)::bytea)" }.joined(separator: ", ")
+            sql += inputs.indices.map { "($\(6 + 2 * $0), $\(7 + 2 * $0)::bytea)" }.joined(separator: ", ")
             sql += ") AS f (name, bytes)"
             for (file, bytes) in inputs {
                 binds.append(file)
@@ -144,7 +202,7 @@ final class PostgresJobStore: JobStore {
     }
 
     func save(_ record: JobRecord) throws {
-        try run("UPDATE dipd_jobs SET record = \(try json(record))::jsonb WHERE id = \(record.id.rawValue)")
+        try run("UPDATE dipd_jobs SET record = \(try json(record))::jsonb, state = \(record.state.rawValue) WHERE id = \(record.id.rawValue)")
     }
 
     func loadAll() -> [JobRecord] {
@@ -175,11 +233,16 @@ final class PostgresJobStore: JobStore {
 
     // MARK: Files
 
+    /// Writes a file of a running job, only while this service holds its lease.
     private func write(_ id: JobID, _ name: String, _ bytes: [UInt8]) throws {
-        try run("""
-            INSERT INTO dipd_files (job_id, name, bytes) VALUES (\(id.rawValue), \(name), \(ByteBuffer(bytes: bytes)))
+        let rows = try run("""
+            INSERT INTO dipd_files (job_id, name, bytes)
+            SELECT id, \(name), \(ByteBuffer(bytes: bytes)) FROM dipd_jobs
+            WHERE id = \(id.rawValue) AND (\(owner) = '' OR lease_owner = \(owner))
             ON CONFLICT (job_id, name) DO UPDATE SET bytes = excluded.bytes
-            """)
+            RETURNING 1
+            """).rows
+        if rows.isEmpty { throw LeaseLost(id: id) }
     }
 
     private func readFile(_ id: JobID, _ name: String) throws -> [UInt8]? {
