@@ -64,15 +64,16 @@ extension JobManager {
         return .created(record)
     }
 
-    /// A job run here is shown from memory (its progress is fresher); any other from the store.
+    /// A job as stored; one running here is shown from memory (its progress is fresher than
+    /// the last heartbeat's).
     func jobShared(_ shared: any SharedJobStore, _ id: JobID) throws -> Snapshot? {
+        guard let (record, position) = try shared.find(id) else { return nil }
         lock.lock()
-        if let r = records[id], let run = running[id] {
+        if record.state == .running, let r = records[id], let run = running[id], !run.leaseLost {
             defer { lock.unlock() }
             return Snapshot(record: r, queuePosition: nil, iterationsPerSecond: run.iterationsPerSecond, revision: revision)
         }
         lock.unlock()
-        guard let (record, position) = try shared.find(id) else { return nil }
         return snapshot(record, position)
     }
 
@@ -331,6 +332,9 @@ extension JobManager {
         }
         do {
             try whileStoreUnavailable { try shared.release(record, reason: reason) }
+        } catch is LeaseLost {
+            logger.info("job \(id): deleted, or taken over by another service, while it ran here")
+            return
         } catch {
             logger.warning("job \(id): its run's end was not saved (\(error)); another service will take it over")
             return

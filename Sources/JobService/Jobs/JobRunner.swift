@@ -28,12 +28,15 @@ struct JobRunner {
                 guard snapshotError == nil, manager.isCurrent(id) else { return }
                 do {
                     let png = try ImageTensor.encodePNG(p.average, alpha: alpha)
-                    try manager.store.writeSnapshot(id, iteration: p.iteration, png: png)
+                    // The fit waits for a store that cannot be reached rather than lose the snapshot.
+                    try manager.whileStoreUnavailable { try manager.store.writeSnapshot(id, iteration: p.iteration, png: png) }
                     let info = JobRecord.SnapshotInfo(iteration: p.iteration, loss: Double(p.loss),
                                                       psnrInput: p.psnrInput.isFinite ? p.psnrInput : 0, etag: ETag.of(png))
                     manager.addSnapshot(id, info, url: links.snapshot(id, p.iteration))
                 } catch let e as JobStoreUnavailable {
                     manager.logger.warning("job \(id): snapshot \(p.iteration) not kept: \(e)")
+                } catch is LeaseLost {
+                    return      // the job is no longer this service's: its run is stopping
                 } catch {
                     snapshotError = error
                 }
