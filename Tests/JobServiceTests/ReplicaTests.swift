@@ -5,12 +5,12 @@ import Testing
 
 /// Several dipd services on one PostgreSQL, as behind a load balancer: they share the
 /// queue, the jobs, their files and their events, and a job whose service dies goes on
-/// elsewhere from its checkpoint. Leases are 3 s here so that a takeover comes quickly.
+/// elsewhere from its checkpoint. Leases are 5 s here so that a takeover comes quickly.
 @Suite("replicas on one PostgreSQL", .serialized)
 struct ReplicaTests {
     static let smallNetwork = EndToEndTests.smallNetwork
 
-    static func replicas(_ n: Int, _ server: TemporaryPostgres, lease: Int = 3) throws -> [Dipd] {
+    static func replicas(_ n: Int, _ server: TemporaryPostgres, lease: Int = 5) throws -> [Dipd] {
         try (0..<n).map {
             try Dipd(environment: ["DIPD_DATABASE_URL": server.url, "DIPD_REPLICA_ID": "replica-\($0)",
                                    "DIPD_LEASE_SECONDS": String(lease), "DIPD_CHECKPOINT_SECONDS": "1",
