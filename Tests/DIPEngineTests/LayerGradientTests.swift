@@ -65,6 +65,34 @@ struct LayerGradientTests {
         #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")
     }
 
+    /// Batch norm with the LeakyReLU (or ReLU) after it done in its own passes: the
+    /// gradients by finite differences, and the same numbers as the two layers apart.
+    @Test(arguments: [Float(0.2), 0])
+    func batchNormWithActivation(_ slope: Float) throws {
+        let r = GradientCheck(h: 1e-3).run(BatchNorm2d(3, activationSlope: slope), input: Shape(3, 5, 6))
+        #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")
+
+        let compute = try Compute(threads: 2)
+        func run(_ fused: Bool) -> (y: [Float], dx: [Float], dg: [Float], db: [Float]) {
+            var rng = RandomSource(seed: 5)
+            let bn = BatchNorm2d(4, activationSlope: fused ? slope : nil)
+            for p in bn.parameters { for i in 0..<p.count { p.value[i] = 2 * rng.uniform() - 1 } }
+            let net = fused ? Sequential([bn]) : Sequential([bn, LeakyReLU(slope: slope)])
+            let x = Tensor(Shape(4, 9, 11)), dy = Tensor(Shape(4, 9, 11))
+            for i in 0..<x.count { x.data[i] = 2 * rng.uniform() - 1; dy.data[i] = 2 * rng.uniform() - 1 }
+            let y = net.forward(x, compute).values
+            let dx = net.backward(dy, compute)!.values
+            return (y, dx, bn.gamma.gradients, bn.beta.gradients)
+        }
+        let fused = run(true), apart = run(false)
+        for (a, b, what) in [(fused.y, apart.y, "output"), (fused.dx, apart.dx, "input gradient"),
+                             (fused.dg, apart.dg, "γ gradient"), (fused.db, apart.db, "β gradient")] {
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(a.count == b.count && worst <= 1e-5, "\(what) differs by \(worst)")
+        }
+        #expect(fused.dx.contains { $0 != 0 } && fused.y.contains { $0 < 0 } == (slope > 0))
+    }
+
     @Test func activations() {
         for m: Module in [LeakyReLU(slope: 0.2), LeakyReLU(slope: 0), Sigmoid()] {
             let r = GradientCheck(h: 1e-3).run(m, input: Shape(2, 4, 5))

@@ -41,3 +41,40 @@ func centredSquares(_ p: UnsafePointer<Float>, _ n: Int, mean: Float) -> Double 
     let m = SIMD8<Float>(repeating: mean)
     return blockedSum(n, { let d = load8(p, $0) - m; return d * d }, { let d = p[$0] - mean; return d * d })
 }
+
+/// For batch norm's backward: optionally passes `d` through LeakyReLU's backward in place
+/// (where `gate`, the activation's output, is ≤ 0 the gradient is scaled by `slope`),
+/// and returns Σd and Σd·x over the result, in one pass.
+func gatedSums(_ d: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int,
+               gate: UnsafePointer<Float>?, slope: Float) -> (sum: Double, dot: Double) {
+    var total = 0.0, dot = 0.0
+    let a = SIMD8<Float>(repeating: slope)
+    var start = 0
+    while start < n {
+        let end = min(n, start + 4096)
+        var s8 = SIMD8<Float>(), p8 = SIMD8<Float>()
+        var i = start
+        while i + 8 <= end {
+            var v = load8(UnsafePointer(d), i)
+            if let gate {
+                v.replace(with: v * a, where: load8(gate, i) .<= 0)
+                UnsafeMutableRawPointer(d + i).storeBytes(of: v, as: SIMD8<Float>.self)
+            }
+            s8 += v
+            p8 += v * load8(x, i)
+            i += 8
+        }
+        var s1: Float = 0, p1: Float = 0
+        while i < end {
+            var v = d[i]
+            if let gate, gate[i] <= 0 { v *= slope; d[i] = v }
+            s1 += v
+            p1 += v * x[i]
+            i += 1
+        }
+        total += Double(s8.sum() + s1)
+        dot += Double(p8.sum() + p1)
+        start = end
+    }
+    return (total, dot)
+}

@@ -2,20 +2,26 @@
 /// (per channel, over H×W, biased variance) — the reference never switches
 /// to eval mode, so this is what it computes at every step, including the
 /// final output. Affine γ, β. Backward works in place on the incoming gradient.
+///
+/// With `activationSlope` set, the LeakyReLU that follows in the network is applied in
+/// the same pass (max(y, slope·y); 0 is ReLU), and its backward in the first pass of
+/// this one's: two fewer passes over the tensor each way.
 public final class BatchNorm2d: Module {
     public let channels: Int
     public let eps: Float
     public let gamma: Parameter
     public let beta: Parameter
     public var needsInputGradient = true
+    /// The slope of a LeakyReLU applied after the normalisation; nil: none.
+    public var activationSlope: Float?
 
     private var input: Tensor?
     private var output: Tensor?
     private var mean: [Float] = []
     private var invStd: [Float] = []
 
-    public init(_ channels: Int, eps: Float = 1e-5, name: String = "bn") {
-        self.channels = channels; self.eps = eps
+    public init(_ channels: Int, eps: Float = 1e-5, activationSlope: Float? = nil, name: String = "bn") {
+        self.channels = channels; self.eps = eps; self.activationSlope = activationSlope
         gamma = Parameter(name: name + ".weight", shape: [channels])
         beta = Parameter(name: name + ".bias", shape: [channels])
         gamma.values = Array(repeating: 1, count: channels)
@@ -30,6 +36,7 @@ public final class BatchNorm2d: Module {
         let y = reuse(&output, x.shape)
         if mean.count != channels { mean = .init(repeating: 0, count: channels); invStd = mean }
         let n = x.plane, g = gamma.value, b = beta.value, eps = eps
+        let act = activationSlope != nil, slope = activationSlope ?? 1
         mean.withUnsafeMutableBufferPointer { mp in
             invStd.withUnsafeMutableBufferPointer { sp in
                 let mp = mp.baseAddress!, sp = sp.baseAddress!
@@ -43,7 +50,11 @@ public final class BatchNorm2d: Module {
                         let istd = Float(1 / (v / Double(n) + Double(eps)).squareRoot())
                         mp[c] = mf; sp[c] = istd
                         let scale = g[c] * istd, shift = b[c] - mf * scale
-                        for i in 0..<n { dst[i] = src[i] * scale + shift }
+                        if act {
+                            for i in 0..<n { let v = src[i] * scale + shift; dst[i] = v > 0 ? v : v * slope }
+                        } else {
+                            for i in 0..<n { dst[i] = src[i] * scale + shift }
+                        }
                     }
                 }
             }
@@ -52,9 +63,10 @@ public final class BatchNorm2d: Module {
     }
 
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
-        guard let x = input else { preconditionFailure("backward before forward") }
+        guard let x = input, let y = output else { preconditionFailure("backward before forward") }
         let n = x.plane, g = gamma.value, dg = gamma.grad, db = beta.grad
         let want = needsInputGradient
+        let gate: UnsafeMutablePointer<Float>? = activationSlope != nil ? y.data : nil, slope = activationSlope ?? 1
         mean.withUnsafeBufferPointer { mp in
             invStd.withUnsafeBufferPointer { sp in
                 let mp = mp.baseAddress!, sp = sp.baseAddress!
@@ -62,9 +74,9 @@ public final class BatchNorm2d: Module {
                     for c in range {
                         let xs = x.data + c * n, d = dy.data + c * n
                         let m = mp[c], istd = sp[c]
-                        // Σdy and Σdy·x̂ with x̂ = (x − μ)·istd
-                        let sdy = sumDouble(d, n)
-                        let sdyx = dotDouble(d, xs, n) - Double(m) * sdy
+                        // The activation's backward first (in place), then Σdy and Σdy·x̂ with x̂ = (x − μ)·istd
+                        let (sdy, sdxRaw) = gatedSums(d, xs, n, gate: gate.map { UnsafePointer($0 + c * n) }, slope: slope)
+                        let sdyx = sdxRaw - Double(m) * sdy
                         let sdyxhat = sdyx * Double(istd)
                         dg[c] += Float(sdyxhat); db[c] += Float(sdy)
                         guard want else { continue }

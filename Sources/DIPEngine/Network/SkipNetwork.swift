@@ -141,11 +141,19 @@ public final class SkipNetwork {
 
     private static func append(_ layers: [Module], to s: Sequential) { for l in layers { s.append(l) } }
 
+    /// The activation after a batch norm is done by the batch norm itself (one pass less
+    /// each way); the module list keeps PyTorch's parameter order either way.
     private static func appendActivation(_ kind: ActivationKind, to s: Sequential) {
+        let slope: Float
         switch kind {
-        case .leakyReLU: s.append(LeakyReLU(slope: 0.2))
-        case .relu: s.append(LeakyReLU(slope: 0))
-        case .none: break
+        case .leakyReLU: slope = 0.2
+        case .relu: slope = 0
+        case .none: return
+        }
+        if let bn = s.modules.last as? BatchNorm2d, bn.activationSlope == nil {
+            bn.activationSlope = slope
+        } else {
+            s.append(LeakyReLU(slope: slope))
         }
     }
 }
