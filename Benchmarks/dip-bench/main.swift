@@ -82,6 +82,7 @@ func convMACs(_ net: SkipNetwork, size: Int) -> Double {
             let outs = c.branches.map { walk($0, s) }
             return Shape(outs.map(\.channels).reduce(0, +), outs.map(\.height).min()!, outs.map(\.width).min()!)
         }
+        if let n = m as? NormalizedConv { return walk(n.conv, s) }
         let o = m.outputShape(for: s)
         if let conv = m as? Conv2d { total += Double(o.count) * Double(conv.inChannels * conv.kernel * conv.kernel) }
         return o

@@ -67,7 +67,7 @@ size_t dip_winograd_f43_scratch_floats(long cin, long cout, long tiles_x, long t
 }
 
 // The input tiles of a band, transformed by the path's code (see input in winograd_body.h).
-static void input_tiles(dip_isa isa, const float *src, long cin, long src_plane,
+static void input_tiles(dip_isa isa, const float *src, long cin, long src_plane, const float *scale, const float *offset,
                         const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                         float *v, long n, float *buf) {
     // The longest run of columns read straight from a source row (col_idx[q] = q + shift).
@@ -83,19 +83,19 @@ static void input_tiles(dip_isa isa, const float *src, long cin, long src_plane,
     switch (isa) {
 #if defined(__x86_64__)
     case DIP_ISA_AVX512:
-        input_avx512(src, cin, src_plane, row_off, col_idx, run_lo, run_hi, shift, tiles_x, ty0, ty1, v, n, buf);
+        input_avx512(src, cin, src_plane, scale, offset, row_off, col_idx, run_lo, run_hi, shift, tiles_x, ty0, ty1, v, n, buf);
         break;
     case DIP_ISA_AVX2:
-        input_avx2(src, cin, src_plane, row_off, col_idx, run_lo, run_hi, shift, tiles_x, ty0, ty1, v, n, buf);
+        input_avx2(src, cin, src_plane, scale, offset, row_off, col_idx, run_lo, run_hi, shift, tiles_x, ty0, ty1, v, n, buf);
         break;
 #endif
     default:
-        input_generic(src, cin, src_plane, row_off, col_idx, run_lo, run_hi, shift, tiles_x, ty0, ty1, v, n, buf);
+        input_generic(src, cin, src_plane, scale, offset, row_off, col_idx, run_lo, run_hi, shift, tiles_x, ty0, ty1, v, n, buf);
     }
 }
 
 int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
-                     const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
+                     const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                      const float *u, long cout, const float *bias,
                      float *dst, long dst_plane, long dst_ld, long out_h, long out_w,
                      long crop, float *border, float *scratch, float *gemm_scratch) {
@@ -103,7 +103,7 @@ int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
     const long n = (ty1 - ty0) * tiles_x;
     if (n <= 0) return 0;
     float *v = scratch, *m = v + 36 * cin * n, *buf = m + 36 * cout * n;
-    input_tiles(isa, src, cin, src_plane, row_off, col_idx, tiles_x, ty0, ty1, v, n, buf);
+    input_tiles(isa, src, cin, src_plane, scale, shift, row_off, col_idx, tiles_x, ty0, ty1, v, n, buf);
     for (long xi = 0; xi < 36; xi++) {
         dip_sgemm(isa, true, false, cout, n, cin, 1, u + xi * cout * cin, cout,
                   v + xi * cin * n, n, 0, m + xi * cout * n, n, gemm_scratch);
@@ -124,14 +124,14 @@ int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
 }
 
 int dip_winograd_f43_filter_gradient(dip_isa isa, const float *src, long cin, long src_plane,
-                                     const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
+                                     const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                                      const float *dy, long cout, long dy_plane, long dy_ld, long out_h, long out_w,
                                      float *du, float *scratch, float *gemm_scratch) {
     if (!dip_isa_supported(isa)) return -1;
     const long n = (ty1 - ty0) * tiles_x;
     if (n <= 0) return 0;
     float *v = scratch, *m = v + 36 * cin * n, *buf = m + 36 * cout * n;
-    input_tiles(isa, src, cin, src_plane, row_off, col_idx, tiles_x, ty0, ty1, v, n, buf);
+    input_tiles(isa, src, cin, src_plane, scale, shift, row_off, col_idx, tiles_x, ty0, ty1, v, n, buf);
     switch (isa) {
 #if defined(__x86_64__)
     case DIP_ISA_AVX512:

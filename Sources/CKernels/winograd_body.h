@@ -5,14 +5,16 @@
 
 // Input tiles: for channel c and the tile rows ty0..<ty1, the 6×6 window at
 // (4·ty, 4·tx) of the virtual padded image, read through row_off / col_idx
-// (−1: a zero), becomes Bᵀ·d·B, stored as v[(ξ·channels + c)·ldv + tile].
-static void WINO(input)(const float *src, long channels, long plane,
+// (−1: a zero), becomes Bᵀ·d·B, stored as v[(ξ·channels + c)·ldv + tile]. With
+// `scale`, each value read is first mapped to value·scale[c] + shift[c] (the zeros stay).
+static void WINO(input)(const float *src, long channels, long plane, const float *scale, const float *shift,
                         const long *row_off, const long *col_idx, long run_lo, long run_hi, long run_shift,
                         long tiles_x, long ty0, long ty1, float *v, long ldv, float *buf) {
     const long width = 4 * tiles_x + 2;
     float *rows = buf, *tmp = buf + 6 * width;
     for (long c = 0; c < channels; c++) {
         const float *plane_c = src + c * plane;
+        const float a = scale ? scale[c] : 1, b = scale ? shift[c] : 0;
         for (long ty = ty0; ty < ty1; ty++) {
             for (int r = 0; r < 6; r++) {
                 float *dst = rows + r * width;
@@ -22,6 +24,12 @@ static void WINO(input)(const float *src, long channels, long plane,
                     continue;
                 }
                 const float *srow = plane_c + off;
+                if (scale) {
+                    for (long q = 0; q < run_lo; q++) dst[q] = col_idx[q] < 0 ? 0 : srow[col_idx[q]] * a + b;
+                    for (long q = run_lo; q < run_hi; q++) dst[q] = srow[q + run_shift] * a + b;
+                    for (long q = run_hi; q < width; q++) dst[q] = col_idx[q] < 0 ? 0 : srow[col_idx[q]] * a + b;
+                    continue;
+                }
                 for (long q = 0; q < run_lo; q++) dst[q] = col_idx[q] < 0 ? 0 : srow[col_idx[q]];
                 for (long q = run_lo; q < run_hi; q++) dst[q] = srow[q + run_shift];
                 for (long q = run_hi; q < width; q++) dst[q] = col_idx[q] < 0 ? 0 : srow[col_idx[q]];

@@ -93,6 +93,42 @@ struct LayerGradientTests {
         #expect(fused.dx.contains { $0 != 0 } && fused.y.contains { $0 < 0 } == (slope > 0))
     }
 
+    /// A batch norm folded into the Winograd convolution that reads it: finite differences,
+    /// and the same numbers as the two layers run apart.
+    @Test(arguments: InstructionSet.supported)
+    func normalizedConvolution(_ kernels: InstructionSet) throws {
+        func make(_ seed: UInt64) -> (BatchNorm2d, Conv2d) {
+            let bn = BatchNorm2d(8), conv = Conv2d(8, 8, kernel: 3, padding: .reflection)
+            var rng = RandomSource(seed: seed)
+            for p in bn.parameters + conv.parameters { for i in 0..<p.count { p.value[i] = 2 * rng.uniform() - 1 } }
+            return (bn, conv)
+        }
+        let compute = try Compute(threads: 2, instructionSet: kernels)
+        let (bn, conv) = make(1)
+        let folded = NormalizedConv(bn, conv)
+        #expect(conv.usesWinograd(compute))
+        let r = GradientCheck(kernels: kernels).run(folded, input: Shape(8, 6, 7))
+        #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")
+
+        var rng = RandomSource(seed: 2)
+        let x = Tensor(Shape(8, 12, 9)), dy = Tensor(Shape(8, 12, 9))
+        for i in 0..<x.count { x.data[i] = 2 * rng.uniform() - 1; dy.data[i] = 2 * rng.uniform() - 1 }
+        func run(_ fold: Bool) -> [[Float]] {
+            let (bn, conv) = make(3)
+            let net: Module = fold ? NormalizedConv(bn, conv) : Sequential([bn, conv])
+            net.needsInputGradient = true
+            let y = net.forward(x, compute).values
+            let dx = net.backward(dy, compute)!.values
+            return [y, dx] + (bn.parameters + conv.parameters).map(\.gradients)
+        }
+        let a = run(true), b = run(false)
+        for (u, v, what) in zip(zip(a, b), ["output", "input gradient", "γ", "β", "weight", "bias"]).map({ ($0.0, $0.1, $1) }) {
+            let scale = v.map(abs).max() ?? 1
+            let worst = zip(u, v).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(u.count == v.count && worst <= 1e-5 * scale, "\(what) differs by \(worst) of \(scale)")
+        }
+    }
+
     @Test func activations() {
         for m: Module in [LeakyReLU(slope: 0.2), LeakyReLU(slope: 0), Sigmoid()] {
             let r = GradientCheck(h: 1e-3).run(m, input: Shape(2, 4, 5))

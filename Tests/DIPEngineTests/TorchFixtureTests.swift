@@ -73,6 +73,7 @@ struct TorchFixtureTests {
         func walk(_ m: Module) {
             if let s = m as? Sequential { s.modules.forEach(walk) }
             else if let c = m as? Concat { c.branches.forEach(walk) }
+            else if let n = m as? NormalizedConv { n.children.forEach(walk) }
             else if let conv = m as? Conv2d { for p in conv.parameters { fanIn[ObjectIdentifier(p)] = conv.fanIn } }
             else if let bn = m as? BatchNorm2d { gammas.insert(ObjectIdentifier(bn.gamma)); betas.insert(ObjectIdentifier(bn.beta)) }
         }

@@ -66,6 +66,31 @@ struct WinogradTests {
         }
     }
 
+    /// A scale and shift per input channel applied as the tiles are read (a folded batch
+    /// norm): the same output and filter gradient as the convolution of the scaled input,
+    /// padding included (zero padding stays zero after the scaling).
+    @Test(arguments: [(Padding.reflection, 1), (.zero, 1), (.replication, 1)], InstructionSet.supported)
+    func inputScaleAndShiftAreAppliedAsTheInputIsRead(_ c: (Padding, Int), _ kernels: InstructionSet) throws {
+        let compute = try Compute(threads: 2, instructionSet: kernels)
+        let x = Self.random(Shape(9, 13, 10), seed: 3), dy = Self.random(Shape(8, 13, 10), seed: 4)
+        var rng = RandomSource(seed: 6)
+        let scale = (0..<9).map { _ in 2 * rng.uniform() - 1 }, shift = (0..<9).map { _ in 2 * rng.uniform() - 1 }
+        let scaled = Tensor(x.shape)
+        for ch in 0..<9 { for i in 0..<x.plane { scaled.data[ch * x.plane + i] = x.data[ch * x.plane + i] * scale[ch] + shift[ch] } }
+        func run(_ affine: Bool) -> (y: [Float], dx: [Float], dw: [Float]) {
+            let conv = Self.randomConv(9, 8, c.0, pad: c.1, seed: 7)
+            let y = affine ? conv.forward(x, affine: (scale, shift), compute) : conv.forward(scaled, compute)
+            let values = y.values
+            let dx = conv.backward(dy, compute)!.values
+            return (values, dx, conv.weight.gradients)
+        }
+        let read = run(true), stored = run(false)
+        for (a, b, what) in [(read.y, stored.y, "output"), (read.dx, stored.dx, "input gradient"), (read.dw, stored.dw, "weight gradient")] {
+            let error = Self.relativeError(a, b)
+            #expect(error < 1e-5, "\(c.0) \(kernels) \(what): relative error \(error)")
+        }
+    }
+
     @Test func smallChannelCountsStayOnTheStrips() {
         let compute = Compute.serial
         #expect(!Conv2d(3, 128, kernel: 3).usesWinograd(compute))

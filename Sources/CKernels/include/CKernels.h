@@ -72,6 +72,9 @@ size_t dip_winograd_f43_scratch_floats(long cin, long cout, long tiles_x, long t
 /// or 0 where row_off[q] or col_idx[r] is −1 (row_off has 4·ty1 + 2 entries,
 /// col_idx 4·tiles_x + 2; any padding is expressed by these maps). `u` is from
 /// dip_winograd_f43_weights; bias may be NULL; dst rows are `dst_ld` apart.
+/// With `scale` and `shift` (per input channel; else NULL), P is read from
+/// src·scale[c] + shift[c] instead of src (a batch norm applied as the input is read;
+/// zeros of the padding stay zeros).
 /// With crop > 0 (the input gradient of a padded convolution, whose padded output is
 /// cropped back), only rows and columns crop ..< out − crop go to dst, shifted to start
 /// at 0; the ring around them goes to `border`: first the 2·crop cut rows of every
@@ -79,18 +82,18 @@ size_t dip_winograd_f43_scratch_floats(long cin, long cout, long tiles_x, long t
 /// columns of every other row (cout × out_h × 2·crop: left ones, then right ones).
 /// Returns 0, or −1 when the path is not supported here.
 int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
-                     const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
+                     const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                      const float *u, long cout, const float *bias,
                      float *dst, long dst_plane, long dst_ld, long out_h, long out_w,
                      long crop, float *border, float *scratch, float *gemm_scratch);
 
 /// One band's share of a stride-1 3×3 convolution's filter gradient by Winograd:
-/// the input tiles (src, maps and band as for dip_winograd_f43) and the output
+/// the input tiles (src, scale, shift, maps and band as for dip_winograd_f43) and the output
 /// gradient's 4×4 tiles (dy, cout channels, out_h × out_w, rows dy_ld apart)
 /// transformed, and du[ξ][co][ci] += Σ_tiles M_ξ[co]·V_ξ[ci] (36 × cout × cin,
 /// summed into). Returns 0, or −1 when the path is not supported here.
 int dip_winograd_f43_filter_gradient(dip_isa isa, const float *src, long cin, long src_plane,
-                                     const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
+                                     const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                                      const float *dy, long cout, long dy_plane, long dy_ld, long out_h, long out_w,
                                      float *du, float *scratch, float *gemm_scratch);
 

@@ -30,7 +30,7 @@ public final class LayerProfile {
     /// unless it is a composite.
     @inline(__always)
     func run<T>(_ module: Module, _ pass: Pass, _ shape: Shape, _ body: () -> T) -> T {
-        if module is Sequential || module is Concat { return body() }
+        if module is Sequential || module is Concat || module is NormalizedConv { return body() }
         let id = ObjectIdentifier(module)
         let key = pass == .forward || keys[id] == nil ? kind(module, shape) : keys[id]!
         keys[id] = key

@@ -31,9 +31,26 @@ public final class BatchNorm2d: Module {
     public func outputShape(for s: Shape) -> Shape { s }
 
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
+        let y = reuse(&output, x.shape)
+        normalize(x, into: y, compute)
+        return y
+    }
+
+    /// The per-channel scale γ·istd and shift β − μ·γ·istd that normalise x, with x kept
+    /// for backward but no output written: for a convolution that applies them as it
+    /// reads x (`NormalizedConv`). Only without an activation.
+    func normalization(_ x: Tensor, _ compute: Compute) -> (scale: [Float], shift: [Float]) {
+        precondition(activationSlope == nil, "a folded batch norm has no activation")
+        normalize(x, into: nil, compute)
+        let g = gamma.value, b = beta.value
+        let scale = (0..<channels).map { g[$0] * invStd[$0] }
+        return (scale, (0..<channels).map { b[$0] - mean[$0] * scale[$0] })
+    }
+
+    /// The statistics of x, and with `y` the normalised (and activated) output.
+    private func normalize(_ x: Tensor, into y: Tensor?, _ compute: Compute) {
         precondition(x.channels == channels, "batch norm expects \(channels) channels, got \(x.channels)")
         input = x
-        let y = reuse(&output, x.shape)
         if mean.count != channels { mean = .init(repeating: 0, count: channels); invStd = mean }
         let n = x.plane, g = gamma.value, b = beta.value, eps = eps
         let act = activationSlope != nil, slope = activationSlope ?? 1
@@ -42,13 +59,15 @@ public final class BatchNorm2d: Module {
                 let mp = mp.baseAddress!, sp = sp.baseAddress!
                 compute.forEachChunk(channels) { range in
                     for c in range {
-                        let src = x.data + c * n, dst = y.data + c * n
+                        let src = x.data + c * n
                         let m = sumDouble(src, n) / Double(n)
                         let mf = Float(m)
                         // Two-pass variance: Σ(x − μ)², robust when |μ| ≫ σ.
                         let v = centredSquares(src, n, mean: mf)
                         let istd = Float(1 / (v / Double(n) + Double(eps)).squareRoot())
                         mp[c] = mf; sp[c] = istd
+                        guard let y else { continue }
+                        let dst = y.data + c * n
                         let scale = g[c] * istd, shift = b[c] - mf * scale
                         if act {
                             for i in 0..<n { let v = src[i] * scale + shift; dst[i] = v > 0 ? v : v * slope }
@@ -59,14 +78,13 @@ public final class BatchNorm2d: Module {
                 }
             }
         }
-        return y
     }
 
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
-        guard let x = input, let y = output else { preconditionFailure("backward before forward") }
+        guard let x = input else { preconditionFailure("backward before forward") }
         let n = x.plane, g = gamma.value, dg = gamma.grad, db = beta.grad
         let want = needsInputGradient
-        let gate: UnsafeMutablePointer<Float>? = activationSlope != nil ? y.data : nil, slope = activationSlope ?? 1
+        let gate: UnsafeMutablePointer<Float>? = activationSlope != nil ? output!.data : nil, slope = activationSlope ?? 1
         mean.withUnsafeBufferPointer { mp in
             invStd.withUnsafeBufferPointer { sp in
                 let mp = mp.baseAddress!, sp = sp.baseAddress!

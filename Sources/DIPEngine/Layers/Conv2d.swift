@@ -45,6 +45,10 @@ public final class Conv2d: Module {
     private var winogradWeight = Buffer()  // 36 × out × in, or 36 × in × out for the input gradient
     private var packedByForward: Geometry?  // set when forward packed the weights for the strips
     private var winogradMaps: (geometry: Geometry, rows: [Int], cols: [Int])?  // forward's, for the filter gradient
+    /// The per-channel scale and shift the last forward applied to its input as it read it
+    /// (a batch norm folded into this convolution; see `NormalizedConv`), for the filter gradient.
+    private var inputAffine: Affine?
+    typealias Affine = (scale: [Float], shift: [Float])
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: Padding = .zero, bias: Bool = true, name: String = "conv", pad: Int? = nil) {
@@ -97,7 +101,13 @@ public final class Conv2d: Module {
         compute.winograd && kernel == 3 && stride == 1 && inChannels >= 8 && outChannels >= 8
     }
 
-    public func forward(_ x: Tensor, _ compute: Compute) -> Tensor {
+    public func forward(_ x: Tensor, _ compute: Compute) -> Tensor { forward(x, affine: nil, compute) }
+
+    /// The convolution of x·scale + shift (per input channel), read that way by the
+    /// Winograd path without storing it; only for a layer that `usesWinograd`.
+    func forward(_ x: Tensor, affine: Affine?, _ compute: Compute) -> Tensor {
+        precondition(affine == nil || usesWinograd(compute), "an input scale and shift needs the Winograd path")
+        inputAffine = affine
         precondition(x.channels == inChannels, "conv expects \(inChannels) channels, got \(x.channels)")
         precondition(x.height + 2 * padAmount >= kernel && x.width + 2 * padAmount >= kernel)
         let g = Geometry(x.shape, k: kernel, s: stride, p: padAmount)
@@ -108,7 +118,7 @@ public final class Conv2d: Module {
             winogradWeight.ensure(36 * outChannels * inChannels)
             dip_winograd_f43_weights(weight.value, outChannels, inChannels, false, winogradWeight.pointer)
             let (rows, cols) = winogradInputMaps(g)
-            winograd(x.data, channels: inChannels, plane: x.plane, rows: rows, cols: cols,
+            winograd(x.data, channels: inChannels, plane: x.plane, affine: affine, rows: rows, cols: cols,
                      to: y.data, channels: outChannels, plane: y.plane, rowStride: g.wo, height: g.ho, width: g.wo,
                      bias: bias?.value, compute)
             packedByForward = nil
@@ -348,16 +358,18 @@ public final class Conv2d: Module {
         let part = 36 * cout * cin
         let du = ws.buffer("conv.winogradFilterGradient", bands.threads * part)
         du.update(repeating: 0, count: bands.threads * part)
-        rows.withUnsafeBufferPointer { rowMap in
-            cols.withUnsafeBufferPointer { colMap in
-                compute.forEachTask(bands.threads) { t in
-                    for band in Compute.chunk(t, of: bands.threads, count: bands.count) {
-                        let (ty0, ty1) = bands.tileRows(band)
-                        let status = dip_winograd_f43_filter_gradient(
-                            kernels.kernelID, x.data, cin, x.plane, rowMap.baseAddress, colMap.baseAddress,
-                            bands.tilesX, ty0, ty1, dy.data, cout, dy.plane, g.wo, g.ho, g.wo,
-                            du + t * part, scratch[t], gemmScratch[t])
-                        precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
+        Self.withAffine(inputAffine) { scale, shift in
+            rows.withUnsafeBufferPointer { rowMap in
+                cols.withUnsafeBufferPointer { colMap in
+                    compute.forEachTask(bands.threads) { t in
+                        for band in Compute.chunk(t, of: bands.threads, count: bands.count) {
+                            let (ty0, ty1) = bands.tileRows(band)
+                            let status = dip_winograd_f43_filter_gradient(
+                                kernels.kernelID, x.data, cin, x.plane, scale, shift, rowMap.baseAddress, colMap.baseAddress,
+                                bands.tilesX, ty0, ty1, dy.data, cout, dy.plane, g.wo, g.ho, g.wo,
+                                du + t * part, scratch[t], gemmScratch[t])
+                            precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
+                        }
                     }
                 }
             }
@@ -368,7 +380,7 @@ public final class Conv2d: Module {
     /// One Winograd convolution over bands of tile rows, `winogradWeight` holding the
     /// transformed filters: reads the virtual padded image (rows: offset of the source
     /// row or −1; cols: source column or −1), writes height × width of every channel.
-    private func winograd(_ src: UnsafePointer<Float>, channels cin: Int, plane srcPlane: Int, rows: [Int], cols: [Int],
+    private func winograd(_ src: UnsafePointer<Float>, channels cin: Int, plane srcPlane: Int, affine: Affine? = nil, rows: [Int], cols: [Int],
                           to dst: UnsafeMutablePointer<Float>, channels cout: Int, plane: Int, rowStride: Int,
                           height: Int, width: Int, crop: Int = 0, border: UnsafeMutablePointer<Float>? = nil,
                           bias: UnsafeMutablePointer<Float>?, _ compute: Compute) {
@@ -378,19 +390,27 @@ public final class Conv2d: Module {
         let scratch = (0..<bands.threads).map { ws.buffer("conv.winograd\($0)", scratchCount) }
         let gemmScratch = (0..<bands.threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels)) }
         let u = winogradWeight.pointer
-        rows.withUnsafeBufferPointer { rowMap in
-            cols.withUnsafeBufferPointer { colMap in
-                compute.forEachTask(bands.threads) { t in
-                    for band in Compute.chunk(t, of: bands.threads, count: bands.count) {
-                        let (ty0, ty1) = bands.tileRows(band)
-                        let status = dip_winograd_f43(kernels.kernelID, src, cin, srcPlane, rowMap.baseAddress, colMap.baseAddress,
-                                                      bands.tilesX, ty0, ty1, u, cout, bias, dst, plane, rowStride, height, width,
-                                                      crop, border, scratch[t], gemmScratch[t])
-                        precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
+        Self.withAffine(affine) { scale, shift in
+            rows.withUnsafeBufferPointer { rowMap in
+                cols.withUnsafeBufferPointer { colMap in
+                    compute.forEachTask(bands.threads) { t in
+                        for band in Compute.chunk(t, of: bands.threads, count: bands.count) {
+                            let (ty0, ty1) = bands.tileRows(band)
+                            let status = dip_winograd_f43(kernels.kernelID, src, cin, srcPlane, scale, shift,
+                                                          rowMap.baseAddress, colMap.baseAddress,
+                                                          bands.tilesX, ty0, ty1, u, cout, bias, dst, plane, rowStride, height, width,
+                                                          crop, border, scratch[t], gemmScratch[t])
+                            precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
+                        }
                     }
                 }
             }
         }
+    }
+
+    private static func withAffine<R>(_ affine: Affine?, _ body: (UnsafePointer<Float>?, UnsafePointer<Float>?) -> R) -> R {
+        guard let affine else { return body(nil, nil) }
+        return affine.scale.withUnsafeBufferPointer { s in affine.shift.withUnsafeBufferPointer { t in body(s.baseAddress, t.baseAddress) } }
     }
 
     private func packWeights(_ g: Geometry) {

@@ -69,6 +69,7 @@ public final class SkipNetwork {
     private func allModules(_ m: Module) -> [Module] {
         if let s = m as? Sequential { return s.modules.flatMap(allModules) }
         if let c = m as? Concat { return c.branches.flatMap(allModules) }
+        if let n = m as? NormalizedConv { return n.children }
         return [m]
     }
 
@@ -88,7 +89,7 @@ public final class SkipNetwork {
                 current.append(deeper)
             }
             let k = i < n - 1 ? c.channelsUp[i + 1] : c.channelsDown[i]
-            current.append(BatchNorm2d(c.channelsSkip[i] + k, name: name + ".bn_concat"))
+            let normConcat = BatchNorm2d(c.channelsSkip[i] + k, name: name + ".bn_concat")
             if c.channelsSkip[i] != 0 {
                 append(conv(inputDepth, c.channelsSkip[i], c.filterSkipSize, 1, .stride, c, name + ".skip"), to: skip)
                 skip.append(BatchNorm2d(c.channelsSkip[i], name: name + ".skip.bn"))
@@ -105,7 +106,14 @@ public final class SkipNetwork {
             if i < n - 1 { deeper.append(deeperMain) }
             deeper.append(Upsample2x(c.at(c.upsampleMode, i)))
 
-            append(conv(c.channelsSkip[i] + k, c.channelsUp[i], c.at(c.filterSizeUp, i), 1, .stride, c, name + ".up"), to: current)
+            // The normalised concatenation is read by the up convolution alone: folded into it.
+            let up = conv(c.channelsSkip[i] + k, c.channelsUp[i], c.at(c.filterSizeUp, i), 1, .stride, c, name + ".up")
+            if up.count == 1, let upConv = up[0] as? Conv2d {
+                current.append(NormalizedConv(normConcat, upConv))
+            } else {
+                current.append(normConcat)
+                append(up, to: current)
+            }
             current.append(BatchNorm2d(c.channelsUp[i], name: name + ".up.bn"))
             appendActivation(c.activation, to: current)
             if c.need1x1Up {
