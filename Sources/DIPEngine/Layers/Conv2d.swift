@@ -358,21 +358,10 @@ public final class Conv2d: Module {
         let part = 36 * cout * cin
         let du = ws.buffer("conv.winogradFilterGradient", bands.threads * part)
         du.update(repeating: 0, count: bands.threads * part)
-        Self.withAffine(inputAffine) { scale, shift in
-            rows.withUnsafeBufferPointer { rowMap in
-                cols.withUnsafeBufferPointer { colMap in
-                    compute.forEachTask(bands.threads) { t in
-                        for band in Compute.chunk(t, of: bands.threads, count: bands.count) {
-                            let (ty0, ty1) = bands.tileRows(band)
-                            let status = dip_winograd_f43_filter_gradient(
-                                kernels.kernelID, x.data, cin, x.plane, scale, shift, rowMap.baseAddress, colMap.baseAddress,
-                                bands.tilesX, ty0, ty1, dy.data, cout, dy.plane, g.wo, g.ho, g.wo,
-                                du + t * part, scratch[t], gemmScratch[t])
-                            precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
-                        }
-                    }
-                }
-            }
+        forEachWinogradBand(bands, rows: rows, cols: cols, affine: inputAffine, compute) { t, ty0, ty1, scale, shift, rowMap, colMap in
+            dip_winograd_f43_filter_gradient(kernels.kernelID, x.data, cin, x.plane, scale, shift, rowMap, colMap,
+                                             bands.tilesX, ty0, ty1, dy.data, cout, dy.plane, g.wo, g.ho, g.wo,
+                                             du + t * part, scratch[t], gemmScratch[t])
         }
         dip_winograd_f43_filter_gradient_finish(du, bands.threads, cout, cin, weight.grad)
     }
@@ -390,27 +379,36 @@ public final class Conv2d: Module {
         let scratch = (0..<bands.threads).map { ws.buffer("conv.winograd\($0)", scratchCount) }
         let gemmScratch = (0..<bands.threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels)) }
         let u = winogradWeight.pointer
-        Self.withAffine(affine) { scale, shift in
+        forEachWinogradBand(bands, rows: rows, cols: cols, affine: affine, compute) { t, ty0, ty1, scale, shift, rowMap, colMap in
+            dip_winograd_f43(kernels.kernelID, src, cin, srcPlane, scale, shift, rowMap, colMap,
+                             bands.tilesX, ty0, ty1, u, cout, bias, dst, plane, rowStride, height, width,
+                             crop, border, scratch[t], gemmScratch[t])
+        }
+    }
+
+    /// Runs `band` (a Winograd kernel call, returning its status) for every band of tile rows
+    /// on the engine's threads, with the index maps and the input's scale and shift as C
+    /// pointers: (thread, first tile row, end tile row, scale, shift, row map, column map).
+    private func forEachWinogradBand(
+        _ bands: WinogradBands, rows: [Int], cols: [Int], affine: Affine?, _ compute: Compute,
+        _ band: (Int, Int, Int, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Int>?, UnsafePointer<Int>?) -> Int32
+    ) {
+        let kernels = compute.instructionSet
+        func run(_ scale: UnsafePointer<Float>?, _ shift: UnsafePointer<Float>?) {
             rows.withUnsafeBufferPointer { rowMap in
                 cols.withUnsafeBufferPointer { colMap in
                     compute.forEachTask(bands.threads) { t in
-                        for band in Compute.chunk(t, of: bands.threads, count: bands.count) {
-                            let (ty0, ty1) = bands.tileRows(band)
-                            let status = dip_winograd_f43(kernels.kernelID, src, cin, srcPlane, scale, shift,
-                                                          rowMap.baseAddress, colMap.baseAddress,
-                                                          bands.tilesX, ty0, ty1, u, cout, bias, dst, plane, rowStride, height, width,
-                                                          crop, border, scratch[t], gemmScratch[t])
+                        for b in Compute.chunk(t, of: bands.threads, count: bands.count) {
+                            let (ty0, ty1) = bands.tileRows(b)
+                            let status = band(t, ty0, ty1, scale, shift, rowMap.baseAddress, colMap.baseAddress)
                             precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
                         }
                     }
                 }
             }
         }
-    }
-
-    private static func withAffine<R>(_ affine: Affine?, _ body: (UnsafePointer<Float>?, UnsafePointer<Float>?) -> R) -> R {
-        guard let affine else { return body(nil, nil) }
-        return affine.scale.withUnsafeBufferPointer { s in affine.shift.withUnsafeBufferPointer { t in body(s.baseAddress, t.baseAddress) } }
+        guard let affine else { return run(nil, nil) }
+        affine.scale.withUnsafeBufferPointer { s in affine.shift.withUnsafeBufferPointer { t in run(s.baseAddress, t.baseAddress) } }
     }
 
     private func packWeights(_ g: Geometry) {

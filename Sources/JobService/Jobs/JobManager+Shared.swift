@@ -315,19 +315,7 @@ extension JobManager {
             rewindToCheckpoint(&record)
             reason = "drained"
         } else {
-            record.finishedAt = Date()
-            record.stopReason = stop?.rawValue
-            record.result = result
-            if record.checkpoint != nil {
-                record.checkpoint = nil
-                store.removeCheckpoint(id)
-            }
-            if let error {
-                record.state = .failed
-                record.error = error
-            } else {
-                record.state = stop == .canceled ? .canceled : .succeeded
-            }
+            conclude(&record, stop: stop, result: result, error: error)
             reason = record.state.rawValue
         }
         do {

@@ -376,12 +376,24 @@ public final class JobManager: @unchecked Sendable {
             persist(record)
             return
         }
+        conclude(&record, stop: stop, result: result, error: error)
+        records[id] = record
+        persist(record)
+        publishStateLocked(record)
+        let seconds = record.startedAt.map { record.finishedAt!.timeIntervalSince($0) }
+        metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: seconds)
+        logger.info("job \(id) \(record.state.rawValue) after \(record.progress.iteration) iterations")
+    }
+
+    /// A finished run's record: succeeded or canceled with its result, or failed; its
+    /// checkpoint is removed.
+    func conclude(_ record: inout JobRecord, stop: StopReason?, result: JobRecord.ResultInfo?, error: JobError?) {
         record.finishedAt = Date()
         record.stopReason = stop?.rawValue
         record.result = result
         if record.checkpoint != nil {
             record.checkpoint = nil
-            store.removeCheckpoint(id)
+            store.removeCheckpoint(record.id)
         }
         if let error {
             record.state = .failed
@@ -389,12 +401,6 @@ public final class JobManager: @unchecked Sendable {
         } else {
             record.state = stop == .canceled ? .canceled : .succeeded
         }
-        records[id] = record
-        persist(record)
-        publishStateLocked(record)
-        let seconds = record.startedAt.map { record.finishedAt!.timeIntervalSince($0) }
-        metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: seconds)
-        logger.info("job \(id) \(record.state.rawValue) after \(record.progress.iteration) iterations")
     }
 
     /// A run that stopped early goes on from its checkpoint: the progress and the
