@@ -196,6 +196,9 @@ func printShares(_ e: [String: Any]) {
         print("      " + kind.padding(toLength: width, withPad: " ", startingAt: 0)
               + String(format: " %9.3f  %10.3f            %4.1f %%", s.forward, s.backward, 100 * (s.forward + s.backward) / total))
     }
+    if kinds.keys.contains(where: { $0.hasSuffix(" filter gradient") }) {
+        print("      (a Winograd convolution's backward: its input gradient; its filter gradient has a row of its own)")
+    }
 }
 
 func runChild(_ args: [String]) -> String {

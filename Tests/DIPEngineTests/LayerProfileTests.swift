@@ -29,4 +29,19 @@ struct LayerProfileTests {
         #expect(kinds == ["Probe at 2x4x4", "NoGradient at 1x4x4"], "\(kinds)")
         #expect(profile.seconds.values.allSatisfy { $0[.forward] != nil && $0[.backward] != nil })
     }
+
+    /// A folded batch norm is timed as the two layers it is; a Winograd convolution's
+    /// filter gradient has a row of its own, taken out of the convolution's backward.
+    @Test func foldedLayersAndFilterGradientsHaveTheirOwnRows() throws {
+        var compute = try Compute(threads: 1)
+        let profile = LayerProfile()
+        compute.profile = profile
+        let net = Sequential([NormalizedConv(BatchNorm2d(16), Conv2d(16, 16, kernel: 3, padding: .reflection))])
+        net.needsInputGradient = true
+        let y = net.forward(Tensor(Shape(16, 20, 20)), compute)
+        _ = net.backward(Tensor(y.shape), compute)
+        #expect(Set(profile.seconds.keys) == ["BatchNorm2d", "Conv2d", "Conv2d filter gradient"], "\(profile.seconds.keys)")
+        #expect(profile.seconds["Conv2d filter gradient"]?[.backward] ?? 0 > 0)
+        #expect(profile.seconds["Conv2d"]?[.backward] ?? -1 >= 0)
+    }
 }

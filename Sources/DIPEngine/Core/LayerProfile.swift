@@ -46,5 +46,17 @@ public final class LayerProfile {
         return "\(name) at \(shape.channels)x\(shape.height)x\(shape.width)"
     }
 
+    /// Times a part of a module's pass under "<its kind> <label>" (a convolution's filter
+    /// gradient), taking it out of the module's own time, which its caller adds whole.
+    public func part<T>(_ label: String, of module: Module, _ pass: Pass, _ body: () -> T) -> T {
+        let key = keys[ObjectIdentifier(module)] ?? String(describing: type(of: module))
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = body()
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        seconds[key + " " + label, default: [:]][pass, default: 0] += elapsed
+        seconds[key, default: [:]][pass, default: 0] -= elapsed
+        return result
+    }
+
     public func reset() { seconds = [:] }
 }

@@ -186,7 +186,13 @@ public final class Conv2d: Module {
         let ws = compute.workspace
         let dx: Tensor? = wantInput ? ws.gradient(x.shape) : nil
         if byWinograd {
-            if wantParameters { winogradFilterGradient(x, dy, g, compute) }
+            if wantParameters {
+                if let profile = compute.profile {
+                    profile.part("filter gradient", of: self, .backward) { winogradFilterGradient(x, dy, g, compute) }
+                } else {
+                    winogradFilterGradient(x, dy, g, compute)
+                }
+            }
             return wantInput ? winogradInputGradient(dy, into: dx!, g, compute) : nil
         }
         // The phase images are shared scratch: other layers have used them since forward.
