@@ -113,6 +113,7 @@ paths:
         '400': { $ref: '#/components/responses/BadRequest' }
         '401': { $ref: '#/components/responses/Unauthorized' }
         '422': { $ref: '#/components/responses/Unprocessable' }
+        '503': { $ref: '#/components/responses/Unavailable' }
 
   /v1/jobs/{id}:
     parameters:
@@ -137,6 +138,7 @@ paths:
         '400': { $ref: '#/components/responses/BadRequest' }
         '401': { $ref: '#/components/responses/Unauthorized' }
         '404': { $ref: '#/components/responses/NotFound' }
+        '503': { $ref: '#/components/responses/Unavailable' }
     delete:
       tags: [jobs]
       operationId: deleteJob
@@ -146,6 +148,7 @@ paths:
         '400': { $ref: '#/components/responses/BadRequest' }
         '401': { $ref: '#/components/responses/Unauthorized' }
         '404': { $ref: '#/components/responses/NotFound' }
+        '503': { $ref: '#/components/responses/Unavailable' }
 
   /v1/jobs/{id}/cancel:
     parameters:
@@ -163,6 +166,7 @@ paths:
         '400': { $ref: '#/components/responses/BadRequest' }
         '401': { $ref: '#/components/responses/Unauthorized' }
         '404': { $ref: '#/components/responses/NotFound' }
+        '503': { $ref: '#/components/responses/Unavailable' }
 
   /v1/jobs/{id}/snapshots:
     parameters:
@@ -179,6 +183,7 @@ paths:
         '400': { $ref: '#/components/responses/BadRequest' }
         '401': { $ref: '#/components/responses/Unauthorized' }
         '404': { $ref: '#/components/responses/NotFound' }
+        '503': { $ref: '#/components/responses/Unavailable' }
 
   /v1/jobs/{id}/snapshots/{file}:
     parameters:
@@ -253,7 +258,8 @@ paths:
       description: |
         Events: `status` (the job, first), `progress`, `snapshot`, `state` (on every change of
         state) and `done` (the finished job; then the stream ends). Each has an `id`; reconnect
-        with `Last-Event-ID` to receive only what came after it. Sent with
+        with `Last-Event-ID` to receive only what came after it (ids grow; with several services on one
+        database they are the database's and may skip numbers, and any service resumes them). Sent with
         `X-Accel-Buffering: no` so that nginx passes events through at once.
       parameters:
         - { name: Last-Event-ID, in: header, required: false, schema: { type: string } }
@@ -265,6 +271,7 @@ paths:
         '400': { $ref: '#/components/responses/BadRequest' }
         '401': { $ref: '#/components/responses/Unauthorized' }
         '404': { $ref: '#/components/responses/NotFound' }
+        '503': { $ref: '#/components/responses/Unavailable' }
 
   /healthz:
     get:
