@@ -94,6 +94,14 @@ extension PostgresJobStore {
             """).rows
         guard !rows.isEmpty else { throw LeaseLost(id: record.id) }
         if record.state == .queued { try run("SELECT pg_notify('dipd_queue', '')") }
+        if record.state.isFinished {
+            // A finished job's progress events are history: only the last is kept (its
+            // states, snapshots and end stay), so the table grows with jobs, not with iterations.
+            try run("""
+                DELETE FROM dipd_events WHERE job_id = \(record.id.rawValue) AND name = 'progress' AND id <
+                  (SELECT max(id) FROM dipd_events WHERE job_id = \(record.id.rawValue) AND name = 'progress')
+                """)
+        }
     }
 
     func expireOwnLeases() throws -> Int {
