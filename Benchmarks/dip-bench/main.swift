@@ -8,6 +8,7 @@
 //   swift run -c release dip-bench [--sizes 256,512] [--iterations 3] [--threads 2] [--torch]
 //                                  [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network]
 //                                  [--gemm-repetitions 7] [--by-shape] [--conv winograd|strips|both]
+//                                  [--channels N]   (every level capped at N channels, as the presets do)
 import DIPEngine
 #if canImport(Glibc)
 import Glibc
@@ -28,6 +29,8 @@ struct Options {
     var byShape = false
     /// Whether stride-1 3×3 convolutions run by Winograd (true) or on the strips (false).
     var winograd = [true]
+    /// Every level's channels capped at this, as a preset does (32: `balanced`, 16: `fast`); nil: the reference's.
+    var maxChannels: Int? = nil
 }
 
 func fail(_ message: String) -> Never {
@@ -59,6 +62,7 @@ func parse() -> Options {
         case "--gemm-repetitions": o.gemmRepetitions = max(1, Int(args.next() ?? "") ?? o.gemmRepetitions)
         case "--child": o.child = Int(args.next() ?? "")
         case "--by-shape": o.byShape = true
+        case "--channels": o.maxChannels = Int(args.next() ?? "").flatMap { $0 > 0 ? $0 : nil }
         case "--conv":
             switch args.next() {
             case "winograd": o.winograd = [true]
@@ -67,7 +71,7 @@ func parse() -> Options {
             default: fail("dip-bench: --conv takes winograd, strips or both")
             }
         default:
-            fail("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch] [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network] [--gemm-repetitions N] [--by-shape] [--conv winograd|strips|both]")
+            fail("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch] [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network] [--gemm-repetitions N] [--by-shape] [--conv winograd|strips|both] [--channels N]")
         }
     }
     return o
@@ -108,7 +112,13 @@ func peakRSSMegabytes() -> Double {
 
 /// One size, measured in this process (run as a child so peaks do not mix).
 func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
-    let net = try! SkipNetwork(.denoising())
+    var configuration = SkipConfiguration.denoising()
+    if let cap = options.maxChannels {
+        configuration.channelsDown = configuration.channelsDown.map { min($0, cap) }
+        configuration.channelsUp = configuration.channelsUp.map { min($0, cap) }
+        configuration.channelsSkip = configuration.channelsSkip.map { min($0, cap) }
+    }
+    let net = try! SkipNetwork(configuration)
     net.initialize(seed: 1)
     var compute = Compute(threads: threads)
     compute.winograd = options.winograd[0]
@@ -162,6 +172,7 @@ func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
 }
 
 let options = parse()
+if options.torch && options.maxChannels != nil { fail("dip-bench: --torch times the reference network; leave out --channels") }
 if let size = options.child {
     try! InstructionSet.select(options.isa[0])
     let r = measure(size: size, iterations: options.iterations, threads: options.threads)
@@ -241,7 +252,8 @@ for size in options.sizes {
         guard let e = lastJSON(runChild([me, "--child", "\(size)", "--iterations", "\(options.iterations)",
                                          "--threads", "\(options.threads)", "--isa", isa.rawValue,
                                          "--conv", winograd ? "winograd" : "strips"]
-                                         + (options.byShape ? ["--by-shape"] : []))) else {
+                                         + (options.byShape ? ["--by-shape"] : [])
+                                         + (options.maxChannels.map { ["--channels", "\($0)"] } ?? []))) else {
             print("\(size) \(label): engine run failed"); continue
         }
         let es = e["seconds_min"] as! Double, em = e["seconds_median"] as! Double, erss = e["peak_rss_mb"] as! Double
