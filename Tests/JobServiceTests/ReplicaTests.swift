@@ -158,6 +158,30 @@ struct ReplicaTests {
         for dipd in all { #expect(dipd.stop() == 0) }
     }
 
+    /// A deploy: SIGTERM on the service running a job drains it — a checkpoint, the job back
+    /// in the queue — and the other service takes it at once and goes on from there.
+    @Test func aDrainedServiceHandsItsJobToAnother() throws {
+        let server = try TemporaryPostgres()
+        defer { server.stop() }
+        let all = try Self.replicas(2, server, lease: 30)
+        let (path, _, _) = try EndToEndTests.images()
+        let id = try Self.submit(all[0], path, ["iterations": "600", "snapshot_every": "100", "seed": "2",
+                                                 "auto_stop": "false", "network": Self.smallNetwork])
+        _ = try poll(all[0], id) { state($0) == "running" && iteration($0) >= 50 }
+        let holder = try #require(try Self.leases(server).last { $0.jobID == id }).owner
+        let (leaving, staying) = holder == "replica-0" ? (all[0], all[1]) : (all[1], all[0])
+        #expect(leaving.stop() == 0)
+        let resumed = try poll(staying, id) { state($0) == "running" && ($0["attempts"] as? Int) == 2 }
+        let saved = try #require(resumed["checkpoint_iteration"] as? Int, "\(resumed)")
+        #expect(saved >= 50 && iteration(resumed) >= saved)
+        _ = try poll(staying, id) { state($0) == "succeeded" }
+        let leases = try Self.leases(server).filter { $0.jobID == id }
+        // The first lease was given up by the drain (not left to expire), so the job was free at once.
+        #expect(leases.map(\.endReason) == ["drained", "succeeded"] && leases.last?.owner != holder, "\(leases)")
+        #expect(staying.logText.contains("job \(id) goes on from its checkpoint at iteration \(saved)"))
+        #expect(staying.stop() == 0)
+    }
+
     /// The database stops and starts again while three services run jobs: they answer 503
     /// meanwhile, none crashes, every job finishes, and none ran under two leases at once.
     @Test func theDatabaseRestartsUnderThreeReplicas() throws {
