@@ -69,7 +69,7 @@ extension FitCheckpoint {
         w.int(best == nil ? 0 : 1)
         if let best { w.floats(best) }
         w.int(picked ?? -1); w.int(copyAt ?? -1)
-        w.int(Int(bitPattern: UInt(CheckpointWriter.fnv1a(w.out))))
+        w.int(Int(bitPattern: UInt(FNV1a.hash(w.out))))
         return w.out
     }
 
@@ -80,7 +80,7 @@ extension FitCheckpoint {
         let body = bytes.count - 8
         var r = CheckpointReader(bytes: bytes, position: Self.magic.count, end: body)
         let stored = UInt64(littleEndianBytes: bytes[body...])
-        guard stored == CheckpointWriter.fnv1a(bytes[..<body]) else { throw .checksumMismatch }
+        guard stored == FNV1a.hash(bytes[..<body]) else { throw .checksumMismatch }
         iteration = try r.int(); seconds = try r.double()
         parameters = try r.arrays()
         adamStep = try r.int(); adamFirstMoments = try r.arrays(); adamSecondMoments = try r.arrays()
@@ -114,12 +114,6 @@ struct CheckpointWriter {
         #endif
     }
     mutating func arrays(_ v: [[Float]]) { int(v.count); for a in v { floats(a) } }
-
-    static func fnv1a<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-        var h: UInt64 = 0xcbf29ce484222325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        return h
-    }
 }
 
 struct CheckpointReader {

@@ -114,8 +114,6 @@ struct JobRunner {
 /// Strong validators for stored images: a hash of the bytes (FNV-1a, 64 bits).
 enum ETag {
     static func of(_ bytes: [UInt8]) -> String {
-        var h: UInt64 = 0xcbf29ce484222325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        return "\"" + String(h, radix: 16) + "-" + String(bytes.count, radix: 16) + "\""
+        "\"" + String(FNV1a.hash(bytes), radix: 16) + "-" + String(bytes.count, radix: 16) + "\""
     }
 }

@@ -31,19 +31,11 @@ final class Dipd: @unchecked Sendable {
 
     func start() throws {
         let portFile = dataDirectory.deletingLastPathComponent().appendingPathComponent("port-\(UUID().uuidString)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = ["--host", "127.0.0.1", "--port", "0", "--data-dir", dataDirectory.path,
-                       "--print-port-file", portFile.path] + arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DIPD_") }
         for (k, v) in environment { env[k] = v }
-        p.environment = env
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
+        let p = try startLogged(Self.binary, ["--host", "127.0.0.1", "--port", "0", "--data-dir", dataDirectory.path,
+                                              "--print-port-file", portFile.path] + arguments,
+                                environment: env, log: log)
         process = p
         for _ in 0..<1000 {
             if let text = try? String(contentsOf: portFile, encoding: .utf8), let n = Int(text), n > 0 {
@@ -75,6 +67,21 @@ final class Dipd: @unchecked Sendable {
     }
 
     deinit { if let p = process, p.isRunning { Glibc.kill(p.processIdentifier, SIGKILL) } }
+}
+
+/// Starts a child process with its output and errors appended to `log`.
+func startLogged(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, log: URL) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    if let environment { p.environment = environment }
+    if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+    let handle = try FileHandle(forWritingTo: log)
+    handle.seekToEndOfFile()
+    p.standardOutput = handle
+    p.standardError = handle
+    try p.run()
+    return p
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -35,23 +35,12 @@ final class TemporaryPostgres {
     /// Starts the server (again) and waits until it accepts connections. The server is this
     /// test's own child process (`setpriv` becomes the postgres user and execs it).
     func start() throws {
-        let p = Process()
         let arguments = ["-D", dataDirectory, "-p", "\(port)", "-k", directory.path,
                          "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]
-        if getuid() == 0 {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            p.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", Self.bin + "/postgres"] + arguments
-        } else {
-            p.executableURL = URL(fileURLWithPath: Self.bin + "/postgres")
-            p.arguments = arguments
-        }
         let log = directory.appendingPathComponent("server.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
+        let p = getuid() == 0
+            ? try startLogged("/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", Self.bin + "/postgres"] + arguments, log: log)
+            : try startLogged(Self.bin + "/postgres", arguments, log: log)
         server = p
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
