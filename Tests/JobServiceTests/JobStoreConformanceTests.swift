@@ -57,6 +57,34 @@ struct JobStoreConformanceTests {
         #expect(again.location == "postgres://postgres@127.0.0.1:\(server.port)/postgres")
     }
 
+    /// A database a version-1 dipd made (one service, records and files only) is brought to
+    /// version 2 at start, and its jobs join the shared queue in their order.
+    @Test func aVersion1DatabaseIsMigrated() throws {
+        let server = try TemporaryPostgres()
+        defer { server.stop() }
+        let first = JobID.random(), second = JobID.random()
+        func json(_ r: JobRecord) throws -> String { String(decoding: try JSONEncoder.service().encode(r), as: UTF8.self) }
+        let rows = [(first, 3), (second, 7)].map { id, n in
+            "('\(id)', \(n), '\((try? json(FileJobStoreTests.record(id, sequence: UInt64(n)))) ?? "")'::jsonb)"
+        }
+        try TemporaryPostgres.run(TemporaryPostgres.bin + "/psql", ["-h", "127.0.0.1", "-p", "\(server.port)", "-U", "postgres",
+                                                                     "-v", "ON_ERROR_STOP=1", "-c", """
+            CREATE TABLE dipd_schema (version integer NOT NULL); INSERT INTO dipd_schema VALUES (1);
+            CREATE TABLE dipd_jobs (id text PRIMARY KEY, sequence bigint NOT NULL, record jsonb NOT NULL);
+            CREATE TABLE dipd_files (job_id text NOT NULL REFERENCES dipd_jobs (id) ON DELETE CASCADE, name text NOT NULL,
+              bytes bytea NOT NULL, PRIMARY KEY (job_id, name));
+            INSERT INTO dipd_jobs VALUES \(rows.joined(separator: ", "));
+            """])
+        let store = try PostgresJobStore(url: server.url, owner: "a", logger: Logger(label: "test"))
+        #expect(try store.run("SELECT max(version) FROM dipd_schema").rows.first?.decode(Int.self) == 2)
+        #expect(try store.find(second)?.queuePosition == 2)
+        #expect(try store.nextSequence() == 8)
+        let claimed = try #require(try store.claim(leaseSeconds: 30))
+        #expect(claimed.record.id == first && claimed.record.state == .running && !claimed.takenOver)
+        #expect(try store.countByState() == [.running: 1, .queued: 1])
+        #expect(try store.leases().map(\.owner) == ["a"])
+    }
+
     @Test func postgresURLsAreCheckedAndPasswordsNotShown() throws {
         #expect(throws: PostgresJobStore.Failure.self) { try PostgresJobStore.parse("mysql://u@h/db") }
         #expect(throws: PostgresJobStore.Failure.self) { try PostgresJobStore.parse("postgres://h/db") }
