@@ -12,6 +12,7 @@ public final class NormalizedConv: Module {
         precondition(norm.activationSlope == nil && norm.channels == conv.inChannels)
         self.norm = norm
         self.conv = conv
+        conv.needsInputGradient = true          // the norm's parameters need it
     }
 
     public var children: [Module] { [norm, conv] }
@@ -32,7 +33,6 @@ public final class NormalizedConv: Module {
     }
 
     public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? {
-        conv.needsInputGradient = true          // the norm's parameters need it
         guard let d = timed(conv, .backward, dy.shape, compute, { conv.backward(dy, compute) }) else { return nil }
         return timed(norm, .backward, d.shape, compute) { norm.backward(d, compute) }
     }
