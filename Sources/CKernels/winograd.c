@@ -98,8 +98,8 @@ int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
                      const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                      const float *u, long cout, const float *bias,
                      float *dst, long dst_plane, long dst_ld, long out_h, long out_w,
-                     long crop, float *border, float *scratch, float *gemm_scratch) {
-    if (!dip_isa_supported(isa)) return -1;
+                     long crop, float *border, double *stats, float *scratch, float *gemm_scratch) {
+    if (!dip_isa_supported(isa) || (stats && crop > 0)) return -1;
     const long n = (ty1 - ty0) * tiles_x;
     if (n <= 0) return 0;
     float *v = scratch, *m = v + 36 * cin * n, *buf = m + 36 * cout * n;
@@ -111,14 +111,14 @@ int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
     switch (isa) {
 #if defined(__x86_64__)
     case DIP_ISA_AVX512:
-        output_avx512(m, n, cout, tiles_x, ty0, ty1, bias, dst, dst_plane, dst_ld, out_h, out_w, crop, border, buf);
+        output_avx512(m, n, cout, tiles_x, ty0, ty1, bias, dst, dst_plane, dst_ld, out_h, out_w, crop, border, stats, buf);
         break;
     case DIP_ISA_AVX2:
-        output_avx2(m, n, cout, tiles_x, ty0, ty1, bias, dst, dst_plane, dst_ld, out_h, out_w, crop, border, buf);
+        output_avx2(m, n, cout, tiles_x, ty0, ty1, bias, dst, dst_plane, dst_ld, out_h, out_w, crop, border, stats, buf);
         break;
 #endif
     default:
-        output_generic(m, n, cout, tiles_x, ty0, ty1, bias, dst, dst_plane, dst_ld, out_h, out_w, crop, border, buf);
+        output_generic(m, n, cout, tiles_x, ty0, ty1, bias, dst, dst_plane, dst_ld, out_h, out_w, crop, border, stats, buf);
     }
     return 0;
 }

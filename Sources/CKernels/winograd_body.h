@@ -76,15 +76,17 @@ static void WINO(input)(const float *src, long channels, long plane, const float
 // Output tiles: Aᵀ·M·A for channel co and every tile of rows ty0..<ty1, plus the
 // bias, written where the 4×4 tile lies inside out_h × out_w. With crop > 0, only the
 // inside (crop pixels in from each side) goes to dst; the ring goes to `border`
-// (see dip_winograd_f43).
+// (see dip_winograd_f43). With `stats` (and no crop), each channel's sum and sum of
+// squares over the rows written are added to stats[2·co] and stats[2·co + 1].
 static void WINO(output)(const float *m, long ldm, long channels, long tiles_x, long ty0, long ty1,
                          const float *bias, float *dst, long plane, long ld, long out_h, long out_w,
-                         long crop, float *border, float *buf) {
+                         long crop, float *border, double *stats, float *buf) {
     float *s = buf;                         // 6 × 4 rows of tiles_x: Mᵀ-rows times A
     float *y = buf + 24 * tiles_x;          // 4 × 4 rows of tiles_x
     float *out = buf + 40 * tiles_x;        // 4 image rows of 4·tiles_x
     for (long co = 0; co < channels; co++) {
         const float b = bias ? bias[co] : 0;
+        double sum = 0, squares = 0;
         for (long ty = ty0; ty < ty1; ty++) {
             const long base = (ty - ty0) * tiles_x;
             for (int k = 0; k < 6; k++) {
@@ -131,6 +133,15 @@ static void WINO(output)(const float *m, long ldm, long channels, long tiles_x, 
                 if (crop == 0) {
                     float *d = dst + co * plane + row * ld;
                     for (long x = 0; x < out_w; x++) d[x] = o[x];
+                    if (!stats) continue;
+                    // One row's sums in 16 float lanes (a few dozen values each), then in double.
+                    float ls[16] = {0}, lq[16] = {0};
+                    long x = 0;
+                    for (; x + 16 <= out_w; x += 16) {
+                        for (int l = 0; l < 16; l++) { const float v = o[x + l]; ls[l] += v; lq[l] += v * v; }
+                    }
+                    for (; x < out_w; x++) { sum += o[x]; squares += (double)o[x] * o[x]; }
+                    for (int l = 0; l < 16; l++) { sum += ls[l]; squares += lq[l]; }
                 } else if (row < crop || row >= out_h - crop) {
                     const long k = row < crop ? row : row - (out_h - 2 * crop);
                     float *d = border + (co * 2 * crop + k) * out_w;
@@ -143,6 +154,7 @@ static void WINO(output)(const float *m, long ldm, long channels, long tiles_x, 
                 }
             }
         }
+        if (stats) { stats[2 * co] += sum; stats[2 * co + 1] += squares; }
     }
 }
 

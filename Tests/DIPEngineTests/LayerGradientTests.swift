@@ -129,6 +129,54 @@ struct LayerGradientTests {
         }
     }
 
+    /// A batch norm after a Winograd convolution takes its statistics from the convolution's
+    /// output pass: finite differences, and the same numbers as when it sums them itself — with
+    /// the output's mean far from zero (a bias of 40), rows that are not a multiple of the
+    /// summing lanes, and a strided convolution (no sums) falling back to the batch norm's own.
+    @Test(arguments: InstructionSet.supported)
+    func batchNormTakesTheWinogradOutputSums(_ kernels: InstructionSet) throws {
+        func make(_ seed: UInt64, stride: Int = 1, offset: Float = 40, linked: Bool) -> (Conv2d, BatchNorm2d) {
+            let conv = Conv2d(8, 12, kernel: 3, stride: stride, padding: .reflection)
+            let bn = BatchNorm2d(12, activationSlope: 0.2)
+            var rng = RandomSource(seed: seed)
+            for p in conv.parameters + bn.parameters { for i in 0..<p.count { p.value[i] = 2 * rng.uniform() - 1 } }
+            for i in 0..<12 { conv.bias!.value[i] += offset }
+            if linked { bn.inputSums = conv.sumsOutput() }
+            return (conv, bn)
+        }
+        let compute = try Compute(threads: 2, instructionSet: kernels)
+        let (conv, bn) = make(1, offset: 0, linked: true)
+        let r = GradientCheck(h: 1e-3, kernels: kernels).run(Sequential([conv, bn]), input: Shape(8, 6, 7))
+        #expect(bn.usedInputSums)
+        #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")
+
+        for (stride, shape) in [(1, Shape(8, 13, 37)), (1, Shape(8, 9, 16)), (2, Shape(8, 13, 37))] {
+            var rng = RandomSource(seed: 2)
+            let x = Tensor(shape)
+            for i in 0..<x.count { x.data[i] = 2 * rng.uniform() - 1 }
+            func run(_ linked: Bool) -> (values: [[Float]], summed: Bool) {
+                let (conv, bn) = make(3, stride: stride, linked: linked)
+                let net = Sequential([conv, bn])
+                net.needsInputGradient = true
+                let y = net.forward(x, compute)
+                let summed = bn.usedInputSums
+                let dy = Tensor(y.shape)
+                var rng = RandomSource(seed: 4)
+                for i in 0..<dy.count { dy.data[i] = 2 * rng.uniform() - 1 }
+                let dx = net.backward(dy, compute)!.values
+                return ([y.values, dx] + (conv.parameters + bn.parameters).map(\.gradients), summed)
+            }
+            let a = run(true), b = run(false)
+            #expect(a.summed == (stride == 1) && !b.summed, "sums taken from the convolution: \(a.summed), stride \(stride)")
+            for (u, v, what) in zip(zip(a.values, b.values), ["output", "input gradient", "weight", "bias", "γ", "β"]).map({ ($0.0, $0.1, $1) }) {
+                let scale = v.map(abs).max() ?? 1
+                let worst = zip(u, v).map { abs($0 - $1) }.max() ?? .infinity
+                // (The convolution's bias gradient is zero but for rounding: the batch norm removes the mean.)
+                #expect(u.count == v.count && worst <= 1e-5 * max(scale, 1), "\(what) differs by \(worst) of \(scale) (stride \(stride), \(shape))")
+            }
+        }
+    }
+
     @Test func activations() {
         for m: Module in [LeakyReLU(slope: 0.2), LeakyReLU(slope: 0), Sigmoid()] {
             let r = GradientCheck(h: 1e-3).run(m, input: Shape(2, 4, 5))

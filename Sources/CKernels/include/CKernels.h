@@ -80,12 +80,15 @@ size_t dip_winograd_f43_scratch_floats(long cin, long cout, long tiles_x, long t
 /// at 0; the ring around them goes to `border`: first the 2·crop cut rows of every
 /// channel (cout × 2·crop × out_w: the top ones, then the bottom ones), then the cut
 /// columns of every other row (cout × out_h × 2·crop: left ones, then right ones).
-/// Returns 0, or −1 when the path is not supported here.
+/// With `stats` (only without crop), each output channel's sum and sum of squares over
+/// the band's rows are added to stats[2·co] and stats[2·co + 1] as the rows are written:
+/// a following batch norm's statistics without a pass of its own.
+/// Returns 0, or −1 when the path is not supported here (or stats with crop).
 int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
                      const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                      const float *u, long cout, const float *bias,
                      float *dst, long dst_plane, long dst_ld, long out_h, long out_w,
-                     long crop, float *border, float *scratch, float *gemm_scratch);
+                     long crop, float *border, double *stats, float *scratch, float *gemm_scratch);
 
 /// One band's share of a stride-1 3×3 convolution's filter gradient by Winograd:
 /// the input tiles (src, scale, shift, maps and band as for dip_winograd_f43) and the output

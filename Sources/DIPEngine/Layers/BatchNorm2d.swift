@@ -14,6 +14,11 @@ public final class BatchNorm2d: Module {
     public var needsInputGradient = true
     /// The slope of a LeakyReLU applied after the normalisation; nil: none.
     public var activationSlope: Float?
+    /// The statistics of the input as the layer that wrote it summed them (see `ChannelSums`);
+    /// used when they are of the tensor this layer is given, else it sums itself.
+    var inputSums: ChannelSums?
+    /// Whether the last forward pass took its statistics from `inputSums`.
+    private(set) var usedInputSums = false
 
     private var input: Tensor?
     private var output: Tensor?
@@ -54,17 +59,28 @@ public final class BatchNorm2d: Module {
         if mean.count != channels { mean = .init(repeating: 0, count: channels); invStd = mean }
         let n = x.plane, g = gamma.value, b = beta.value, eps = eps
         let act = activationSlope != nil, slope = activationSlope ?? 1
+        let given = inputSums.flatMap { $0.tensor == x.data && $0.channels == channels ? $0 : nil }
+        usedInputSums = given != nil
         mean.withUnsafeMutableBufferPointer { mp in
             invStd.withUnsafeMutableBufferPointer { sp in
                 let mp = mp.baseAddress!, sp = sp.baseAddress!
                 compute.forEachChunk(channels) { range in
                     for c in range {
                         let src = x.data + c * n
-                        let m = sumDouble(src, n) / Double(n)
-                        let mf = Float(m)
-                        // Two-pass variance: Σ(x − μ)², robust when |μ| ≫ σ.
-                        let v = centredSquares(src, n, mean: mf)
-                        let istd = Float(1 / (v / Double(n) + Double(eps)).squareRoot())
+                        let variance: Double, mf: Float
+                        if let given {
+                            // E[x²] − μ² in double: exact enough unless |μ| > 10⁴·σ, far
+                            // from what a convolution's output is.
+                            let (s, q) = given.total(c)
+                            let m = s / Double(n)
+                            mf = Float(m); variance = max(0, q / Double(n) - m * m)
+                        } else {
+                            let m = sumDouble(src, n) / Double(n)
+                            mf = Float(m)
+                            // Two-pass variance: Σ(x − μ)², robust when |μ| ≫ σ.
+                            variance = centredSquares(src, n, mean: mf) / Double(n)
+                        }
+                        let istd = Float(1 / (variance + Double(eps)).squareRoot())
                         mp[c] = mf; sp[c] = istd
                         guard let y else { continue }
                         let dst = y.data + c * n

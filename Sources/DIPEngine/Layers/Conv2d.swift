@@ -49,6 +49,9 @@ public final class Conv2d: Module {
     /// (a batch norm folded into this convolution; see `NormalizedConv`), for the filter gradient.
     private var inputAffine: Affine?
     typealias Affine = (scale: [Float], shift: [Float])
+    /// Where the Winograd forward pass sums its output per channel for the batch norm that
+    /// follows (see `sumsOutput`); nil: it does not.
+    private var outputSums: ChannelSums?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: Padding = .zero, bias: Bool = true, name: String = "conv", pad: Int? = nil) {
@@ -97,6 +100,15 @@ public final class Conv2d: Module {
 
     /// Whether this layer runs by Winograd F(4×4, 3×3) on `compute`: below 8
     /// channels on either side the transforms cost more than they save.
+    /// Makes the Winograd forward pass sum each output channel (Σy, Σy²) as it writes it,
+    /// for the batch norm that reads the output next; the sums it hands that batch norm.
+    func sumsOutput() -> ChannelSums {
+        if let s = outputSums { return s }
+        let s = ChannelSums()
+        outputSums = s
+        return s
+    }
+
     func usesWinograd(_ compute: Compute) -> Bool {
         compute.winograd && kernel == 3 && stride == 1 && inChannels >= 8 && outChannels >= 8
     }
@@ -120,10 +132,11 @@ public final class Conv2d: Module {
             let (rows, cols) = winogradInputMaps(g)
             winograd(x.data, channels: inChannels, plane: x.plane, affine: affine, rows: rows, cols: cols,
                      to: y.data, channels: outChannels, plane: y.plane, rowStride: g.wo, height: g.ho, width: g.wo,
-                     bias: bias?.value, compute)
+                     bias: bias?.value, sums: outputSums, compute)
             packedByForward = nil
             return y
         }
+        outputSums?.tensor = nil
         packWeights(g)
         packedByForward = g
         let ws = compute.workspace
@@ -378,8 +391,9 @@ public final class Conv2d: Module {
     private func winograd(_ src: UnsafePointer<Float>, channels cin: Int, plane srcPlane: Int, affine: Affine? = nil, rows: [Int], cols: [Int],
                           to dst: UnsafeMutablePointer<Float>, channels cout: Int, plane: Int, rowStride: Int,
                           height: Int, width: Int, crop: Int = 0, border: UnsafeMutablePointer<Float>? = nil,
-                          bias: UnsafeMutablePointer<Float>?, _ compute: Compute) {
+                          bias: UnsafeMutablePointer<Float>?, sums: ChannelSums? = nil, _ compute: Compute) {
         let bands = WinogradBands(height: height, width: width, threads: compute.threads)
+        sums?.reset(parts: bands.threads, channels: cout)
         let ws = compute.workspace, kernels = compute.instructionSet
         let scratchCount = dip_winograd_f43_scratch_floats(cin, cout, bands.tilesX, bands.rows)
         let scratch = (0..<bands.threads).map { ws.buffer("conv.winograd\($0)", scratchCount) }
@@ -388,8 +402,9 @@ public final class Conv2d: Module {
         forEachWinogradBand(bands, rows: rows, cols: cols, affine: affine, compute) { t, ty0, ty1, scale, shift, rowMap, colMap in
             dip_winograd_f43(kernels.kernelID, src, cin, srcPlane, scale, shift, rowMap, colMap,
                              bands.tilesX, ty0, ty1, u, cout, bias, dst, plane, rowStride, height, width,
-                             crop, border, scratch[t], gemmScratch[t])
+                             crop, border, sums?.part(t), scratch[t], gemmScratch[t])
         }
+        sums?.tensor = dst
     }
 
     /// Runs `band` (a Winograd kernel call, returning its status) for every band of tile rows

@@ -92,15 +92,15 @@ public final class SkipNetwork {
             let normConcat = BatchNorm2d(c.channelsSkip[i] + k, name: name + ".bn_concat")
             if c.channelsSkip[i] != 0 {
                 append(conv(inputDepth, c.channelsSkip[i], c.filterSkipSize, 1, .stride, c, name + ".skip"), to: skip)
-                skip.append(BatchNorm2d(c.channelsSkip[i], name: name + ".skip.bn"))
+                appendNorm(BatchNorm2d(c.channelsSkip[i], name: name + ".skip.bn"), to: skip)
                 appendActivation(c.activation, to: skip)
             }
             let fd = c.at(c.filterSizeDown, i)
             append(conv(inputDepth, c.channelsDown[i], fd, 2, c.at(c.downsampleMode, i), c, name + ".down1"), to: deeper)
-            deeper.append(BatchNorm2d(c.channelsDown[i], name: name + ".down1.bn"))
+            appendNorm(BatchNorm2d(c.channelsDown[i], name: name + ".down1.bn"), to: deeper)
             appendActivation(c.activation, to: deeper)
             append(conv(c.channelsDown[i], c.channelsDown[i], fd, 1, .stride, c, name + ".down2"), to: deeper)
-            deeper.append(BatchNorm2d(c.channelsDown[i], name: name + ".down2.bn"))
+            appendNorm(BatchNorm2d(c.channelsDown[i], name: name + ".down2.bn"), to: deeper)
             appendActivation(c.activation, to: deeper)
             let deeperMain = Sequential()
             if i < n - 1 { deeper.append(deeperMain) }
@@ -114,11 +114,11 @@ public final class SkipNetwork {
                 current.append(normConcat)
                 append(up, to: current)
             }
-            current.append(BatchNorm2d(c.channelsUp[i], name: name + ".up.bn"))
+            appendNorm(BatchNorm2d(c.channelsUp[i], name: name + ".up.bn"), to: current)
             appendActivation(c.activation, to: current)
             if c.need1x1Up {
                 append(conv(c.channelsUp[i], c.channelsUp[i], 1, 1, .stride, c, name + ".up1x1"), to: current)
-                current.append(BatchNorm2d(c.channelsUp[i], name: name + ".up1x1.bn"))
+                appendNorm(BatchNorm2d(c.channelsUp[i], name: name + ".up1x1.bn"), to: current)
                 appendActivation(c.activation, to: current)
             }
             inputDepth = c.channelsDown[i]
@@ -148,6 +148,17 @@ public final class SkipNetwork {
     }
 
     private static func append(_ layers: [Module], to s: Sequential) { for l in layers { s.append(l) } }
+
+    /// A batch norm after a convolution takes its statistics from the convolution's
+    /// output pass where that pass sums them (the Winograd one).
+    private static func appendNorm(_ bn: BatchNorm2d, to s: Sequential) {
+        if let conv = s.modules.last as? Conv2d {
+            bn.inputSums = conv.sumsOutput()
+        } else if let folded = s.modules.last as? NormalizedConv {
+            bn.inputSums = folded.conv.sumsOutput()
+        }
+        s.append(bn)
+    }
 
     /// The activation after a batch norm is done by the batch norm itself (one pass less
     /// each way); the module list keeps PyTorch's parameter order either way.
