@@ -134,14 +134,15 @@ static void WINO(output)(const float *m, long ldm, long channels, long tiles_x, 
                     float *d = dst + co * plane + row * ld;
                     for (long x = 0; x < out_w; x++) d[x] = o[x];
                     if (!stats) continue;
-                    // One row's sums in 16 float lanes (a few dozen values each), then in double.
-                    float ls[16] = {0}, lq[16] = {0};
+                    // In double lanes: E[y²] − E[y]² from these stays exact to float
+                    // precision even when the mean is far from zero.
+                    double ls[8] = {0}, lq[8] = {0};
                     long x = 0;
-                    for (; x + 16 <= out_w; x += 16) {
-                        for (int l = 0; l < 16; l++) { const float v = o[x + l]; ls[l] += v; lq[l] += v * v; }
+                    for (; x + 8 <= out_w; x += 8) {
+                        for (int l = 0; l < 8; l++) { const double v = o[x + l]; ls[l] += v; lq[l] += v * v; }
                     }
-                    for (; x < out_w; x++) { sum += o[x]; squares += (double)o[x] * o[x]; }
-                    for (int l = 0; l < 16; l++) { sum += ls[l]; squares += lq[l]; }
+                    for (; x < out_w; x++) { const double v = o[x]; sum += v; squares += v * v; }
+                    for (int l = 0; l < 8; l++) { sum += ls[l]; squares += lq[l]; }
                 } else if (row < crop || row >= out_h - crop) {
                     const long k = row < crop ? row : row - (out_h - 2 * crop);
                     float *d = border + (co * 2 * crop + k) * out_w;

@@ -129,14 +129,14 @@ struct LayerGradientTests {
         }
     }
 
-    /// A batch norm after a Winograd convolution takes its statistics from the convolution's
-    /// output pass: finite differences, and the same numbers as when it sums them itself — with
-    /// the output's mean far from zero (a bias of 40), rows that are not a multiple of the
-    /// summing lanes, and a strided convolution (no sums) falling back to the batch norm's own.
+    /// A batch norm after a convolution takes its statistics from the convolution's output
+    /// pass (Winograd, strided strips, 1×1): finite differences, and the same numbers as when it
+    /// sums them itself — with the output's mean far from zero (a bias of 40) and rows that are
+    /// not a multiple of the summing lanes; given another tensor, it sums that one itself.
     @Test(arguments: InstructionSet.supported)
-    func batchNormTakesTheWinogradOutputSums(_ kernels: InstructionSet) throws {
-        func make(_ seed: UInt64, stride: Int = 1, offset: Float = 40, linked: Bool) -> (Conv2d, BatchNorm2d) {
-            let conv = Conv2d(8, 12, kernel: 3, stride: stride, padding: .reflection)
+    func batchNormTakesTheConvolutionsOutputSums(_ kernels: InstructionSet) throws {
+        func make(_ seed: UInt64, kernel: Int = 3, stride: Int = 1, offset: Float = 40, linked: Bool) -> (Conv2d, BatchNorm2d) {
+            let conv = Conv2d(8, 12, kernel: kernel, stride: stride, padding: .reflection)
             let bn = BatchNorm2d(12, activationSlope: 0.2)
             var rng = RandomSource(seed: seed)
             for p in conv.parameters + bn.parameters { for i in 0..<p.count { p.value[i] = 2 * rng.uniform() - 1 } }
@@ -145,17 +145,19 @@ struct LayerGradientTests {
             return (conv, bn)
         }
         let compute = try Compute(threads: 2, instructionSet: kernels)
-        let (conv, bn) = make(1, offset: 0, linked: true)
-        let r = GradientCheck(h: 1e-3, kernels: kernels).run(Sequential([conv, bn]), input: Shape(8, 6, 7))
-        #expect(bn.usedInputSums)
-        #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")
+        for (k, stride) in [(3, 1), (3, 2)] {
+            let (conv, bn) = make(1, kernel: k, stride: stride, offset: 0, linked: true)
+            let r = GradientCheck(h: 1e-3, kernels: kernels).run(Sequential([conv, bn]), input: Shape(8, 6, 7))
+            #expect(r.failures.isEmpty, "\(k)×\(k) stride \(stride): \(r.failures.prefix(5))")
+            #expect(bn.usedInputSums)
+        }
 
-        for (stride, shape) in [(1, Shape(8, 13, 37)), (1, Shape(8, 9, 16)), (2, Shape(8, 13, 37))] {
+        for (k, stride, shape) in [(3, 1, Shape(8, 13, 37)), (3, 1, Shape(8, 9, 16)), (3, 2, Shape(8, 13, 37)), (1, 1, Shape(8, 13, 37))] {
             var rng = RandomSource(seed: 2)
             let x = Tensor(shape)
             for i in 0..<x.count { x.data[i] = 2 * rng.uniform() - 1 }
             func run(_ linked: Bool) -> (values: [[Float]], summed: Bool) {
-                let (conv, bn) = make(3, stride: stride, linked: linked)
+                let (conv, bn) = make(3, kernel: k, stride: stride, linked: linked)
                 let net = Sequential([conv, bn])
                 net.needsInputGradient = true
                 let y = net.forward(x, compute)
@@ -167,14 +169,25 @@ struct LayerGradientTests {
                 return ([y.values, dx] + (conv.parameters + bn.parameters).map(\.gradients), summed)
             }
             let a = run(true), b = run(false)
-            #expect(a.summed == (stride == 1) && !b.summed, "sums taken from the convolution: \(a.summed), stride \(stride)")
+            #expect(a.summed && !b.summed, "sums taken from the \(k)×\(k) stride-\(stride) convolution: \(a.summed)")
             for (u, v, what) in zip(zip(a.values, b.values), ["output", "input gradient", "weight", "bias", "γ", "β"]).map({ ($0.0, $0.1, $1) }) {
-                let scale = v.map(abs).max() ?? 1
+                // The convolution's bias gradient is zero but for rounding (the batch norm removes
+                // the mean): measured against the weight gradient's scale.
+                let scale = (what == "bias" ? b.values[2] : v).map(abs).max() ?? 1
                 let worst = zip(u, v).map { abs($0 - $1) }.max() ?? .infinity
-                // (The convolution's bias gradient is zero but for rounding: the batch norm removes the mean.)
-                #expect(u.count == v.count && worst <= 1e-5 * max(scale, 1), "\(what) differs by \(worst) of \(scale) (stride \(stride), \(shape))")
+                #expect(u.count == v.count && worst <= 1e-5 * scale, "\(what) differs by \(worst) of \(scale) (\(k)×\(k) stride \(stride), \(shape))")
             }
         }
+
+        // Linked, but given a tensor the convolution did not just write: it sums that one.
+        let (conv, bn) = make(5, linked: true)
+        let x = WinogradTests.random(Shape(8, 10, 10), seed: 6)
+        let other = Tensor(Shape(12, 10, 10), values: conv.forward(x, compute).values.map { $0 * 3 })
+        let y = bn.forward(other, compute).values
+        #expect(!bn.usedInputSums)
+        let (_, alone) = make(5, linked: false)
+        let expected = alone.forward(other, compute).values
+        #expect(zip(y, expected).allSatisfy { $0 == $1 })
     }
 
     @Test func activations() {

@@ -36,6 +36,17 @@ func dotDouble(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -
     blockedSum(n, { load8(a, $0) * load8(b, $0) }, { a[$0] * b[$0] })
 }
 
+/// (Σ p[i], Σ p[i]²) in one pass, accumulated in double: the variance E[x²] − E[x]² taken
+/// from them stays exact to float precision even when the mean is far from zero.
+func sumAndSquares(_ p: UnsafePointer<Float>, _ n: Int) -> (sum: Double, squares: Double) {
+    var s8 = SIMD8<Double>(), q8 = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= n { let v = SIMD8<Double>(load8(p, i)); s8 += v; q8 += v * v; i += 8 }
+    var s1 = 0.0, q1 = 0.0
+    while i < n { let v = Double(p[i]); s1 += v; q1 += v * v; i += 1 }
+    return (s8.sum() + s1, q8.sum() + q1)
+}
+
 /// Σ (p[i] − mean)²
 func centredSquares(_ p: UnsafePointer<Float>, _ n: Int, mean: Float) -> Double {
     let m = SIMD8<Float>(repeating: mean)

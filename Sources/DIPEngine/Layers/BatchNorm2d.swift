@@ -69,8 +69,8 @@ public final class BatchNorm2d: Module {
                         let src = x.data + c * n
                         let variance: Double, mf: Float
                         if let given {
-                            // E[x²] − μ² in double: exact enough unless |μ| > 10⁴·σ, far
-                            // from what a convolution's output is.
+                            // E[x²] − μ² from sums in double: as exact as the two passes
+                            // below for float data unless |μ| > 10⁴·σ.
                             let (s, q) = given.total(c)
                             let m = s / Double(n)
                             mf = Float(m); variance = max(0, q / Double(n) - m * m)

@@ -1,5 +1,5 @@
 /// Each channel's Σx and Σx² of one tensor, summed by the layer that wrote it as it
-/// wrote it (a Winograd convolution's output pass), for the batch norm that reads the
+/// wrote it (a convolution's output pass), for the batch norm that reads the
 /// tensor next: its statistics without two passes of its own over a full-resolution
 /// tensor. The writer sums into `parts` partial sets (one per thread) and names the
 /// tensor; a writer that did not sum names none, and the batch norm sums itself.

@@ -49,8 +49,8 @@ public final class Conv2d: Module {
     /// (a batch norm folded into this convolution; see `NormalizedConv`), for the filter gradient.
     private var inputAffine: Affine?
     typealias Affine = (scale: [Float], shift: [Float])
-    /// Where the Winograd forward pass sums its output per channel for the batch norm that
-    /// follows (see `sumsOutput`); nil: it does not.
+    /// Where the forward pass sums its output per channel for the batch norm that follows
+    /// (see `sumsOutput`); nil: it does not.
     private var outputSums: ChannelSums?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1,
@@ -100,8 +100,9 @@ public final class Conv2d: Module {
 
     /// Whether this layer runs by Winograd F(4×4, 3×3) on `compute`: below 8
     /// channels on either side the transforms cost more than they save.
-    /// Makes the Winograd forward pass sum each output channel (Σy, Σy²) as it writes it,
-    /// for the batch norm that reads the output next; the sums it hands that batch norm.
+    /// Makes the forward pass sum each output channel (Σy, Σy²) as it writes it — in the
+    /// Winograd output transform, or band by band while the strips' rows are in cache — for
+    /// the batch norm that reads the output next; the sums it hands that batch norm.
     func sumsOutput() -> ChannelSums {
         if let s = outputSums { return s }
         let s = ChannelSums()
@@ -136,7 +137,6 @@ public final class Conv2d: Module {
             packedByForward = nil
             return y
         }
-        outputSums?.tensor = nil
         packWeights(g)
         packedByForward = g
         let ws = compute.workspace
@@ -148,6 +148,8 @@ public final class Conv2d: Module {
         let ldP = g.direct ? x.plane : g.planeQ
         let w = packedWeight.pointer
         let cout = outChannels, cin = inChannels, k = kernel, s = stride
+        let sums = outputSums
+        sums?.reset(parts: threads, channels: cout)
         compute.forEachTask(threads) { t in
             let band = bands[t]
             for tile in Compute.chunk(t, of: threads, count: g.tiles) {
@@ -178,8 +180,16 @@ public final class Conv2d: Module {
                         }
                     }
                 }
+                if let sums {       // the band's rows, still in cache
+                    let part = sums.part(t)
+                    for co in 0..<cout {
+                        let (a, b) = sumAndSquares(y.data + co * y.plane + r0 * g.wo, (r1 - r0) * g.wo)
+                        part[2 * co] += a; part[2 * co + 1] += b
+                    }
+                }
             }
         }
+        sums?.tensor = y.data
         return y
     }
 

@@ -149,8 +149,8 @@ public final class SkipNetwork {
 
     private static func append(_ layers: [Module], to s: Sequential) { for l in layers { s.append(l) } }
 
-    /// A batch norm after a convolution takes its statistics from the convolution's
-    /// output pass where that pass sums them (the Winograd one).
+    /// A batch norm right after a convolution takes its statistics from the convolution's
+    /// output pass (not after a pooling or Lanczos downsampler, which write their own).
     private static func appendNorm(_ bn: BatchNorm2d, to s: Sequential) {
         if let conv = s.modules.last as? Conv2d {
             bn.inputSums = conv.sumsOutput()
