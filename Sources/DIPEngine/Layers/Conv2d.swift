@@ -21,8 +21,8 @@ import CKernels
 /// Stride-1 3×3 convolutions with enough channels (nearly all of a DIP network's
 /// multiply-adds) take Winograd's F(4×4, 3×3) instead, forward and for the input
 /// gradient (a full correlation of the output gradient with the rotated filters),
-/// reading the padding through index maps rather than a padded copy; see
-/// `Compute.winograd`. Their weight gradient stays on the strips.
+/// reading the padding through index maps rather than a padded copy, and for the
+/// filters' gradient (the output gradient's tiles times the input's); see `Compute.winograd`.
 public final class Conv2d: Module {
     public let inChannels: Int
     public let outChannels: Int
