@@ -113,11 +113,7 @@ func peakRSSMegabytes() -> Double {
 /// One size, measured in this process (run as a child so peaks do not mix).
 func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
     var configuration = SkipConfiguration.denoising()
-    if let cap = options.maxChannels {
-        configuration.channelsDown = configuration.channelsDown.map { min($0, cap) }
-        configuration.channelsUp = configuration.channelsUp.map { min($0, cap) }
-        configuration.channelsSkip = configuration.channelsSkip.map { min($0, cap) }
-    }
+    if let cap = options.maxChannels { configuration.capChannels(at: cap) }
     let net = try! SkipNetwork(configuration)
     net.initialize(seed: 1)
     var compute = Compute(threads: threads)

@@ -44,6 +44,13 @@ public struct SkipConfiguration: Codable, Sendable, Equatable {
 
     public var levels: Int { channelsDown.count }
 
+    /// Every level's channel count (down, up and skip) capped at `cap`: how the presets narrow a network.
+    public mutating func capChannels(at cap: Int) {
+        channelsDown = channelsDown.map { min($0, cap) }
+        channelsUp = channelsUp.map { min($0, cap) }
+        channelsSkip = channelsSkip.map { min($0, cap) }
+    }
+
     /// The per-level value of a list option (a one-element list applies to all levels).
     func at<T>(_ list: [T], _ level: Int) -> T { list.count == 1 ? list[0] : list[level] }
 

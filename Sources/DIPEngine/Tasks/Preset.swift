@@ -42,11 +42,7 @@ extension FittingTask {
     public func with(preset: Preset) -> Self {
         var task = self
         let s = (Self.takesPresets ? preset : .reference).scaling
-        if let cap = s.maxChannels {
-            task.network.channelsDown = task.network.channelsDown.map { min($0, cap) }
-            task.network.channelsUp = task.network.channelsUp.map { min($0, cap) }
-            task.network.channelsSkip = task.network.channelsSkip.map { min($0, cap) }
-        }
+        if let cap = s.maxChannels { task.network.capChannels(at: cap) }
         task.settings.learningRate *= s.learningRateFactor
         task.settings.iterations = max(1, Int((Double(task.settings.iterations) * s.iterationsFactor).rounded()))
         task.settings.autoStop = Self.autoStopApplies ? s.autoStop : nil
