@@ -20,7 +20,9 @@ struct FitOptions: ParsableArguments {
     @Flag(help: "Disable the reference's backtracking on PSNR drops (where the task has it).") var noBacktracking = false
     @Flag(help: "Run every iteration and return the last result, instead of stopping where the outputs' moving variance has passed its minimum and returning the result from there.")
     var noAutoStop = false
-    @Option(help: "Auto stop: iterations without a new variance minimum before stopping.") var patience: Int?
+    @Option(help: "Auto stop: iterations without a new minimum of its signal before stopping.") var patience: Int?
+    @Option(help: "Auto stop's signal: variance (the outputs' moving variance) or held-out (the error on pixels left out of the loss; denoise only, elsewhere variance) (default: the preset's).")
+    var stopRule: AutoStop.Criterion?
     @Option(help: "Stop after this many seconds of fitting, with the best result so far.") var timeLimit: Double?
     @Option(help: ArgumentHelp("Changes to the network, as JSON with any of channels_down, channels_up, channels_skip (one entry per level), input_channels, upsample_mode (nearest, bilinear) and padding (zero, reflection).",
                                valueName: "json"))
@@ -49,6 +51,7 @@ struct FitOptions: ParsableArguments {
         if let p = patience, !(1...1_000_000).contains(p) { throw ValidationError("--patience must be 1...1000000") }
         if let t = timeLimit, !(t > 0 && t.isFinite) { throw ValidationError("--time-limit must be a positive number of seconds") }
         if noAutoStop && patience != nil { throw ValidationError("--patience has no effect with --no-auto-stop") }
+        if noAutoStop && stopRule != nil { throw ValidationError("--stop-rule has no effect with --no-auto-stop") }
     }
 
     /// The task with --preset applied to its reference settings, then the options given.
@@ -81,6 +84,7 @@ struct FitOptions: ParsableArguments {
     private func apply(to s: inout FitSettings) {
         if noAutoStop { s.autoStop = nil }
         if let patience { s.autoStop?.patience = patience }
+        if let stopRule { s.autoStop?.criterion = stopRule }
         s.timeLimit = timeLimit
         if let iterations { s.iterations = iterations }
         if let learningRate { s.learningRate = learningRate }
@@ -121,7 +125,8 @@ extension FitSettings {
          "backtracking": backtracking.map { "every \($0.period)\($0.onlyAtPeriod ? " (at the period)" : ""), \($0.dropDB) dB" } ?? "none",
          "seed": "\(seed)", "threads": "\(threads)", "kernels": "\(InstructionSet.selected)",
          "auto_stop": autoStop.map { rule in
-             "alpha \(rule.alpha), patience \(rule.patience), from iteration \(rule.minIterations)"
+             (rule.criterion == .heldOutPixels ? "held-out error on \(rule.heldOutFraction * 100)% of the pixels" : "output variance, alpha \(rule.alpha)")
+                 + ", patience \(rule.patience), from iteration \(rule.minIterations)"
                  + (rule.lossFloor.map { String(format: ", once the loss is down to %.5f (noise σ %.1f/255)", $0, $0.squareRoot() * 255) } ?? "")
          } ?? "off",
          "time_limit": timeLimit.map { "\($0) s" } ?? "none"]
@@ -138,6 +143,7 @@ extension SkipConfiguration {
 }
 
 extension Preset: ExpressibleByArgument {}
+extension AutoStop.Criterion: ExpressibleByArgument {}
 
 extension FitOptions {
     /// A ground-truth image (cropped like the input) that must have `shape`.

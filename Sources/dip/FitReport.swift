@@ -11,7 +11,7 @@ struct FitReport: Encodable {
         var psnr_ground_truth: Double?
         var psnr_ground_truth_average: Double?
         var restored_parameters: Bool
-        var output_variance: Double?      // auto stop's moving variance of the outputs
+        var stop_signal: Double?          // what auto stop watches: the outputs' moving variance or the held-out error
     }
     struct Summary: Encodable {
         var iterations: Int

@@ -60,7 +60,7 @@ struct FitRun {
                                     psnr_input_average: inputPSNR?(p.average),
                                     psnr_ground_truth: truth.map { PSNR.compute($0, p.output) },
                                     psnr_ground_truth_average: gtAvg, restored_parameters: p.restoredParameters,
-                                    output_variance: p.outputVariance))
+                                    stop_signal: p.stopSignal))
             progressLine.show(iteration: p.iteration, of: p.iterations, loss: p.loss, psnrInput: p.psnrInput,
                               psnrTruth: gtAvg, itPerSecond: p.iterationsPerSecond)
         }, onSnapshot: { p in

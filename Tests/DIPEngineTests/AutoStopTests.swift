@@ -16,7 +16,7 @@ struct AutoStopTests {
         for t in 1...400 {
             let size = Float(abs(t - 120) + 1) * 0.01
             for j in 0..<x.count { x.data[j] = 0.5 + size * rng.uniform() }
-            _ = detector.observe(x, iteration: t, loss: 0, compute)
+            _ = detector.observe(output: x, average: x, iteration: t, loss: 0, compute)
             if detector.shouldStop(at: t) { stoppedAt = t; break }
         }
         // The moving average lags the turn by about 1/α iterations.
@@ -30,11 +30,11 @@ struct AutoStopTests {
         let x = Tensor(shape)
         for t in 1...49 {
             for j in 0..<x.count { x.data[j] = Float(t % 2) }       // large, steady variance
-            #expect(!detector.observe(x, iteration: t, loss: 0, .serial))
+            #expect(!detector.observe(output: x, average: x, iteration: t, loss: 0, .serial))
             #expect(!detector.shouldStop(at: t))
         }
         #expect(detector.bestIteration == 0)
-        #expect(detector.observe(x, iteration: 50, loss: 0, .serial) && detector.bestIteration == 50)
+        #expect(detector.observe(output: x, average: x, iteration: 50, loss: 0, .serial) && detector.bestIteration == 50)
     }
 
     /// With a loss floor, no minimum is taken while the (moving average) loss is above it,
@@ -47,7 +47,7 @@ struct AutoStopTests {
         x.fill(0.5)                                     // perfectly steady outputs: variance 0
         for t in 1...60 {
             let loss: Float = t <= 40 ? 0.02 : 0.005
-            let best = detector.observe(x, iteration: t, loss: loss, .serial)
+            let best = detector.observe(output: x, average: x, iteration: t, loss: loss, .serial)
             #expect(best == (detector.floorIteration == t), "iteration \(t)")
             #expect(!detector.shouldStop(at: t) || t - detector.bestIteration >= 5)
         }
@@ -81,7 +81,7 @@ struct AutoStopTests {
         let r = try DenoisingTask(image: FitLoopTests.target(), network: FitLoopTests.tiny, settings: s).run(onProgress: { p in
             averages[p.iteration] = (expWeight == nil ? p.output : p.average).values
             bests.append(p.bestIteration)
-            #expect(p.outputVariance != nil)
+            #expect(p.stopSignal != nil)
         })
         let best = try #require(r.bestIteration)
         #expect(r.stopReason == .autoStop)
@@ -97,7 +97,7 @@ struct AutoStopTests {
         var last: [Float] = []
         let r = try DenoisingTask(image: FitLoopTests.target(), network: FitLoopTests.tiny, settings: s).run(onProgress: { p in
             last = p.average.values
-            #expect(p.outputVariance == nil && p.bestIteration == nil)
+            #expect(p.stopSignal == nil && p.bestIteration == nil)
         })
         #expect(r.stopReason == .iterations && r.iterations == 30 && r.bestIteration == nil)
         #expect(r.image.values == last)

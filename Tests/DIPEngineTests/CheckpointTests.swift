@@ -4,10 +4,10 @@ import Testing
 /// A fit resumed from a checkpoint ends exactly where the uninterrupted fit ends.
 @Suite("Fit checkpoints")
 struct CheckpointTests {
-    static func settings() -> FitSettings {
+    static func settings(_ rule: AutoStop.Criterion = .outputVariance) -> FitSettings {
         var s = FitSettings()
         s.iterations = 40; s.seed = 3; s.threads = 2
-        s.autoStop = AutoStop(alpha: 0.1, patience: 1000, minIterations: 5)
+        s.autoStop = AutoStop(criterion: rule, heldOutFraction: 0.1, alpha: 0.1, patience: 1000, minIterations: 5)
         s.backtracking = FitSettings.Backtracking(period: 7, dropDB: 0.01)   // restores now and then
         return s
     }
@@ -16,7 +16,8 @@ struct CheckpointTests {
                     settings: FitSettings = settings(), saved: inout [FitCheckpoint]) throws -> FitResult {
         var kept: [FitCheckpoint] = []
         let checkpoints = FitCheckpointing(resume: resume, interval: 0) { kept.append($0) }
-        let task = DenoisingTask(image: FitLoopTests.target(), network: FitLoopTests.tiny, settings: settings)
+        var task = DenoisingTask(image: FitLoopTests.target(), network: FitLoopTests.tiny, settings: settings)
+        task.waitsForNoiseLevel = true     // additive noise: the held-out rule applies
         let result = try task.run(cancel: cancel, checkpoints: checkpoints, onProgress: { p in
             if p.iteration == cancelAt { cancel?.cancel() }
         }, onSnapshot: nil)
@@ -27,16 +28,18 @@ struct CheckpointTests {
     /// Bit for bit (a Bool, so that a failure does not print both images).
     static func identical(_ a: Tensor, _ b: Tensor) -> Bool { a.shape == b.shape && a.values == b.values }
 
-    @Test func resumedFitEqualsTheUninterruptedOne() throws {
+    @Test(arguments: AutoStop.Criterion.allCases)
+    func resumedFitEqualsTheUninterruptedOne(rule: AutoStop.Criterion) throws {
         var saved: [FitCheckpoint] = []
-        let whole = try Self.fit(saved: &saved)
+        let whole = try Self.fit(settings: Self.settings(rule), saved: &saved)
         // A checkpoint after every step but the last, each taken after the step's update.
         #expect(saved.map(\.iteration) == Array(1..<40))
         let middle = try #require(saved.first { $0.iteration == 17 })
         let decoded = try FitCheckpoint(decoding: middle.encoded())
         #expect(decoded == middle)
+        #expect(decoded.detector?.rule == rule)
         var more: [FitCheckpoint] = []
-        let resumed = try Self.fit(resume: decoded, saved: &more)
+        let resumed = try Self.fit(resume: decoded, settings: Self.settings(rule), saved: &more)
         #expect(more.first?.iteration == 18)
         #expect(resumed.iterations == 40 && resumed.bestIteration == whole.bestIteration)
         #expect(Self.identical(resumed.image, whole.image), "the result differs")
@@ -71,5 +74,11 @@ struct CheckpointTests {
         var other: [FitCheckpoint] = []
         _ = try Self.fit(settings: plain, saved: &other)
         #expect(throws: FitCheckpoint.DecodingError.self) { _ = try Self.fit(resume: other.last, saved: &saved) }
+        // Taken with the other auto-stop rule: its state is not this rule's.
+        var heldOut: [FitCheckpoint] = []
+        _ = try Self.fit(settings: Self.settings(.heldOutPixels), saved: &heldOut)
+        #expect(throws: FitCheckpoint.DecodingError.doesNotFit("auto stop differs")) {
+            _ = try Self.fit(resume: heldOut.last, saved: &saved)
+        }
     }
 }

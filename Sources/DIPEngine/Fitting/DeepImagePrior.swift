@@ -5,8 +5,9 @@
 ///                   avg = out (i = 0), else w·avg + (1 − w)·out
 ///                   backtracking check on PSNR(out, degraded input)
 ///                   Adam step (or, with `.lbfgs`, Adam warm-up steps, then L-BFGS)
-///                   with auto stop: the outputs' moving variance; a copy of the result
-///                   at its minimum; stop `patience` steps past it (see `AutoStop`)
+///                   with auto stop: the outputs' moving variance or the error on held-out
+///                   pixels; a copy of the result at its minimum; stop `patience` steps
+///                   past it (see `AutoStop`)
 ///
 /// Backtracking follows the reference exactly: if the PSNR fell by more than
 /// 5 dB since the last saved state, the saved parameters are copied back, and
@@ -41,10 +42,16 @@ public enum DeepImagePrior {
         var done = 0
         var stop = StopReason.iterations
         var latest: Tensor?
-        let detector = settings.autoStop.map { OutputVarianceDetector(rule: $0, shape: shape) }
+        let detector: StopDetector? = settings.autoStop.map { rule in
+            if rule.criterion == .heldOutPixels, let (pixels, target) = objective.heldOut {
+                return HeldOutErrorDetector(rule: rule, pixels: pixels, target: target)
+            }
+            return OutputVarianceDetector(rule: rule, shape: shape)
+        }
         let best = detector == nil ? nil : Tensor(shape)
         // The variance's minimum marks the raw output's best; an exponential average of the
-        // outputs trails the raw output by about 1/(1 − w) steps, so it is taken that much later.
+        // outputs trails the raw output by about 1/(1 − w) steps, so it is taken that much later
+        // (the held-out error watches the average itself: no delay).
         let averageLag = settings.expWeight.map { Int((1 / (1 - Double($0))).rounded()) } ?? 0
         var copyAt: Int?
         var picked: Int?
@@ -63,7 +70,7 @@ public enum DeepImagePrior {
         }
         var resumeAdam: FitCheckpoint?
         if let cp = checkpointing?.resume {
-            try Self.check(cp, parameters: network.parameters, shape: shape, detector: detector != nil,
+            try Self.check(cp, parameters: network.parameters, shape: shape, detector: detector?.state,
                            backtracking: settings.backtracking != nil)
             for (p, values) in zip(network.parameters, cp.parameters) { p.values = values }
             cp.average.withUnsafeBufferPointer { average.data.update(from: $0.baseAddress!, count: average.count) }
@@ -126,7 +133,9 @@ public enum DeepImagePrior {
         func finish(_ i: Int, _ e: (loss: Float, output: Tensor, psnr: Double, restored: Bool)) -> Bool {
             done = i + 1
             latest = e.output
-            if let detector, detector.observe(e.output, iteration: done, loss: e.loss, compute) { copyAt = done + averageLag }
+            if let detector, detector.observe(output: e.output, average: average, iteration: done, loss: e.loss, compute) {
+                copyAt = done + detector.copyDelay(averageLag: averageLag)
+            }
             if let best, copyAt == done {
                 best.copy(from: settings.expWeight == nil ? e.output : average)
                 picked = done
@@ -136,7 +145,7 @@ public enum DeepImagePrior {
                 let progress = FitProgress(iteration: done, iterations: settings.iterations, loss: e.loss, psnrInput: e.psnr,
                                            iterationsPerSecond: Double(done) / max(seconds, 1e-9), seconds: seconds,
                                            restoredParameters: e.restored, output: e.output, average: average,
-                                           outputVariance: detector?.variance, bestIteration: picked)
+                                           stopSignal: detector?.signal, bestIteration: picked)
                 onProgress?(progress)
                 if settings.snapshotEvery > 0 && (done % settings.snapshotEvery == 0 || done == settings.iterations) {
                     onSnapshot?(progress)
@@ -194,15 +203,17 @@ public enum DeepImagePrior {
     }
 
     /// Throws unless the checkpoint was taken from a fit of this network, size and settings.
-    static func check(_ cp: FitCheckpoint, parameters: [Parameter], shape: Shape, detector: Bool,
+    static func check(_ cp: FitCheckpoint, parameters: [Parameter], shape: Shape, detector: StopDetectorState?,
                       backtracking: Bool) throws(FitCheckpoint.DecodingError) {
         let sizes = parameters.map(\.count)
         guard cp.parameters.map(\.count) == sizes, cp.adamFirstMoments.map(\.count) == sizes,
               cp.adamSecondMoments.map(\.count) == sizes else { throw .doesNotFit("the network's parameters differ") }
         guard cp.average.count == shape.count, cp.lastOutput.count == shape.count,
-              (cp.best?.count ?? shape.count) == shape.count, (cp.detector?.mean.count ?? shape.count) == shape.count
+              (cp.best?.count ?? shape.count) == shape.count, (cp.detector?.imageCount ?? shape.count) == shape.count
         else { throw .doesNotFit("the output is not \(shape)") }
-        guard (cp.detector != nil) == detector, (cp.best != nil) == detector else { throw .doesNotFit("auto stop differs") }
+        guard cp.detector?.rule == detector?.rule, (cp.best != nil) == (detector != nil) else {
+            throw .doesNotFit("auto stop differs")
+        }
         guard backtracking ? cp.backtrackingCopy.map(\.count) == sizes : cp.backtrackingCopy.isEmpty else {
             throw .doesNotFit("backtracking differs")
         }

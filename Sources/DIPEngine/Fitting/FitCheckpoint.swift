@@ -15,7 +15,7 @@ public struct FitCheckpoint: Equatable, Sendable {
     var lastOutput: [Float]
     var backtrackingCopy: [[Float]]
     var backtrackingPSNR: Double
-    var detector: OutputVarianceDetector.State?
+    var detector: StopDetectorState?
     var best: [Float]?
     var picked: Int?
     var copyAt: Int?
@@ -61,10 +61,16 @@ extension FitCheckpoint {
         w.int(adamStep); w.arrays(adamFirstMoments); w.arrays(adamSecondMoments)
         w.floats(average); w.floats(lastOutput)
         w.arrays(backtrackingCopy); w.double(backtrackingPSNR)
-        w.int(detector == nil ? 0 : 1)
-        if let d = detector {
+        switch detector {
+        case nil:
+            w.int(0)
+        case let .outputVariance(d):
+            w.int(1)
             w.floats(d.mean); w.int(d.started ? 1 : 0); w.double(d.variance); w.double(d.bestVariance)
             w.int(d.bestIteration); w.int(d.floorIteration); w.double(d.smoothedLoss)
+        case let .heldOut(d):
+            w.int(2)
+            w.double(d.error); w.double(d.minimum.value); w.int(d.minimum.iteration)
         }
         w.int(best == nil ? 0 : 1)
         if let best { w.floats(best) }
@@ -86,10 +92,16 @@ extension FitCheckpoint {
         adamStep = try r.int(); adamFirstMoments = try r.arrays(); adamSecondMoments = try r.arrays()
         average = try r.floats(); lastOutput = try r.floats()
         backtrackingCopy = try r.arrays(); backtrackingPSNR = try r.double()
-        if try r.int() == 1 {
-            detector = .init(mean: try r.floats(), started: try r.int() == 1, variance: try r.double(),
-                             bestVariance: try r.double(), bestIteration: try r.int(), floorIteration: try r.int(),
-                             smoothedLoss: try r.double())
+        switch try r.int() {
+        case 0: detector = nil
+        case 1:
+            detector = .outputVariance(.init(mean: try r.floats(), started: try r.int() == 1, variance: try r.double(),
+                                             bestVariance: try r.double(), bestIteration: try r.int(),
+                                             floorIteration: try r.int(), smoothedLoss: try r.double()))
+        case 2:
+            detector = .heldOut(.init(error: try r.double(),
+                                      minimum: RunningMinimum(value: try r.double(), iteration: try r.int())))
+        default: throw .truncated
         }
         best = try r.int() == 1 ? try r.floats() : nil
         let p = try r.int(), c = try r.int()

@@ -19,8 +19,8 @@ public struct FitSettings: Sendable, Equatable {
     /// warm-up steps, then L-BFGS at `learningRate` (see `LBFGSOptions`).
     public var optimizer: Optimizer = .adam
     public var lbfgs = LBFGSOptions()
-    /// Stop when the outputs' moving variance has passed its minimum, and return the
-    /// result at that minimum (nil: run all `iterations` and return the last result).
+    /// Stop when the rule's signal (outputs' moving variance, held-out error) has passed its
+    /// minimum, and return the result at that minimum (nil: run all `iterations` and return the last result).
     public var autoStop: AutoStop? = nil
     /// Stop after this many seconds of fitting, with the best result so far (nil: no limit).
     public var timeLimit: Double? = nil
@@ -66,8 +66,9 @@ public struct FitProgress {
     public let restoredParameters: Bool
     public let output: Tensor
     public let average: Tensor
-    /// With auto stop: the outputs' moving variance, and the iteration of its lowest value so far (nil before one is taken).
-    public var outputVariance: Double? = nil
+    /// With auto stop: the value its rule watches (the outputs' moving variance, or the averaged
+    /// output's error on the held-out pixels), and the iteration of the result kept so far (nil before one is taken).
+    public var stopSignal: Double? = nil
     public var bestIteration: Int? = nil
 }
 
@@ -75,7 +76,7 @@ public struct FitProgress {
 public enum StopReason: String, Sendable, Codable, CaseIterable {
     /// All `iterations` ran.
     case iterations
-    /// The auto-stop rule found the variance minimum behind it.
+    /// The auto-stop rule found its signal's minimum behind it.
     case autoStop = "auto_stop"
     /// `timeLimit` seconds passed.
     case timeLimit = "time_limit"

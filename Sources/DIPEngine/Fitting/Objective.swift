@@ -7,17 +7,32 @@ public protocol FitObjective: AnyObject {
     /// Returns the loss and writes dLoss/dOutput into `gradient`.
     func loss(output: Tensor, gradient: Tensor, compute: Compute) -> Float
     func psnrAgainstInput(_ output: Tensor) -> Double
+    /// The pixels the loss leaves out and the degraded image on them, for auto stop's
+    /// held-out rule (nil: the objective holds none out).
+    var heldOut: (pixels: HeldOutPixels, target: Tensor)? { get }
 }
 
-/// Denoising and blind JPEG artefact removal: fit the degraded image itself.
+extension FitObjective {
+    public var heldOut: (pixels: HeldOutPixels, target: Tensor)? { nil }
+}
+
+/// Denoising and blind JPEG artefact removal: fit the degraded image itself, all of it
+/// or all but `heldOutPixels` (whose squared errors the loss then counts as zero).
 public final class FitImage: FitObjective {
     public let target: Tensor
-    public init(target: Tensor) { self.target = target }
+    public let heldOutPixels: HeldOutPixels?
+    private let lossMask: Tensor?
+    public init(target: Tensor, heldOut: HeldOutPixels? = nil) {
+        precondition(heldOut.map { $0.height == target.height && $0.width == target.width } ?? true)
+        self.target = target; heldOutPixels = heldOut
+        lossMask = heldOut?.lossMask()
+    }
     public var outputShape: Shape { target.shape }
     public func loss(output: Tensor, gradient: Tensor, compute: Compute) -> Float {
-        MSELoss.evaluate(output: output, target: target, gradient: gradient, compute: compute)
+        MSELoss.evaluate(output: output, target: target, mask: lossMask, gradient: gradient, compute: compute)
     }
     public func psnrAgainstInput(_ output: Tensor) -> Double { PSNR.compute(target, output) }
+    public var heldOut: (pixels: HeldOutPixels, target: Tensor)? { heldOutPixels.map { ($0, target) } }
 }
 
 /// Inpainting and restoration: only known pixels (mask 1) count. The loss is

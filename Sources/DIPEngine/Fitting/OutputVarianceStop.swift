@@ -19,7 +19,22 @@
 /// (`NoiseLevel`): no minimum is taken until the loss, the MSE to the noisy image, has
 /// come down to it — the network is not fitting noise before it fits the image as
 /// closely as the noise allows (Morozov's discrepancy principle).
+///
+/// Where the degradation is independent from pixel to pixel (additive noise), a fit can
+/// instead hold a few pixels out of its loss and watch the error on them
+/// (`Criterion.heldOutPixels`, `HeldOutErrorDetector`).
 public struct AutoStop: Sendable, Equatable, Codable {
+    /// What the rule watches.
+    public enum Criterion: String, Sendable, Codable, CaseIterable {
+        /// The raw outputs' moving variance (ES-EMV): any task.
+        case outputVariance = "variance"
+        /// The averaged output's error on pixels left out of the loss: tasks whose objective
+        /// holds pixels out (denoising additive noise); the others fall back to the variance.
+        case heldOutPixels = "held-out"
+    }
+    public var criterion = Criterion.outputVariance
+    /// The fraction of the pixels the held-out rule leaves out of the loss.
+    public var heldOutFraction = 0.02
     /// Weight of the newest output in the running mean and variance.
     public var alpha: Double = 0.1
     /// Iterations without a new variance minimum before the fit stops.
@@ -32,14 +47,16 @@ public struct AutoStop: Sendable, Equatable, Codable {
     /// to its iteration cap.
     public var lossFloor: Double?
 
-    public init(alpha: Double = 0.1, patience: Int = 300, minIterations: Int = 200, lossFloor: Double? = nil) {
+    public init(criterion: Criterion = .outputVariance, heldOutFraction: Double = 0.02, alpha: Double = 0.1,
+                patience: Int = 300, minIterations: Int = 200, lossFloor: Double? = nil) {
+        self.criterion = criterion; self.heldOutFraction = heldOutFraction
         self.alpha = alpha; self.patience = patience; self.minIterations = minIterations
         self.lossFloor = lossFloor
     }
 }
 
-/// The running state of `AutoStop` over one fit.
-final class OutputVarianceDetector {
+/// The running state of `AutoStop`'s variance rule over one fit.
+final class OutputVarianceDetector: StopDetector {
     let rule: AutoStop
     private let mean: Tensor
     private var started = false
@@ -66,12 +83,15 @@ final class OutputVarianceDetector {
         var smoothedLoss: Double
     }
 
-    var state: State {
+    var signal: Double { variance }
+
+    var state: StopDetectorState {
         get {
-            State(mean: mean.values, started: started, variance: variance, bestVariance: bestVariance,
-                  bestIteration: bestIteration, floorIteration: floorIteration, smoothedLoss: smoothedLoss)
+            .outputVariance(State(mean: mean.values, started: started, variance: variance, bestVariance: bestVariance,
+                                  bestIteration: bestIteration, floorIteration: floorIteration, smoothedLoss: smoothedLoss))
         }
         set {
+            guard case let .outputVariance(newValue) = newValue else { preconditionFailure("not a variance detector's state") }
             precondition(newValue.mean.count == mean.count)
             newValue.mean.withUnsafeBufferPointer { mean.data.update(from: $0.baseAddress!, count: mean.count) }
             started = newValue.started; variance = newValue.variance; bestVariance = newValue.bestVariance
@@ -81,8 +101,8 @@ final class OutputVarianceDetector {
     }
 
     /// Takes the output of iteration `iteration` (1-based) and its loss; true when it is
-    /// the new best.
-    func observe(_ output: Tensor, iteration: Int, loss: Float, _ compute: Compute) -> Bool {
+    /// the new best. The average is not used: the raw outputs' variance is the signal.
+    func observe(output: Tensor, average: Tensor, iteration: Int, loss: Float, _ compute: Compute) -> Bool {
         precondition(output.shape == mean.shape)
         // The loss jitters with the input noise: its moving average is held to the floor.
         smoothedLoss = started ? (1 - rule.alpha) * smoothedLoss + rule.alpha * Double(loss) : Double(loss)
@@ -115,6 +135,8 @@ final class OutputVarianceDetector {
         bestIteration = iteration
         return true
     }
+
+    func copyDelay(averageLag: Int) -> Int { averageLag }
 
     /// True once `patience` iterations have passed since the best one.
     func shouldStop(at iteration: Int) -> Bool {

@@ -6,9 +6,10 @@ public struct DenoisingTask: FittingTask {
     public var image: Tensor
     public var network: SkipConfiguration
     public var settings: FitSettings
-    /// Auto stop waits for the loss to come down to the noise variance estimated from the
-    /// image (`AutoStop.lossFloor`, `NoiseLevel`): true for additive noise, false for JPEG
-    /// artefacts, which are not white noise.
+    /// True for additive noise, false for JPEG artefacts, which are not white noise. With
+    /// it, auto stop's variance rule waits for the loss to come down to the noise variance
+    /// estimated from the image (`AutoStop.lossFloor`, `NoiseLevel`), and its held-out rule
+    /// applies (without it, the variance rule runs instead).
     public var waitsForNoiseLevel = false
 
     /// The reference notebook's settings (σ = 25): get_net 128/128/4, 32 noise
@@ -36,7 +37,7 @@ public struct DenoisingTask: FittingTask {
     /// image's estimated noise level when the task waits for it and none is given.
     public var fitSettings: FitSettings {
         var s = settings
-        if waitsForNoiseLevel, s.autoStop != nil, s.autoStop?.lossFloor == nil {
+        if waitsForNoiseLevel, s.autoStop?.criterion == .outputVariance, s.autoStop?.lossFloor == nil {
             let sigma = NoiseLevel.estimate(image)
             s.autoStop?.lossFloor = sigma * sigma
         }
@@ -51,8 +52,13 @@ public struct DenoisingTask: FittingTask {
         let settings = fitSettings
         let net = try TaskFit.network(network, settings)
         let region = try TaskFit.region(height: image.height, width: image.width, network: net)
+        // Additive noise is independent from pixel to pixel: the held-out rule can leave pixels out.
+        let heldOut = settings.autoStop.flatMap { rule in
+            waitsForNoiseLevel && rule.criterion == .heldOutPixels
+                ? HeldOutPixels(region: region, fraction: rule.heldOutFraction, seed: settings.seed) : nil
+        }
         return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),
-                               objective: FitImage(target: SizePolicy.pad(image, region)), settings: settings,
+                               objective: FitImage(target: SizePolicy.pad(image, region), heldOut: heldOut), settings: settings,
                                region: region, cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
     }
 }
@@ -63,7 +69,7 @@ extension FitProgress {
         return FitProgress(iteration: iteration, iterations: iterations, loss: loss, psnrInput: psnrInput,
                            iterationsPerSecond: iterationsPerSecond, seconds: seconds, restoredParameters: restoredParameters,
                            output: SizePolicy.crop(output, r), average: SizePolicy.crop(average, r),
-                           outputVariance: outputVariance, bestIteration: bestIteration)
+                           stopSignal: stopSignal, bestIteration: bestIteration)
     }
 }
 

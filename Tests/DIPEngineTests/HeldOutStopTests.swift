@@ -1,0 +1,110 @@
+import Testing
+@testable import DIPEngine
+
+/// Auto stop by self-validation: pixels left out of the loss, and the error on them.
+@Suite("Auto stop on held-out pixels")
+struct HeldOutStopTests {
+    static let whole = PaddedRegion(top: 0, left: 0, height: 16, width: 16, paddedHeight: 16, paddedWidth: 16)
+
+    /// A fixed draw for a seed, about the fraction asked, and never a pixel that padding
+    /// copies: each held-out value appears once in the padded image, at its own place.
+    @Test func pixelsAreAFixedDrawThatNoPaddingCopies() {
+        // A 45×50 image padded to 64×64: 7 rows above and below, 9 columns left, 10 right.
+        let r = PaddedRegion(top: 7, left: 9, height: 50, width: 45, paddedHeight: 64, paddedWidth: 64)
+        let a = HeldOutPixels(region: r, fraction: 0.1, seed: 1)
+        #expect(a == HeldOutPixels(region: r, fraction: 0.1, seed: 1))
+        #expect(a.indices != HeldOutPixels(region: r, fraction: 0.1, seed: 2).indices)
+        let image = Tensor(Shape(1, 50, 45))
+        for j in 0..<image.count { image.data[j] = Float(j) }         // every pixel its own value
+        let padded = SizePolicy.pad(image, r)
+        // Rows 1...7 and 42...48 and columns 1...9 and 34...43 are mirrored into the padding.
+        let candidates = (50 - 8 - 8) * (45 - 10 - 11)
+        #expect(abs(Double(a.indices.count) / Double(candidates) - 0.1) < 0.03, "\(a.indices.count) of \(candidates)")
+        for i in a.indices {
+            let copies = (0..<padded.count).filter { padded.data[$0] == padded.data[i] }
+            #expect(copies == [i], "pixel \(i) is copied to \(copies)")
+        }
+        // Without padding every pixel is a candidate, edges included.
+        let plain = HeldOutPixels(region: PaddedRegion(top: 0, left: 0, height: 64, width: 64, paddedHeight: 64, paddedWidth: 64),
+                                  fraction: 0.05, seed: 1)
+        #expect(abs(Double(plain.indices.count) / 4096 - 0.05) < 0.015)
+        #expect(plain.indices.contains { $0 % 64 == 0 || $0 % 64 == 63 || $0 < 64 || $0 >= 4032 })
+    }
+
+    /// The loss neither counts nor differentiates the held-out pixels, in any channel; the
+    /// held-out error is the mean squared error on them.
+    @Test func heldOutPixelsDoNotReachTheLoss() {
+        let target = FitLoopTests.target()
+        let pixels = HeldOutPixels(region: Self.whole, fraction: 0.2, seed: 5)
+        #expect(!pixels.indices.isEmpty)
+        let objective = FitImage(target: target, heldOut: pixels)
+        let output = Tensor(target.shape)
+        output.fill(0.3)
+        let gradient = Tensor(target.shape)
+        let loss = objective.loss(output: output, gradient: gradient, compute: .serial)
+        let held = Set(pixels.indices)
+        for c in 0..<3 {
+            for i in 0..<256 {
+                let g = gradient.data[c * 256 + i]
+                #expect(held.contains(i) ? g == 0 : g != 0, "channel \(c) pixel \(i): \(g)")
+            }
+        }
+        let changed = target.clone()
+        for c in 0..<3 { for i in pixels.indices { changed.data[c * 256 + i] += 0.5 } }
+        #expect(FitImage(target: changed, heldOut: pixels).loss(output: output, gradient: gradient, compute: .serial) == loss)
+        #expect(FitImage(target: changed).loss(output: output, gradient: gradient, compute: .serial) != loss)
+
+        var sum = 0.0
+        for c in 0..<3 { for i in pixels.indices { let d = Double(0.3 - target.data[c * 256 + i]); sum += d * d } }
+        #expect(abs(pixels.error(output, target) - sum / Double(3 * pixels.indices.count)) < 1e-12)
+        #expect(objective.heldOut?.pixels == pixels && FitImage(target: target).heldOut == nil)
+    }
+
+    /// Averaged outputs that close in on the image and then move away again: the pick is the
+    /// iteration of the lowest held-out error itself (the rule watches the average: no lag),
+    /// none before the start iteration, and the stop comes `patience` iterations later.
+    @Test func detectorPicksTheLowestHeldOutError() {
+        let target = FitLoopTests.target()
+        let pixels = HeldOutPixels(region: Self.whole, fraction: 0.1, seed: 2)
+        let detector = HeldOutErrorDetector(rule: AutoStop(criterion: .heldOutPixels, patience: 30, minIterations: 20),
+                                            pixels: pixels, target: target)
+        let average = Tensor(target.shape)
+        var picks: [Int] = [], stoppedAt: Int?
+        for t in 1...300 {
+            let off = Float(abs(t - 90) + 1) * 0.002
+            for j in 0..<average.count { average.data[j] = target.data[j] + off }
+            if detector.observe(output: average, average: average, iteration: t, loss: 0, .serial) { picks.append(t) }
+            if detector.shouldStop(at: t) { stoppedAt = t; break }
+        }
+        #expect(picks == Array(20...90))
+        #expect(stoppedAt == 120)
+        #expect(detector.copyDelay(averageLag: 100) == 0)
+    }
+
+    /// A real fit with the held-out rule stops by itself and returns the average from its
+    /// pick; a task whose degradation is not white noise (JPEG) runs the variance rule
+    /// instead, exactly as if it had been asked for.
+    @Test func fitStopsOnItsHeldOutErrorWhereTheNoiseIsWhite() throws {
+        var s = FitSettings()
+        s.iterations = 3000; s.seed = 1; s.threads = 2; s.expWeight = 0.9
+        s.autoStop = AutoStop(criterion: .heldOutPixels, heldOutFraction: 0.1, patience: 25, minIterations: 20)
+        var task = DenoisingTask(image: FitLoopTests.target(), network: FitLoopTests.tiny, settings: s)
+        task.waitsForNoiseLevel = true
+        #expect(task.fitSettings.autoStop?.lossFloor == nil)       // the held-out rule needs no floor
+        var averages: [Int: [Float]] = [:]
+        let r = try task.run(onProgress: { p in
+            averages[p.iteration] = p.average.values
+            #expect(p.stopSignal.map { $0 > 0 && $0 < 1 } == true)
+        })
+        let best = try #require(r.bestIteration)
+        #expect(r.stopReason == .autoStop && r.iterations == best + 25)
+        #expect(r.image.values == averages[best])
+
+        task.waitsForNoiseLevel = false
+        let jpegLike = try task.run(onProgress: nil, onSnapshot: nil)
+        task.settings.autoStop?.criterion = .outputVariance
+        let variance = try task.run(onProgress: nil, onSnapshot: nil)
+        #expect(jpegLike.iterations == variance.iterations && jpegLike.bestIteration == variance.bestIteration)
+        #expect(jpegLike.image.values == variance.image.values)
+    }
+}
