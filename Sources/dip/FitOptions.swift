@@ -125,7 +125,7 @@ extension FitSettings {
          "backtracking": backtracking.map { "every \($0.period)\($0.onlyAtPeriod ? " (at the period)" : ""), \($0.dropDB) dB" } ?? "none",
          "seed": "\(seed)", "threads": "\(threads)", "kernels": "\(InstructionSet.selected)",
          "auto_stop": autoStop.map { rule in
-             (rule.criterion == .heldOutPixels ? "held-out error on \(rule.heldOutFraction * 100)% of the pixels" : "output variance, alpha \(rule.alpha)")
+             (rule.criterion == .heldOutPixels ? "held-out error on \(rule.heldOutFraction * 100)% of the pixels, tolerance \(rule.heldOutTolerance)" : "output variance, alpha \(rule.alpha)")
                  + ", patience \(rule.patience), from iteration \(rule.minIterations)"
                  + (rule.lossFloor.map { String(format: ", once the loss is down to %.5f (noise σ %.1f/255)", $0, $0.squareRoot() * 255) } ?? "")
          } ?? "off",

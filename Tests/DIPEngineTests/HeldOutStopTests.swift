@@ -81,6 +81,29 @@ struct HeldOutStopTests {
         #expect(detector.copyDelay(averageLag: 100) == 0)
     }
 
+    /// Where the held-out error levels off (texture the fitted pixels still gain), the pick
+    /// follows the level to its end: the latest error within the tolerance of the lowest.
+    /// Without a tolerance it stays at the lowest.
+    @Test(arguments: [(0.01, 150), (0.0, 90)])
+    func detectorFollowsALevelWithinItsTolerance(tolerance: Double, lastPick: Int) {
+        let target = FitLoopTests.target()
+        let pixels = HeldOutPixels(region: Self.whole, fraction: 0.1, seed: 2)
+        let rule = AutoStop(criterion: .heldOutPixels, heldOutTolerance: tolerance, patience: 30, minIterations: 20)
+        let detector = HeldOutErrorDetector(rule: rule, pixels: pixels, target: target)
+        let average = Tensor(target.shape)
+        var picks: [Int] = [], stoppedAt: Int?
+        for t in 1...400 {
+            // The error falls to iteration 90, creeps up by 0.6 % to 150, then rises fast.
+            let off: Float = t < 90 ? Float(90 - t) * 0.002
+                : t <= 150 ? Float(t - 90) * 0.000005 : 0.0003 + Float(t - 150) * 0.002
+            for j in 0..<average.count { average.data[j] = target.data[j] + 0.1 + off }
+            if detector.observe(output: average, average: average, iteration: t, loss: 0, .serial) { picks.append(t) }
+            if detector.shouldStop(at: t) { stoppedAt = t; break }
+        }
+        #expect(picks.first == 20 && picks.last == lastPick)
+        #expect(stoppedAt == lastPick + 30)
+    }
+
     /// A real fit with the held-out rule stops by itself and returns the average from its
     /// pick; a task whose degradation is not white noise (JPEG) runs the variance rule
     /// instead, exactly as if it had been asked for.

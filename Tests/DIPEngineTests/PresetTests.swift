@@ -15,18 +15,38 @@ struct PresetTests {
     }
 
     @Test func balancedAndFastNarrowEveryLevel() throws {
-        let plain = DenoisingTask.reference(image: Self.image)
-        for (preset, width) in [(Preset.balanced, 32), (.fast, 16)] {
-            let task = plain.with(preset: preset)
-            #expect(task.network.channelsDown == Array(repeating: width, count: 5), "\(preset)")
-            #expect(task.network.channelsUp == Array(repeating: width, count: 5), "\(preset)")
-            #expect(task.network.channelsSkip == plain.network.channelsSkip, "\(preset): 4 skip channels stay 4")
-            #expect(task.network.upsampleMode == plain.network.upsampleMode)
-            #expect(task.settings.learningRate == plain.settings.learningRate * preset.scaling.learningRateFactor)
-            try task.network.validate()
+        for plain in [DenoisingTask.reference(image: Self.image), DenoisingTask.jpegReference(image: Self.image)] {
+            for preset in [Preset.balanced, .fast] {
+                let task = plain.with(preset: preset)
+                #expect(task.network.channelsDown == plain.network.channelsDown.map { min($0, 32) }, "\(preset)")
+                #expect(task.network.channelsUp == plain.network.channelsUp.map { min($0, 32) }, "\(preset)")
+                #expect(task.network.channelsDown.max() == 32)
+                #expect(task.settings.learningRate == plain.settings.learningRate * 2)
+                try task.network.validate()
+            }
+            #expect(plain.with(preset: .balanced).settings.iterations == plain.settings.iterations)
+            #expect(plain.with(preset: .fast).settings.iterations == Int((Double(plain.settings.iterations) * 0.4).rounded()))
         }
-        #expect(plain.with(preset: .balanced).settings.iterations == plain.settings.iterations)
-        #expect(plain.with(preset: .fast).settings.iterations == plain.settings.iterations / 2)
+    }
+
+    /// Denoising additive noise holds pixels out: the presets stop on the held-out error and
+    /// fit the network that gets to its best sooner (nearest upsampling, 16-channel skips).
+    /// JPEG artefacts are not white noise: the reference's upsampling and skips, the variance rule.
+    @Test func denoisingTakesTheHeldOutRuleAndItsNetwork() throws {
+        let denoise = DenoisingTask.reference(image: Self.image), jpeg = DenoisingTask.jpegReference(image: Self.image)
+        for (preset, patience) in [(Preset.balanced, 100), (.fast, 50)] {
+            let d = denoise.with(preset: preset)
+            #expect(d.settings.autoStop?.criterion == .heldOutPixels && d.settings.autoStop?.patience == patience)
+            #expect(d.settings.autoStop?.lossFloor == nil && d.fitSettings.autoStop?.lossFloor == nil)
+            #expect(d.network.upsampleMode == [.nearest])
+            #expect(d.network.channelsSkip == Array(repeating: 16, count: 5), "the reference's 4 skip channels widened")
+
+            let j = jpeg.with(preset: preset)
+            #expect(j.settings.autoStop?.criterion == .outputVariance)
+            #expect(j.network.upsampleMode == jpeg.network.upsampleMode && j.network.channelsSkip == jpeg.network.channelsSkip)
+        }
+        let reference = denoise.with(preset: .reference)
+        #expect(reference.settings.autoStop == AutoStop() && reference.fitSettings.autoStop?.lossFloor != nil)
     }
 
     /// Wide skips are capped like every level; a network without skips keeps none.
@@ -35,6 +55,6 @@ struct PresetTests {
         let hole = try InpaintingTask.reference(image: Self.image, mask: mask, setup: .largeHole).with(preset: .balanced)
         #expect(hole.network.channelsSkip.allSatisfy { $0 == 0 })
         let text = try InpaintingTask.reference(image: Self.image, mask: mask, setup: .text).with(preset: .fast)
-        #expect(text.network.channelsSkip == Array(repeating: 16, count: 5))
+        #expect(text.network.channelsSkip == Array(repeating: 32, count: 5))
     }
 }

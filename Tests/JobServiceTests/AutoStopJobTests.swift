@@ -18,6 +18,7 @@ struct AutoStopJobTests {
         let id = try #require(r.json["id"] as? String)
         let params = try #require(r.json["parameters"] as? [String: Any])
         #expect(params["auto_stop"] as? Bool == true && params["iterations"] as? Int == 3000)
+        #expect(params["auto_stop_rule"] as? String == "held-out" && params["auto_stop_patience"] as? Int == 100)
 
         let done = try poll(dipd, id, timeout: 600) { ["succeeded", "failed"].contains(state($0)) }
         #expect(state(done) == "succeeded" && done["stop_reason"] as? String == "auto_stop", "\(done)")

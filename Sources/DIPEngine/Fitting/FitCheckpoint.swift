@@ -70,7 +70,7 @@ extension FitCheckpoint {
             w.int(d.bestIteration); w.int(d.floorIteration); w.double(d.smoothedLoss)
         case let .heldOut(d):
             w.int(2)
-            w.double(d.error); w.double(d.minimum.value); w.int(d.minimum.iteration)
+            w.double(d.error); w.double(d.lowest); w.int(d.pick)
         }
         w.int(best == nil ? 0 : 1)
         if let best { w.floats(best) }
@@ -99,8 +99,7 @@ extension FitCheckpoint {
                                              bestVariance: try r.double(), bestIteration: try r.int(),
                                              floorIteration: try r.int(), smoothedLoss: try r.double()))
         case 2:
-            detector = .heldOut(.init(error: try r.double(),
-                                      minimum: RunningMinimum(value: try r.double(), iteration: try r.int())))
+            detector = .heldOut(.init(error: try r.double(), lowest: try r.double(), pick: try r.int()))
         default: throw .truncated
         }
         best = try r.int() == 1 ? try r.floats() : nil

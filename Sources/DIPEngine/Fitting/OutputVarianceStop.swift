@@ -35,6 +35,9 @@ public struct AutoStop: Sendable, Equatable, Codable {
     public var criterion = Criterion.outputVariance
     /// The fraction of the pixels the held-out rule leaves out of the loss.
     public var heldOutFraction = 0.02
+    /// The held-out rule keeps the latest result whose held-out error is at most this much
+    /// (relative) above the lowest so far.
+    public var heldOutTolerance = 0.0
     /// Weight of the newest output in the running mean and variance.
     public var alpha: Double = 0.1
     /// Iterations without a new variance minimum before the fit stops.
@@ -47,9 +50,9 @@ public struct AutoStop: Sendable, Equatable, Codable {
     /// to its iteration cap.
     public var lossFloor: Double?
 
-    public init(criterion: Criterion = .outputVariance, heldOutFraction: Double = 0.02, alpha: Double = 0.1,
-                patience: Int = 300, minIterations: Int = 200, lossFloor: Double? = nil) {
-        self.criterion = criterion; self.heldOutFraction = heldOutFraction
+    public init(criterion: Criterion = .outputVariance, heldOutFraction: Double = 0.02, heldOutTolerance: Double = 0,
+                alpha: Double = 0.1, patience: Int = 300, minIterations: Int = 200, lossFloor: Double? = nil) {
+        self.criterion = criterion; self.heldOutFraction = heldOutFraction; self.heldOutTolerance = heldOutTolerance
         self.alpha = alpha; self.patience = patience; self.minIterations = minIterations
         self.lossFloor = lossFloor
     }

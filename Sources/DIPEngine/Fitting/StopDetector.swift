@@ -34,21 +34,3 @@ enum StopDetectorState: Equatable, Sendable {
         return nil
     }
 }
-
-/// The lowest value of a signal so far, the iteration it came at, and the patience after it.
-struct RunningMinimum: Equatable, Sendable {
-    var value = Double.infinity
-    /// 1-based iteration of `value` (0: none yet).
-    var iteration = 0
-
-    /// Takes `v` at `iteration` if lower; true when it was.
-    mutating func take(_ v: Double, at iteration: Int) -> Bool {
-        guard v < value else { return false }
-        value = v; self.iteration = iteration
-        return true
-    }
-
-    func patienceRanOut(at iteration: Int, patience: Int) -> Bool {
-        self.iteration > 0 && iteration - self.iteration >= patience
-    }
-}

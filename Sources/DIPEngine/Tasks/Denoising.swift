@@ -32,6 +32,7 @@ public struct DenoisingTask: FittingTask {
     }
 
     public var outputShape: Shape { image.shape }
+    public var holdsOutPixels: Bool { waitsForNoiseLevel }
 
     /// The settings the fit runs with: `settings`, with auto stop's loss floor set from the
     /// image's estimated noise level when the task waits for it and none is given.
@@ -54,7 +55,7 @@ public struct DenoisingTask: FittingTask {
         let region = try TaskFit.region(height: image.height, width: image.width, network: net)
         // Additive noise is independent from pixel to pixel: the held-out rule can leave pixels out.
         let heldOut = settings.autoStop.flatMap { rule in
-            waitsForNoiseLevel && rule.criterion == .heldOutPixels
+            holdsOutPixels && rule.criterion == .heldOutPixels
                 ? HeldOutPixels(region: region, fraction: rule.heldOutFraction, seed: settings.seed) : nil
         }
         return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),

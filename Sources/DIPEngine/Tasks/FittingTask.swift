@@ -22,6 +22,9 @@ public protocol FittingTask {
     /// wide network for thousands of iterations, so a narrower one saves most of the time.
     /// The presets' values were measured on denoising; the other tasks take the same scaling.
     static var takesPresets: Bool { get }
+    /// Whether the degradation is independent from pixel to pixel, so that the fit can leave
+    /// pixels out of its loss and stop on the error there (`AutoStop.Criterion.heldOutPixels`).
+    var holdsOutPixels: Bool { get }
 }
 
 extension FittingTask {
@@ -34,6 +37,7 @@ extension FittingTask {
     public var fitSettings: FitSettings { settings }
     public static var autoStopApplies: Bool { true }
     public static var takesPresets: Bool { true }
+    public var holdsOutPixels: Bool { false }
 }
 
 /// Why a task cannot be built or run on the inputs it was given.

@@ -1,10 +1,18 @@
 /// How much network and how many iterations a fit spends. `reference` is the
 /// reference notebook's network and settings, unchanged. `balanced` and `fast` keep
-/// the task's loss, input and depth but narrow every level, which makes an iteration
-/// 7× and 12× cheaper at 256² (the full-resolution layers are memory-bound, so the
-/// saving is less than the multiply-adds'). A learning rate raised past these values
-/// fitted no faster on the development images: the fit's pace is set by the network,
-/// not the step (README, "Presets"; `Benchmarks/presets` regenerates the figures).
+/// the task's loss, input and depth but narrow every level to 32 channels, which makes an
+/// iteration 6× cheaper at 256² (the full-resolution layers are memory-bound, so the
+/// saving is less than the multiply-adds').
+///
+/// Where the fit can hold pixels out of its loss (denoising additive noise), the presets
+/// stop on the held-out error, and with it the network upsamples by nearest neighbour and
+/// gives every skip connection 16 channels: it reaches its best in about half the
+/// iterations. The variance rule cannot go with that network (its outputs settle ever
+/// further after the best, so the variance takes late, over-fitted results), so the
+/// other tasks keep the reference's upsampling and skips with the variance rule.
+/// `fast` differs from `balanced` in its patience and cap only: 16 channels or a larger
+/// step saved no time to a given PSNR on the development images (README, "Presets";
+/// `Benchmarks/presets` regenerates the figures).
 public enum Preset: String, CaseIterable, Sendable, Codable {
     case fast, balanced, reference
 
@@ -21,16 +29,34 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
         public var iterationsFactor: Double
         /// The automatic stopping rule the preset's fits use where it applies.
         public var autoStop: AutoStop
+        /// Where the fit can hold pixels out: the rule and network it takes instead (nil: as elsewhere).
+        public var heldOut: HeldOutFit?
+    }
+
+    /// The held-out rule and the network that reaches its best sooner, which that rule can stop.
+    public struct HeldOutFit: Sendable, Equatable {
+        public var autoStop: AutoStop
+        /// Every skip connection the reference has gets at least this many channels.
+        public var minSkipChannels: Int
+        /// The upsampling of every level.
+        public var upsampleMode: UpsampleMode
     }
 
     public var scaling: Scaling {
+        func heldOut(patience: Int) -> HeldOutFit {
+            HeldOutFit(autoStop: AutoStop(criterion: .heldOutPixels, heldOutFraction: 0.02, heldOutTolerance: 0.002,
+                                          patience: patience, minIterations: 200),
+                       minSkipChannels: 16, upsampleMode: .nearest)
+        }
         switch self {
         case .reference:
-            return Scaling(maxChannels: nil, learningRateFactor: 1, iterationsFactor: 1, autoStop: AutoStop())
+            return Scaling(maxChannels: nil, learningRateFactor: 1, iterationsFactor: 1, autoStop: AutoStop(), heldOut: nil)
         case .balanced:
-            return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 1, autoStop: AutoStop())
+            return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 1, autoStop: AutoStop(),
+                           heldOut: heldOut(patience: 100))
         case .fast:
-            return Scaling(maxChannels: 16, learningRateFactor: 4, iterationsFactor: 0.5, autoStop: AutoStop())
+            return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 0.4, autoStop: AutoStop(patience: 150),
+                           heldOut: heldOut(patience: 50))
         }
     }
 }
@@ -38,7 +64,8 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
 extension FittingTask {
     /// The task with `preset` applied to its reference network and settings (tasks that
     /// do not take presets keep the reference's). Auto stop is switched on with the
-    /// preset's rule where the task allows it; callers turn it off.
+    /// preset's rule where the task allows it (the held-out rule, with its network, where the
+    /// task holds pixels out); callers turn it off.
     public func with(preset: Preset) -> Self {
         var task = self
         let s = (Self.takesPresets ? preset : .reference).scaling
@@ -46,6 +73,11 @@ extension FittingTask {
         task.settings.learningRate *= s.learningRateFactor
         task.settings.iterations = max(1, Int((Double(task.settings.iterations) * s.iterationsFactor).rounded()))
         task.settings.autoStop = Self.autoStopApplies ? s.autoStop : nil
+        if Self.autoStopApplies, task.holdsOutPixels, let h = s.heldOut {
+            task.settings.autoStop = h.autoStop
+            task.network.channelsSkip = task.network.channelsSkip.map { $0 > 0 ? max($0, h.minSkipChannels) : 0 }
+            task.network.upsampleMode = [h.upsampleMode]
+        }
         return task
     }
 }

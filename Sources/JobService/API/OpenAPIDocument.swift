@@ -452,7 +452,7 @@ components:
         reg_noise: { type: number, minimum: 0, maximum: 1, description: 'std of the jitter added to the network input each step' }
         exp_weight: { type: number, minimum: 0, exclusiveMaximum: 1, description: 'weight of the exponential output average (0: none)' }
         backtracking: { type: boolean }
-        auto_stop: { type: boolean, description: 'stop where the moving variance of the outputs has passed its minimum and return the result from there (default: on, except flash and preimage); iterations is then the cap' }
+        auto_stop: { type: boolean, description: 'stop where the signal of the preset''s rule has passed its minimum and return the result from there (default: on, except flash and preimage): the error on 2 % of the pixels left out of the loss for denoise, the moving variance of the outputs elsewhere (and for the reference preset); iterations is then the cap' }
         max_seconds: { type: number, exclusiveMinimum: 0, maximum: 31536000, description: 'stop after this many seconds of fitting, with the best result so far' }
         preset: { type: string, enum: [fast, balanced, reference], description: 'denoise, jpeg, super-resolution and inpaint: how much network and how many iterations the fit spends (default balanced; reference is the reference notebook unchanged); the other tasks take none' }
         setup: { type: string, enum: [text, large-hole, region], description: 'inpaint: which of the reference setups the network and input follow (default text)' }
@@ -532,7 +532,7 @@ components:
         attempts: { type: integer, description: 'runs started; more than 1 after a restart interrupted a run' }
         checkpoint_iteration: { type: [integer, 'null'], description: 'the iteration of the fit''s last saved state (checkpoint_seconds), which a run after a crash or a restart goes on from; null when none is kept (finished jobs keep none)' }
         input: { type: object, properties: { width: { type: integer }, height: { type: integer }, channels: { type: integer } } }
-        parameters: { type: object, description: 'the effective settings: the spec with every default filled in' }
+        parameters: { type: object, description: 'the effective settings: the spec with every default filled in, and with auto stop its auto_stop_rule (variance or held-out) and auto_stop_patience' }
         error: { oneOf: [ { type: 'null' }, { $ref: '#/components/schemas/Error/properties/error' } ] }
         links:
           type: object

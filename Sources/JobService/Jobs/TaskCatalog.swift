@@ -140,7 +140,9 @@ enum TaskCatalog {
             iterations: s.iterations, snapshotEvery: s.snapshotEvery, seed: s.seed,
             learningRate: decimal(s.learningRate), regNoise: decimal(s.regNoiseStd),
             expWeight: s.expWeight.map(decimal) ?? 0, backtracking: s.backtracking != nil,
-            autoStop: s.autoStop != nil, maxSeconds: s.timeLimit,
+            autoStop: s.autoStop != nil,
+            autoStopRule: s.autoStop.map { $0.criterion == .heldOutPixels && task.holdsOutPixels ? $0.criterion.rawValue : AutoStop.Criterion.outputVariance.rawValue },
+            autoStopPatience: s.autoStop?.patience, maxSeconds: s.timeLimit,
             factor: spec.task == .superResolution ? spec.factor : nil,
             keep: spec.task == .restore ? spec.keep : nil,
             layer: spec.task == .preimage ? (spec.layer ?? .fire9).rawValue : nil,
@@ -167,6 +169,9 @@ public struct EffectiveParameters: Codable, Sendable, Equatable {
     public var backtracking: Bool
     /// Optional only so that records written before auto stop existed still load.
     public var autoStop: Bool?
+    /// With auto stop: what it watches (`variance` or `held-out`) and its patience.
+    public var autoStopRule: String?
+    public var autoStopPatience: Int?
     public var maxSeconds: Double?
     public var factor: Int?
     public var keep: Double?
