@@ -33,30 +33,29 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
         public var heldOut: HeldOutFit?
     }
 
-    /// The held-out rule and the network that reaches its best sooner, which that rule can stop.
+    /// The held-out rule, and the network changes that rule makes possible (a network that
+    /// reaches its best sooner, whose outputs the variance rule cannot stop).
     public struct HeldOutFit: Sendable, Equatable {
         public var autoStop: AutoStop
-        /// Every skip connection the reference has gets at least this many channels.
-        public var minSkipChannels: Int
-        /// The upsampling of every level.
-        public var upsampleMode: UpsampleMode
+        /// Every skip connection the reference has gets at least this many channels (nil: unchanged).
+        public var minSkipChannels: Int?
+        /// The upsampling of every level (nil: the reference's).
+        public var upsampleMode: UpsampleMode?
     }
 
     public var scaling: Scaling {
-        func heldOut(patience: Int) -> HeldOutFit {
-            HeldOutFit(autoStop: AutoStop(criterion: .heldOutPixels, heldOutFraction: 0.02, heldOutTolerance: 0.002,
-                                          patience: patience, minIterations: 200),
-                       minSkipChannels: 16, upsampleMode: .nearest)
+        func heldOut(patience: Int) -> AutoStop {
+            AutoStop(criterion: .heldOutPixels, heldOutFraction: 0.02, heldOutTolerance: 0.002, patience: patience, minIterations: 200)
         }
         switch self {
         case .reference:
             return Scaling(maxChannels: nil, learningRateFactor: 1, iterationsFactor: 1, autoStop: AutoStop(), heldOut: nil)
         case .balanced:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 1, autoStop: AutoStop(),
-                           heldOut: heldOut(patience: 100))
+                           heldOut: HeldOutFit(autoStop: heldOut(patience: 100), minSkipChannels: nil, upsampleMode: nil))
         case .fast:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 0.4, autoStop: AutoStop(patience: 150),
-                           heldOut: heldOut(patience: 50))
+                           heldOut: HeldOutFit(autoStop: heldOut(patience: 50), minSkipChannels: 16, upsampleMode: .nearest))
         }
     }
 }
@@ -75,8 +74,10 @@ extension FittingTask {
         task.settings.autoStop = Self.autoStopApplies ? s.autoStop : nil
         if Self.autoStopApplies, task.holdsOutPixels, let h = s.heldOut {
             task.settings.autoStop = h.autoStop
-            task.network.channelsSkip = task.network.channelsSkip.map { $0 > 0 ? max($0, h.minSkipChannels) : 0 }
-            task.network.upsampleMode = [h.upsampleMode]
+            if let least = h.minSkipChannels {
+                task.network.channelsSkip = task.network.channelsSkip.map { $0 > 0 ? max($0, least) : 0 }
+            }
+            if let mode = h.upsampleMode { task.network.upsampleMode = [mode] }
         }
         return task
     }
