@@ -4,15 +4,15 @@
 /// iteration 6× cheaper at 256² (the full-resolution layers are memory-bound, so the
 /// saving is less than the multiply-adds').
 ///
-/// Where the fit can hold pixels out of its loss (denoising additive noise), the presets
-/// stop on the held-out error, and with it the network upsamples by nearest neighbour and
-/// gives every skip connection 16 channels: it reaches its best in about half the
-/// iterations. The variance rule cannot go with that network (its outputs settle ever
-/// further after the best, so the variance takes late, over-fitted results), so the
-/// other tasks keep the reference's upsampling and skips with the variance rule.
-/// `fast` differs from `balanced` in its patience and cap only: 16 channels or a larger
-/// step saved no time to a given PSNR on the development images (README, "Presets";
-/// `Benchmarks/presets` regenerates the figures).
+/// Where the fit can hold pixels out of its loss (denoising additive noise), both stop on
+/// the held-out error. `fast` also takes the network that reaches its best in about half
+/// the iterations (nearest upsampling, 16 channels in every skip connection), with a lower
+/// cap and patience; the variance rule cannot stop that network (its outputs settle ever
+/// further after the best), and its best lies 0.2–0.4 dB below the reference's bilinear
+/// upsampling with thin skips, which `balanced` keeps. The other tasks keep the reference's
+/// upsampling and skips with the variance rule. 16 channels or a larger step saved no time
+/// to a given PSNR on the development images (README, "Presets"; `Benchmarks/presets`
+/// regenerates the figures).
 public enum Preset: String, CaseIterable, Sendable, Codable {
     case fast, balanced, reference
 
