@@ -118,14 +118,14 @@ struct FitOptions: ParsableArguments {
 }
 
 extension FitSettings {
-    /// The settings as the report lists them.
-    var reportEntries: [String: String] {
+    /// The settings as the report lists them, with the auto-stop rule the task's fit runs by.
+    func reportEntries(autoStopRule: AutoStop.Criterion?) -> [String: String] {
         ["iterations": "\(iterations)", "lr": "\(learningRate)", "reg_noise": "\(regNoiseStd)",
          "exp_weight": expWeight.map { "\($0)" } ?? "none",
          "backtracking": backtracking.map { "every \($0.period)\($0.onlyAtPeriod ? " (at the period)" : ""), \($0.dropDB) dB" } ?? "none",
          "seed": "\(seed)", "threads": "\(threads)", "kernels": "\(InstructionSet.selected)",
          "auto_stop": autoStop.map { rule in
-             (rule.criterion == .heldOutPixels ? "held-out error on \(rule.heldOutFraction * 100)% of the pixels, tolerance \(rule.heldOutTolerance)" : "output variance, alpha \(rule.alpha)")
+             (autoStopRule == .heldOutPixels ? "held-out error on \(rule.heldOutFraction * 100)% of the pixels, tolerance \(rule.heldOutTolerance)" : "output variance, alpha \(rule.alpha)")
                  + ", patience \(rule.patience), from iteration \(rule.minIterations)"
                  + (rule.lossFloor.map { String(format: ", once the loss is down to %.5f (noise σ %.1f/255)", $0, $0.squareRoot() * 255) } ?? "")
          } ?? "off",

@@ -41,7 +41,7 @@ struct FitRun {
         let s = task.settings
         var rep = FitReport(command: command, input: input, width: shape.width, height: shape.height,
                             channels: shape.channels,
-                            settings: s.reportEntries.merging(task.network.reportEntries) { $1 }
+                            settings: s.reportEntries(autoStopRule: task.autoStopRule).merging(task.network.reportEntries) { $1 }
                                 .merging(["preset": (T.takesPresets ? options.preset : .reference).rawValue]) { $1 }
                                 .merging(settings) { $1 },
                             network_parameters: try SkipNetwork(task.network).parameterCount)

@@ -17,7 +17,7 @@ struct CheckpointTests {
         var kept: [FitCheckpoint] = []
         let checkpoints = FitCheckpointing(resume: resume, interval: 0) { kept.append($0) }
         var task = DenoisingTask(image: FitLoopTests.target(), network: FitLoopTests.tiny, settings: settings)
-        task.waitsForNoiseLevel = true     // additive noise: the held-out rule applies
+        task.additiveWhiteNoise = true     // additive noise: the held-out rule applies
         let result = try task.run(cancel: cancel, checkpoints: checkpoints, onProgress: { p in
             if p.iteration == cancelAt { cancel?.cancel() }
         }, onSnapshot: nil)

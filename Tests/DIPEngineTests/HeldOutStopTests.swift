@@ -112,7 +112,7 @@ struct HeldOutStopTests {
         s.iterations = 3000; s.seed = 1; s.threads = 2; s.expWeight = 0.9
         s.autoStop = AutoStop(criterion: .heldOutPixels, heldOutFraction: 0.1, patience: 25, minIterations: 20)
         var task = DenoisingTask(image: FitLoopTests.target(), network: FitLoopTests.tiny, settings: s)
-        task.waitsForNoiseLevel = true
+        task.additiveWhiteNoise = true
         #expect(task.fitSettings.autoStop?.lossFloor == nil)       // the held-out rule needs no floor
         var averages: [Int: [Float]] = [:]
         let r = try task.run(onProgress: { p in
@@ -123,7 +123,7 @@ struct HeldOutStopTests {
         #expect(r.stopReason == .autoStop && r.iterations == best + 25)
         #expect(r.image.values == averages[best])
 
-        task.waitsForNoiseLevel = false
+        task.additiveWhiteNoise = false
         let jpegLike = try task.run(onProgress: nil, onSnapshot: nil)
         task.settings.autoStop?.criterion = .outputVariance
         let variance = try task.run(onProgress: nil, onSnapshot: nil)

@@ -51,6 +51,21 @@ struct PresetTests {
         #expect(reference.settings.autoStop == AutoStop() && reference.fitSettings.autoStop?.lossFloor != nil)
     }
 
+    /// The rule a fit runs by: held-out only where the task holds pixels out, whatever the
+    /// settings ask; the variance rule elsewhere; none with auto stop off.
+    @Test func autoStopRuleFollowsTheTask() throws {
+        var denoise = DenoisingTask.reference(image: Self.image).with(preset: .balanced)
+        #expect(denoise.autoStopRule == .heldOutPixels)
+        var jpeg = DenoisingTask.jpegReference(image: Self.image).with(preset: .balanced)
+        jpeg.settings.autoStop?.criterion = .heldOutPixels
+        #expect(jpeg.autoStopRule == .outputVariance)
+        var hole = try InpaintingTask.reference(image: Self.image, mask: Tensor(Shape(1, 32, 32)), setup: .text).with(preset: .fast)
+        hole.settings.autoStop?.criterion = .heldOutPixels
+        #expect(hole.autoStopRule == .outputVariance)
+        denoise.settings.autoStop = nil
+        #expect(denoise.autoStopRule == nil)
+    }
+
     /// Wide skips are capped like every level; a network without skips keeps none.
     @Test func skipsAreCappedLikeEveryLevel() throws {
         let mask = Tensor(Shape(1, 32, 32))

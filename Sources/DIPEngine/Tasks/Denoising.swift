@@ -6,18 +6,18 @@ public struct DenoisingTask: FittingTask {
     public var image: Tensor
     public var network: SkipConfiguration
     public var settings: FitSettings
-    /// True for additive noise, false for JPEG artefacts, which are not white noise. With
-    /// it, auto stop's variance rule waits for the loss to come down to the noise variance
-    /// estimated from the image (`AutoStop.lossFloor`, `NoiseLevel`), and its held-out rule
-    /// applies (without it, the variance rule runs instead).
-    public var waitsForNoiseLevel = false
+    /// True for additive white noise, false for JPEG artefacts, which are not white. With it,
+    /// auto stop's variance rule waits for the loss to come down to the noise variance
+    /// estimated from the image (`AutoStop.lossFloor`, `NoiseLevel`), and the fit can hold
+    /// pixels out for the held-out rule (without it, the variance rule runs instead).
+    public var additiveWhiteNoise = false
 
     /// The reference notebook's settings (σ = 25): get_net 128/128/4, 32 noise
     /// channels, reflection padding, bilinear upsampling, lr 0.01, 3000 steps,
     /// input jitter 1/30, average weight 0.99, backtracking.
     public static func reference(image: Tensor) -> DenoisingTask {
         var task = DenoisingTask(image: image, network: .denoising(outputChannels: image.channels), settings: FitSettings())
-        task.waitsForNoiseLevel = true
+        task.additiveWhiteNoise = true
         return task
     }
 
@@ -32,13 +32,13 @@ public struct DenoisingTask: FittingTask {
     }
 
     public var outputShape: Shape { image.shape }
-    public var holdsOutPixels: Bool { waitsForNoiseLevel }
+    public var holdsOutPixels: Bool { additiveWhiteNoise }
 
     /// The settings the fit runs with: `settings`, with auto stop's loss floor set from the
     /// image's estimated noise level when the task waits for it and none is given.
     public var fitSettings: FitSettings {
         var s = settings
-        if waitsForNoiseLevel, s.autoStop?.criterion == .outputVariance, s.autoStop?.lossFloor == nil {
+        if additiveWhiteNoise, s.autoStop?.criterion == .outputVariance, s.autoStop?.lossFloor == nil {
             let sigma = NoiseLevel.estimate(image)
             s.autoStop?.lossFloor = sigma * sigma
         }
@@ -54,10 +54,8 @@ public struct DenoisingTask: FittingTask {
         let net = try TaskFit.network(network, settings)
         let region = try TaskFit.region(height: image.height, width: image.width, network: net)
         // Additive noise is independent from pixel to pixel: the held-out rule can leave pixels out.
-        let heldOut = settings.autoStop.flatMap { rule in
-            holdsOutPixels && rule.criterion == .heldOutPixels
-                ? HeldOutPixels(region: region, fraction: rule.heldOutFraction, seed: settings.seed) : nil
-        }
+        let heldOut = autoStopRule == .heldOutPixels
+            ? settings.autoStop.map { HeldOutPixels(region: region, fraction: $0.heldOutFraction, seed: settings.seed) } : nil
         return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),
                                objective: FitImage(target: SizePolicy.pad(image, region), heldOut: heldOut), settings: settings,
                                region: region, cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)

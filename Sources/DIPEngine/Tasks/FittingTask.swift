@@ -38,6 +38,12 @@ extension FittingTask {
     public static var autoStopApplies: Bool { true }
     public static var takesPresets: Bool { true }
     public var holdsOutPixels: Bool { false }
+
+    /// The signal auto stop watches in this task's fit: the held-out rule only where the task
+    /// holds pixels out, the variance rule wherever else it is asked for (nil: auto stop off).
+    public var autoStopRule: AutoStop.Criterion? {
+        settings.autoStop.map { $0.criterion == .heldOutPixels && holdsOutPixels ? .heldOutPixels : .outputVariance }
+    }
 }
 
 /// Why a task cannot be built or run on the inputs it was given.

@@ -141,7 +141,7 @@ enum TaskCatalog {
             learningRate: decimal(s.learningRate), regNoise: decimal(s.regNoiseStd),
             expWeight: s.expWeight.map(decimal) ?? 0, backtracking: s.backtracking != nil,
             autoStop: s.autoStop != nil,
-            autoStopRule: s.autoStop.map { $0.criterion == .heldOutPixels && task.holdsOutPixels ? $0.criterion.rawValue : AutoStop.Criterion.outputVariance.rawValue },
+            autoStopRule: task.autoStopRule?.rawValue,
             autoStopPatience: s.autoStop?.patience, maxSeconds: s.timeLimit,
             factor: spec.task == .superResolution ? spec.factor : nil,
             keep: spec.task == .restore ? spec.keep : nil,
