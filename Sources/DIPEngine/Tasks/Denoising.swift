@@ -38,7 +38,7 @@ public struct DenoisingTask: FittingTask {
     /// image's estimated noise level when the task waits for it and none is given.
     public var fitSettings: FitSettings {
         var s = settings
-        if additiveWhiteNoise, s.autoStop?.criterion == .outputVariance, s.autoStop?.lossFloor == nil {
+        if additiveWhiteNoise, autoStopRule == .outputVariance, s.autoStop?.lossFloor == nil {
             let sigma = NoiseLevel.estimate(image)
             s.autoStop?.lossFloor = sigma * sigma
         }
