@@ -17,6 +17,10 @@ struct FitOptions: ParsableArguments {
     var regNoise: Float?
     @Option(help: "Weight of the exponential output average, 0 disables it (default: the reference's; 0.99 where it averages).")
     var expWeight: Float?
+    @Option(name: .customLong("input-lr"), help: "Fit the network's input too, at this Adam learning rate; 0 keeps it fixed (default: the preset's for this task).")
+    var inputLearningRate: Float?
+    @Option(help: "Weight of the total-variation term; above 0 the loss is √(task loss) + weight·TV(output) (default: the preset's for this task).")
+    var tvWeight: Float?
     @Flag(help: "Disable the reference's backtracking on PSNR drops (where the task has it).") var noBacktracking = false
     @Flag(help: "Run every iteration and return the last result, instead of stopping where the outputs' moving variance has passed its minimum and returning the result from there.")
     var noAutoStop = false
@@ -44,6 +48,8 @@ struct FitOptions: ParsableArguments {
         if let lr = learningRate, !(lr > 0 && lr < 10) { throw ValidationError("--lr must be in (0, 10)") }
         if let r = regNoise, !(r >= 0 && r <= 10) { throw ValidationError("--reg-noise must be 0...10") }
         if let w = expWeight, !(w >= 0 && w < 1) { throw ValidationError("--exp-weight must be in [0, 1)") }
+        if let r = inputLearningRate, !(r >= 0 && r < 10) { throw ValidationError("--input-lr must be in [0, 10)") }
+        if let w = tvWeight, !(w >= 0 && w <= 100) { throw ValidationError("--tv-weight must be 0...100") }
         guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be ≥ 0") }
         if snapshotEvery > 0 && snapshots == nil { throw ValidationError("--snapshot-every needs --snapshots DIR") }
         if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be 1...256") }
@@ -90,6 +96,8 @@ struct FitOptions: ParsableArguments {
         if let learningRate { s.learningRate = learningRate }
         if let regNoise { s.regNoiseStd = regNoise }
         if let expWeight { s.expWeight = expWeight > 0 ? expWeight : nil }
+        if let inputLearningRate { s.inputLearningRate = inputLearningRate > 0 ? inputLearningRate : nil }
+        if let tvWeight { s.totalVariationWeight = tvWeight }
         if noBacktracking { s.backtracking = nil }
         s.seed = seed
         s.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
@@ -122,10 +130,11 @@ extension FitSettings {
     func reportEntries(autoStopRule: AutoStop.Criterion?) -> [String: String] {
         ["iterations": "\(iterations)", "lr": "\(learningRate)", "reg_noise": "\(regNoiseStd)",
          "exp_weight": expWeight.map { "\($0)" } ?? "none",
+         "input_lr": inputLearningRate.map { "\($0)" } ?? "none (fixed input)", "tv_weight": "\(totalVariationWeight)",
          "backtracking": backtracking.map { "every \($0.period)\($0.onlyAtPeriod ? " (at the period)" : ""), \($0.dropDB) dB" } ?? "none",
          "seed": "\(seed)", "threads": "\(threads)", "kernels": "\(InstructionSet.selected)",
          "auto_stop": autoStop.map { rule in
-             (autoStopRule == .heldOutPixels ? "held-out error on \(rule.heldOutFraction * 100)% of the pixels, tolerance \(rule.heldOutTolerance)" : "output variance, alpha \(rule.alpha)")
+             (autoStopRule == .heldOutPixels ? "held-out error on \(rule.heldOutFraction * 100)% of the pixels\(rule.heldOutMinimumCount > 0 ? " (at least \(rule.heldOutMinimumCount), up to 10%)" : ""), tolerance \(rule.heldOutTolerance)" : "output variance, alpha \(rule.alpha)")
                  + ", patience \(rule.patience), from iteration \(rule.minIterations)"
                  + (rule.lossFloor.map { String(format: ", once the loss is down to %.5f (noise σ %.1f/255)", $0, $0.squareRoot() * 255) } ?? "")
          } ?? "off",

@@ -46,6 +46,26 @@ struct CheckpointTests {
         #expect(Self.identical(resumed.lastOutput, whole.lastOutput), "the last output differs")
     }
 
+    /// With the input fitted and a TV term: the checkpoint holds the input after the network's
+    /// parameters, and the resumed fit still ends bit for bit where the whole one does.
+    @Test func aFittedInputIsCheckpointedWithTheParameters() throws {
+        var settings = Self.settings(.heldOutPixels)
+        settings.inputLearningRate = 0.05; settings.totalVariationWeight = 0.2
+        var saved: [FitCheckpoint] = []
+        let whole = try Self.fit(settings: settings, saved: &saved)
+        let middle = try #require(saved.first { $0.iteration == 17 })
+        let network = try SkipNetwork(FitLoopTests.tiny)
+        #expect(middle.parameters.count == network.parameters.count + 1)
+        #expect(middle.parameters.last?.count == FitLoopTests.tiny.inputChannels * 16 * 16)
+        var more: [FitCheckpoint] = []
+        let resumed = try Self.fit(resume: try FitCheckpoint(decoding: middle.encoded()), settings: settings, saved: &more)
+        #expect(Self.identical(resumed.image, whole.image), "the result differs")
+        // A checkpoint of the fixed-input fit does not fit this one.
+        var fixed: [FitCheckpoint] = []
+        _ = try Self.fit(settings: Self.settings(.heldOutPixels), saved: &fixed)
+        #expect(throws: FitCheckpoint.DecodingError.self) { _ = try Self.fit(resume: fixed.last, settings: settings, saved: &more) }
+    }
+
     @Test func aCancelSavesWhereItStopped() throws {
         var saved: [FitCheckpoint] = []
         let whole = try Self.fit(saved: &saved)

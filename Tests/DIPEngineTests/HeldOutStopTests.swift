@@ -31,6 +31,19 @@ struct HeldOutStopTests {
         #expect(plain.indices.contains { $0 % 64 == 0 || $0 % 64 == 63 || $0 < 64 || $0 >= 4032 })
     }
 
+    /// A small image holds out more than the fraction, up to a tenth, toward the minimum count;
+    /// a large one just the fraction.
+    @Test func smallImagesHoldOutEnoughPixels() {
+        func count(_ side: Int) -> Int {
+            let r = PaddedRegion(top: 0, left: 0, height: side, width: side, paddedHeight: side, paddedWidth: side)
+            return HeldOutPixels(region: r, fraction: 0.02, minimumCount: 1024, seed: 1).indices.count
+        }
+        #expect((80...125).contains(count(32)), "\(count(32)) of 1024: about a tenth")
+        #expect((330...490).contains(count(64)), "\(count(64)) of 4096: about a tenth")
+        #expect((880...1170).contains(count(224)), "\(count(224)) of 50176: about 1024")
+        #expect((1150...1480).contains(count(256)), "\(count(256)) of 65536: about 2 %")
+    }
+
     /// The loss neither counts nor differentiates the held-out pixels, in any channel; the
     /// held-out error is the mean squared error on them.
     @Test func heldOutPixelsDoNotReachTheLoss() {

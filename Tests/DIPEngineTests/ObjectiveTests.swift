@@ -51,3 +51,45 @@ struct ObjectiveTests {
         #expect(g[1, 0, 0] == 0)
     }
 }
+
+/// The total-variation term and the loss it makes with a task's: values and gradients.
+@Suite("Total variation")
+struct TotalVariationTests {
+    @Test func valueIsTheMeanAbsoluteNeighbourDifference() {
+        // One channel, 2×3: along the rows 1 + 2 and 2 + 3, down the columns 4 + 1 + 2: 15 over 6 elements.
+        let x = Tensor(Shape(1, 2, 3), values: [0, 1, 3, 4, 2, 5])
+        let g = Tensor(x.shape)
+        let tv = TotalVariation.evaluate(output: x, weight: 1, addingGradientTo: g, compute: .serial)
+        #expect(abs(tv - 15.0 / 6) < 1e-6)
+        // Pixel (0,0) is below both its right and lower neighbours: −1/6 from each.
+        #expect(abs(g[0, 0, 0] - (-2.0 / 6)) < 1e-6)
+        let flat = Tensor(Shape(3, 4, 4)); flat.fill(0.5)
+        let gFlat = Tensor(flat.shape)
+        #expect(TotalVariation.evaluate(output: flat, weight: 1, addingGradientTo: gFlat, compute: .serial) == 0)
+        #expect(gFlat.values.allSatisfy { $0 == 0 })
+    }
+
+    /// √MSE + λ·TV, the loss a fit with a TV weight minimises, against finite differences.
+    @Test func regularizedLossGradient() {
+        let target = ObjectiveTests.random(Shape(3, 7, 6), seed: 21)
+        let objective = FitImage(target: target)
+        let out = ObjectiveTests.random(target.shape, seed: 22)
+        let compute = Compute(threads: 2)
+        func loss(_ gradient: Tensor) -> Float {
+            let l = objective.loss(output: out, gradient: gradient, compute: compute)
+            return DeepImagePrior.regularize(loss: l, output: out, gradient: gradient, weight: 0.3, compute)
+        }
+        let g = Tensor(out.shape), scratch = Tensor(out.shape)
+        _ = loss(g)
+        let scale = g.values.map { abs($0) }.max() ?? 1
+        var worst: Float = 0
+        for i in 0..<out.count {
+            let old = out.data[i], h: Float = 1e-3
+            out.data[i] = old + h; let fp = loss(scratch)
+            out.data[i] = old - h; let fm = loss(scratch)
+            out.data[i] = old
+            worst = max(worst, abs((fp - fm) / (2 * h) - g.data[i]) / scale)
+        }
+        #expect(worst < 2e-2, "worst relative difference \(worst)")
+    }
+}

@@ -15,40 +15,51 @@ struct PresetTests {
     }
 
     @Test func balancedAndFastNarrowEveryLevel() throws {
-        for plain in [DenoisingTask.reference(image: Self.image), DenoisingTask.jpegReference(image: Self.image)] {
+        let jpeg = DenoisingTask.jpegReference(image: Self.image)
+        for plain in [DenoisingTask.reference(image: Self.image), jpeg] {
             for preset in [Preset.balanced, .fast] {
                 let task = plain.with(preset: preset)
-                #expect(task.network.channelsDown == plain.network.channelsDown.map { min($0, 32) }, "\(preset)")
-                #expect(task.network.channelsUp == plain.network.channelsUp.map { min($0, 32) }, "\(preset)")
-                #expect(task.network.channelsDown.max() == 32)
+                #expect(task.network.channelsDown.max() == 32 && task.network.channelsUp.max() == 32, "\(preset)")
+                #expect(zip(task.network.channelsDown, plain.network.channelsDown).allSatisfy { $0 <= $1 })
                 #expect(task.settings.learningRate == plain.settings.learningRate * 2)
                 try task.network.validate()
             }
-            #expect(plain.with(preset: .balanced).settings.iterations == plain.settings.iterations)
-            #expect(plain.with(preset: .fast).settings.iterations == Int((Double(plain.settings.iterations) * 0.4).rounded()))
         }
+        for preset in [Preset.balanced, .fast] {
+            let task = jpeg.with(preset: preset)
+            #expect(task.network.channelsDown == jpeg.network.channelsDown.map { min($0, 32) }, "\(preset)")
+            #expect(task.network.channelsUp == jpeg.network.channelsUp.map { min($0, 32) }, "\(preset)")
+            #expect(task.settings.inputLearningRate == nil && task.settings.totalVariationWeight == 0)
+        }
+        #expect(jpeg.with(preset: .balanced).settings.iterations == jpeg.settings.iterations)
+        #expect(jpeg.with(preset: .fast).settings.iterations == Int((Double(jpeg.settings.iterations) * 0.4).rounded()))
     }
 
-    /// Denoising additive noise holds pixels out: both presets stop on the held-out error, and
-    /// `fast` fits the network that gets to its best sooner (nearest upsampling, 16-channel skips)
-    /// while `balanced` keeps the reference's upsampling and skips. JPEG artefacts are not white
-    /// noise: the reference's upsampling and skips, and the variance rule.
+    /// Denoising additive noise holds pixels out: both presets stop on the held-out error and fit
+    /// the input too, with the TV term, a short average and no jitter or backtracking; `fast`
+    /// narrows the full-resolution level. JPEG artefacts are not white noise: the reference's
+    /// fit, narrowed, with the variance rule.
     @Test func denoisingTakesTheHeldOutRule() throws {
         let denoise = DenoisingTask.reference(image: Self.image), jpeg = DenoisingTask.jpegReference(image: Self.image)
-        for (preset, patience) in [(Preset.balanced, 100), (.fast, 50)] {
+        for (preset, patience, cap) in [(Preset.balanced, 50, 1000), (.fast, 30, 600)] {
             let d = denoise.with(preset: preset)
             #expect(d.settings.autoStop?.criterion == .heldOutPixels && d.settings.autoStop?.patience == patience)
+            #expect(d.settings.autoStop?.minIterations == 50 && d.settings.autoStop?.heldOutTolerance == 0)
             #expect(d.settings.autoStop?.lossFloor == nil && d.fitSettings.autoStop?.lossFloor == nil)
+            #expect(d.settings.iterations == cap && d.settings.learningRate == 0.02)
+            #expect(d.settings.inputLearningRate == 0.03 && d.settings.totalVariationWeight == 0.2)
+            #expect(d.settings.expWeight == 0.9 && d.settings.regNoiseStd == 0 && d.settings.backtracking == nil)
+            #expect(d.network.upsampleMode == denoise.network.upsampleMode && d.network.channelsSkip == denoise.network.channelsSkip)
             let j = jpeg.with(preset: preset)
-            #expect(j.settings.autoStop?.criterion == .outputVariance)
+            #expect(j.settings.autoStop?.criterion == .outputVariance && j.settings.inputLearningRate == nil)
             #expect(j.network.upsampleMode == jpeg.network.upsampleMode && j.network.channelsSkip == jpeg.network.channelsSkip)
         }
-        let fast = denoise.with(preset: .fast), balanced = denoise.with(preset: .balanced)
-        #expect(fast.network.upsampleMode == [.nearest])
-        #expect(fast.network.channelsSkip == Array(repeating: 16, count: 5), "the reference's 4 skip channels widened")
-        #expect(balanced.network.upsampleMode == denoise.network.upsampleMode && balanced.network.channelsSkip == denoise.network.channelsSkip)
+        #expect(denoise.with(preset: .balanced).network.channelsDown == Array(repeating: 32, count: 5))
+        let fast = denoise.with(preset: .fast).network
+        #expect(fast.channelsDown == [16, 32, 32, 32, 32] && fast.channelsUp == [16, 32, 32, 32, 32])
         let reference = denoise.with(preset: .reference)
         #expect(reference.settings.autoStop == AutoStop() && reference.fitSettings.autoStop?.lossFloor != nil)
+        #expect(reference.settings.inputLearningRate == nil && reference.settings.totalVariationWeight == 0)
     }
 
     /// The rule a fit runs by: held-out only where the task holds pixels out, whatever the

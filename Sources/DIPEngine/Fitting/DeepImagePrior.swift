@@ -2,9 +2,11 @@
 ///
 ///     each step i:  z_i = z + N(0, σ_reg²)          (fresh jitter, not accumulated)
 ///                   out = f_θ(z_i); loss = task(out); backward
+///                   [with a TV weight λ: loss = √task(out) + λ·TV(out)]
 ///                   avg = out (i = 0), else w·avg + (1 − w)·out
 ///                   backtracking check on PSNR(out, degraded input)
-///                   Adam step (or, with `.lbfgs`, Adam warm-up steps, then L-BFGS)
+///                   Adam step (or, with `.lbfgs`, Adam warm-up steps, then L-BFGS),
+///                   of z too when the settings fit the input
 ///                   with auto stop: the outputs' moving variance or the error on held-out
 ///                   pixels; a copy of the result at its minimum; stop `patience` steps
 ///                   past it (see `AutoStop`)
@@ -30,11 +32,17 @@ public enum DeepImagePrior {
         compute.interrupt = cancel
 
         let z = input.make(height: shape.height, width: shape.width, seed: settings.seed)
+        // A fitted input is one more parameter, last in the list: backtracking and checkpoints
+        // keep it with the network's, and Adam steps it at its own rate.
+        let fittedInput = settings.inputLearningRate.map { _ in Parameter(name: "input", shape: [z.channels, z.height, z.width]) }
+        fittedInput?.value.update(from: z.data, count: z.count)
+        network.root.needsInputGradient = fittedInput != nil
+        let parameters = network.parameters + (fittedInput.map { [$0] } ?? [])
         let jittered = Tensor(z.shape)
         let gradient = Tensor(shape)
         let average = Tensor(shape)
         let lastOutput = Tensor(shape)
-        var savedState = settings.backtracking == nil ? [] : network.parameters.map { $0.values }
+        var savedState = settings.backtracking == nil ? [] : parameters.map { $0.values }
         var lastPSNR = 0.0
 
         let clock = ContinuousClock()
@@ -62,7 +70,7 @@ public enum DeepImagePrior {
         func checkpoint(_ adam: Adam) -> FitCheckpoint {
             let moments = adam.state
             return FitCheckpoint(iteration: done, seconds: (clock.now - start).seconds,
-                                 parameters: network.parameters.map(\.values), adamStep: moments.step,
+                                 parameters: parameters.map(\.values), adamStep: moments.step,
                                  adamFirstMoments: moments.first, adamSecondMoments: moments.second,
                                  average: average.values, lastOutput: (latest ?? lastOutput).values,
                                  backtrackingCopy: savedState, backtrackingPSNR: lastPSNR,
@@ -70,9 +78,9 @@ public enum DeepImagePrior {
         }
         var resumeAdam: FitCheckpoint?
         if let cp = checkpointing?.resume {
-            try Self.check(cp, parameters: network.parameters, shape: shape, detector: detector?.state,
+            try Self.check(cp, parameters: parameters, shape: shape, detector: detector?.state,
                            backtracking: settings.backtracking != nil)
-            for (p, values) in zip(network.parameters, cp.parameters) { p.values = values }
+            for (p, values) in zip(parameters, cp.parameters) { p.values = values }
             cp.average.withUnsafeBufferPointer { average.data.update(from: $0.baseAddress!, count: average.count) }
             cp.lastOutput.withUnsafeBufferPointer { lastOutput.data.update(from: $0.baseAddress!, count: lastOutput.count) }
             if cp.iteration > 0 { latest = lastOutput }
@@ -90,6 +98,7 @@ public enum DeepImagePrior {
         /// Step i's network evaluation: loss and gradients, output average, backtracking;
         /// nil when a cancel cut the passes short (the step is then not taken).
         func evaluate(_ i: Int) -> (loss: Float, output: Tensor, psnr: Double, restored: Bool)? {
+            if let fittedInput { z.data.update(from: fittedInput.value, count: z.count) }
             let netInput: Tensor
             if settings.regNoiseStd > 0 {
                 jitter(z, into: jittered, std: settings.regNoiseStd, seed: settings.seed, step: i, compute)
@@ -97,12 +106,16 @@ public enum DeepImagePrior {
             } else {
                 netInput = z
             }
-            network.zeroGrad()
+            for p in parameters { p.zeroGrad() }
             let out = network.forward(netInput, compute)
             if compute.isInterrupted { return nil }
-            let loss = objective.loss(output: out, gradient: gradient, compute: objectiveCompute)
-            network.backward(gradient, compute)
+            var loss = objective.loss(output: out, gradient: gradient, compute: objectiveCompute)
+            if settings.totalVariationWeight > 0 {
+                loss = Self.regularize(loss: loss, output: out, gradient: gradient, weight: settings.totalVariationWeight, compute)
+            }
+            let inputGradient = network.backward(gradient, compute)
             if compute.isInterrupted { return nil }
+            if let fittedInput, let inputGradient { fittedInput.grad.update(from: inputGradient.data, count: fittedInput.count) }
             let psnr = objective.psnrAgainstInput(out)
             if let w = settings.expWeight, i > 0 {
                 let a = average.data, o = out.data
@@ -115,10 +128,10 @@ public enum DeepImagePrior {
                 let due = bt.onlyAtPeriod ? i % bt.period == 0 : i % bt.period != 0
                 if due {
                     if psnr - lastPSNR < -bt.dropDB {
-                        for (p, values) in zip(network.parameters, savedState) { p.values = values }
+                        for (p, values) in zip(parameters, savedState) { p.values = values }
                         restored = true
                     } else {
-                        for (k, p) in network.parameters.enumerated() {
+                        for (k, p) in parameters.enumerated() {
                             savedState[k].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: p.value, count: p.count) }
                         }
                         lastPSNR = psnr
@@ -158,7 +171,8 @@ public enum DeepImagePrior {
 
         /// Adam steps i ..< end; returns the next step's index.
         func adamSteps(from first: Int, to end: Int, learningRate: Float) -> Int {
-            let adam = Adam(network.parameters, learningRate: learningRate)
+            let adam = Adam(parameters, learningRate: learningRate)
+            if let rate = settings.inputLearningRate { adam.rateFactors[parameters.count - 1] = rate / learningRate }
             if let cp = resumeAdam { adam.state = (cp.adamStep, cp.adamFirstMoments, cp.adamSecondMoments) }
             for i in first..<end {
                 guard cancel?.isCancelled != true, let e = evaluate(i) else {
@@ -184,7 +198,7 @@ public enum DeepImagePrior {
             let options = settings.lbfgs
             var i = adamSteps(from: 0, to: min(options.warmupSteps, settings.iterations), learningRate: options.warmupLearningRate)
             if stop == .iterations && i < settings.iterations {
-                let lbfgs = LBFGS(network.parameters, learningRate: settings.learningRate, historySize: options.historySize,
+                let lbfgs = LBFGS(parameters, learningRate: settings.learningRate, historySize: options.historySize,
                                   toleranceGrad: -1, toleranceChange: -1)
                 lbfgs.step(maxIterations: settings.iterations - i) {
                     guard cancel?.isCancelled != true, let e = evaluate(i) else { stop = .canceled; return nil }
@@ -217,6 +231,17 @@ public enum DeepImagePrior {
         guard backtracking ? cp.backtrackingCopy.map(\.count) == sizes : cp.backtrackingCopy.isEmpty else {
             throw .doesNotFit("backtracking differs")
         }
+    }
+
+    /// The loss √task + weight·TV(out) from the task's loss: scales the task's gradient
+    /// (d√L = dL / 2√L) and adds TV's.
+    static func regularize(loss: Float, output: Tensor, gradient: Tensor, weight: Float, _ compute: Compute) -> Float {
+        let root = loss.squareRoot()
+        let scale: Float = root > 0 ? 0.5 / root : 0
+        let g = gradient.data
+        compute.forEachChunk(gradient.count, grain: 1 << 16) { r in for j in r { g[j] *= scale } }
+        let tv = TotalVariation.evaluate(output: output, weight: weight, addingGradientTo: gradient, compute: compute)
+        return root + weight * tv
     }
 
     /// z + N(0, std²), drawn in fixed-size blocks each with its own stream, so the

@@ -24,6 +24,14 @@ public struct FitSettings: Sendable, Equatable {
     public var autoStop: AutoStop? = nil
     /// Stop after this many seconds of fitting, with the best result so far (nil: no limit).
     public var timeLimit: Double? = nil
+    /// Fit the input z too, by Adam at this learning rate (nil: z stays fixed, as in the reference).
+    /// A fitted input carries the image's layout from the first steps on, so the fit reaches its
+    /// best in far fewer steps (README, "Presets").
+    public var inputLearningRate: Float? = nil
+    /// With a weight above 0 the loss is √(task loss) + weight · TV(output), TV the anisotropic
+    /// total variation (`TotalVariation`); the root keeps the task term's pull steady as it
+    /// shrinks. It holds back the noise a fitted input would otherwise take up within steps.
+    public var totalVariationWeight: Float = 0
 
     public enum Optimizer: String, Sendable, Codable, CaseIterable { case adam, lbfgs }
 

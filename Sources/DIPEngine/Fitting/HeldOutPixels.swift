@@ -10,10 +10,11 @@ public struct HeldOutPixels: Sendable, Equatable {
     public let indices: [Int]
     public let height: Int, width: Int
 
-    /// About `fraction` of the image's pixels, drawn from `seed`. In a padded region only
-    /// pixels whose values no padding mirrors are candidates: a mirrored copy would put the
-    /// pixel's noise back into the loss.
-    public init(region r: PaddedRegion, fraction: Double, seed: UInt64) {
+    /// About `fraction` of the image's pixels, drawn from `seed`; on a small image more, up to a
+    /// tenth of it, so that about `minimumCount` are held out (a few dozen pixels' error follows
+    /// their own noise more than the fit). In a padded region only pixels whose values no padding
+    /// mirrors are candidates: a mirrored copy would put the pixel's noise back into the loss.
+    public init(region r: PaddedRegion, fraction: Double, minimumCount: Int = 0, seed: UInt64) {
         precondition(fraction > 0 && fraction < 1, "held-out fraction must be in (0, 1)")
         height = r.paddedHeight; width = r.paddedWidth
         // Reflection padding of p copies image rows 1...p (top) and the p rows before the last (bottom).
@@ -23,6 +24,7 @@ public struct HeldOutPixels: Sendable, Equatable {
         }
         let rows = candidates(r.height, before: r.top, after: r.paddedHeight - r.height - r.top)
         let cols = candidates(r.width, before: r.left, after: r.paddedWidth - r.width - r.left)
+        let fraction = max(fraction, min(0.1, Double(minimumCount) / Double(max(1, rows.count * cols.count))))
         var rng = RandomSource(seed: seed, stream: 0x4845_4C44)    // a stream of its own: not the network's or the jitter's
         var picked: [Int] = []
         picked.reserveCapacity(Int(Double(rows.count * cols.count) * fraction * 1.2) + 1)

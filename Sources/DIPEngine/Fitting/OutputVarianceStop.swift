@@ -35,6 +35,9 @@ public struct AutoStop: Sendable, Equatable, Codable {
     public var criterion = Criterion.outputVariance
     /// The fraction of the pixels the held-out rule leaves out of the loss.
     public var heldOutFraction = 0.02
+    /// On a small image the held-out rule leaves out more than `heldOutFraction`, up to a tenth
+    /// of the pixels, to hold out about this many (`HeldOutPixels`).
+    public var heldOutMinimumCount = 0
     /// The held-out rule keeps the latest result whose held-out error is at most this much
     /// (relative) above the lowest so far.
     public var heldOutTolerance = 0.0
@@ -50,9 +53,11 @@ public struct AutoStop: Sendable, Equatable, Codable {
     /// to its iteration cap.
     public var lossFloor: Double?
 
-    public init(criterion: Criterion = .outputVariance, heldOutFraction: Double = 0.02, heldOutTolerance: Double = 0,
-                alpha: Double = 0.1, patience: Int = 300, minIterations: Int = 200, lossFloor: Double? = nil) {
-        self.criterion = criterion; self.heldOutFraction = heldOutFraction; self.heldOutTolerance = heldOutTolerance
+    public init(criterion: Criterion = .outputVariance, heldOutFraction: Double = 0.02, heldOutMinimumCount: Int = 0,
+                heldOutTolerance: Double = 0, alpha: Double = 0.1, patience: Int = 300, minIterations: Int = 200,
+                lossFloor: Double? = nil) {
+        self.criterion = criterion; self.heldOutFraction = heldOutFraction; self.heldOutMinimumCount = heldOutMinimumCount
+        self.heldOutTolerance = heldOutTolerance
         self.alpha = alpha; self.patience = patience; self.minIterations = minIterations
         self.lossFloor = lossFloor
     }

@@ -42,8 +42,10 @@ public final class SkipNetwork {
 
     public func forward(_ z: Tensor, _ compute: Compute) -> Tensor { root.forward(z, compute) }
 
-    /// Backpropagates dLoss/dOutput; parameter gradients accumulate.
-    public func backward(_ dy: Tensor, _ compute: Compute) { _ = root.backward(dy, compute) }
+    /// Backpropagates dLoss/dOutput; parameter gradients accumulate. Returns dLoss/dInput when
+    /// `root.needsInputGradient` is set (a fitted input), else nil.
+    @discardableResult
+    public func backward(_ dy: Tensor, _ compute: Compute) -> Tensor? { root.backward(dy, compute) }
 
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 

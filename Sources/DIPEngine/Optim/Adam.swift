@@ -5,12 +5,15 @@ public final class Adam {
     public let beta1: Float, beta2: Float, eps: Float
     public private(set) var step = 0
     private let parameters: [Parameter]
+    /// Each parameter's learning rate as a multiple of `learningRate` (all 1 unless set).
+    public var rateFactors: [Float]
     private var m: [UnsafeMutablePointer<Float>]
     private var v: [UnsafeMutablePointer<Float>]
 
     public init(_ parameters: [Parameter], learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8) {
         self.parameters = parameters; self.learningRate = learningRate
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+        rateFactors = Array(repeating: 1, count: parameters.count)
         m = parameters.map { let p = UnsafeMutablePointer<Float>.allocate(capacity: $0.count); p.initialize(repeating: 0, count: $0.count); return p }
         v = parameters.map { let p = UnsafeMutablePointer<Float>.allocate(capacity: $0.count); p.initialize(repeating: 0, count: $0.count); return p }
     }
@@ -39,7 +42,7 @@ public final class Adam {
         let sqrtBc2 = Float(bc2.squareRoot())
         let b1 = beta1, b2 = beta2, eps = eps
         for (k, p) in parameters.enumerated() {
-            let mk = m[k], vk = v[k], w = p.value, g = p.grad
+            let mk = m[k], vk = v[k], w = p.value, g = p.grad, stepSize = stepSize * rateFactors[k]
             compute.forEachChunk(p.count, grain: 1 << 15) { r in
                 for i in r {
                     let gi = g[i]

@@ -55,7 +55,9 @@ public struct DenoisingTask: FittingTask {
         let region = try TaskFit.region(height: image.height, width: image.width, network: net)
         // Additive noise is independent from pixel to pixel: the held-out rule can leave pixels out.
         let heldOut = autoStopRule == .heldOutPixels
-            ? settings.autoStop.map { HeldOutPixels(region: region, fraction: $0.heldOutFraction, seed: settings.seed) } : nil
+            ? settings.autoStop.map {
+                HeldOutPixels(region: region, fraction: $0.heldOutFraction, minimumCount: $0.heldOutMinimumCount, seed: settings.seed)
+            } : nil
         return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),
                                objective: FitImage(target: SizePolicy.pad(image, region), heldOut: heldOut), settings: settings,
                                region: region, cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)

@@ -4,15 +4,14 @@
 /// iteration 6× cheaper at 256² (the full-resolution layers are memory-bound, so the
 /// saving is less than the multiply-adds').
 ///
-/// Where the fit can hold pixels out of its loss (denoising additive noise), both stop on
-/// the held-out error. `fast` also takes the network that reaches its best in about half
-/// the iterations (nearest upsampling, 16 channels in every skip connection), with a lower
-/// cap and patience; the variance rule cannot stop that network (its outputs settle ever
-/// further after the best), and its best lies 0.2–0.4 dB below the reference's bilinear
-/// upsampling with thin skips, which `balanced` keeps. The other tasks keep the reference's
-/// upsampling and skips with the variance rule. 16 channels or a larger step saved no time
-/// to a given PSNR on the development images (README, "Presets"; `Benchmarks/presets`
-/// regenerates the figures).
+/// Where the fit can hold pixels out of its loss (denoising additive noise), both also fit
+/// the network's input, with a total-variation term in the loss (`HeldOutFit`), and stop on
+/// the held-out error: the fit peaks within a few hundred iterations instead of thousands,
+/// at least as high on the development images, and turns toward the noise soon after, which
+/// the held-out error sees within a few dozen iterations. `fast` also narrows the
+/// full-resolution level, where most of an iteration's time goes. The other tasks keep the
+/// reference's fit with the variance rule. Measured on the development images (README,
+/// "Presets"; `Benchmarks/presets` regenerates the figures).
 public enum Preset: String, CaseIterable, Sendable, Codable {
     case fast, balanced, reference
 
@@ -33,29 +32,44 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
         public var heldOut: HeldOutFit?
     }
 
-    /// The held-out rule, and the network changes that rule makes possible (a network that
-    /// reaches its best sooner, whose outputs the variance rule cannot stop).
+    /// Where the fit can hold pixels out (denoising additive noise): the fit that the held-out
+    /// rule makes possible. The input is fitted along with the weights and a total-variation term
+    /// holds the noise back, so the fit reaches its best within a few hundred steps; its outputs
+    /// then turn toward the noise within a few dozen, which the held-out error sees at once.
     public struct HeldOutFit: Sendable, Equatable {
         public var autoStop: AutoStop
-        /// Every skip connection the reference has gets at least this many channels (nil: unchanged).
-        public var minSkipChannels: Int?
-        /// The upsampling of every level (nil: the reference's).
-        public var upsampleMode: UpsampleMode?
+        /// The iteration cap, in place of the reference's scaled one.
+        public var iterations: Int
+        /// The weights' learning rate, in place of the reference's scaled one.
+        public var learningRate: Float
+        /// `FitSettings.inputLearningRate`.
+        public var inputLearningRate: Float
+        /// `FitSettings.totalVariationWeight`.
+        public var totalVariationWeight: Float
+        /// The output average's weight: short fits average over fewer steps.
+        public var expWeight: Float
+        /// The network's full-resolution level has this many channels (nil: as the other levels).
+        public var fullResolutionChannels: Int?
     }
 
     public var scaling: Scaling {
         func heldOut(patience: Int) -> AutoStop {
-            AutoStop(criterion: .heldOutPixels, heldOutFraction: 0.02, heldOutTolerance: 0.002, patience: patience, minIterations: 200)
+            AutoStop(criterion: .heldOutPixels, heldOutFraction: 0.02, heldOutMinimumCount: 1024, heldOutTolerance: 0,
+                     patience: patience, minIterations: 50)
         }
         switch self {
         case .reference:
             return Scaling(maxChannels: nil, learningRateFactor: 1, iterationsFactor: 1, autoStop: AutoStop(), heldOut: nil)
         case .balanced:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 1, autoStop: AutoStop(),
-                           heldOut: HeldOutFit(autoStop: heldOut(patience: 100), minSkipChannels: nil, upsampleMode: nil))
+                           heldOut: HeldOutFit(autoStop: heldOut(patience: 50), iterations: 1000, learningRate: 0.02,
+                                               inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
+                                               fullResolutionChannels: nil))
         case .fast:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 0.4, autoStop: AutoStop(patience: 150),
-                           heldOut: HeldOutFit(autoStop: heldOut(patience: 50), minSkipChannels: 16, upsampleMode: .nearest))
+                           heldOut: HeldOutFit(autoStop: heldOut(patience: 30), iterations: 600, learningRate: 0.02,
+                                               inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
+                                               fullResolutionChannels: 16))
         }
     }
 }
@@ -74,10 +88,18 @@ extension FittingTask {
         task.settings.autoStop = Self.autoStopApplies ? s.autoStop : nil
         if Self.autoStopApplies, task.holdsOutPixels, let h = s.heldOut {
             task.settings.autoStop = h.autoStop
-            if let least = h.minSkipChannels {
-                task.network.channelsSkip = task.network.channelsSkip.map { $0 > 0 ? max($0, least) : 0 }
+            task.settings.iterations = h.iterations
+            task.settings.learningRate = h.learningRate
+            task.settings.inputLearningRate = h.inputLearningRate
+            task.settings.totalVariationWeight = h.totalVariationWeight
+            task.settings.expWeight = h.expWeight
+            // The fitted input carries what the jitter would blur; backtracking would copy every
+            // parameter, the input included, at each step.
+            task.settings.regNoiseStd = 0
+            task.settings.backtracking = nil
+            if let c = h.fullResolutionChannels {
+                task.network.channelsDown[0] = c; task.network.channelsUp[0] = c
             }
-            if let mode = h.upsampleMode { task.network.upsampleMode = [mode] }
         }
         return task
     }

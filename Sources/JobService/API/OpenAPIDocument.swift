@@ -532,7 +532,7 @@ components:
         attempts: { type: integer, description: 'runs started; more than 1 after a restart interrupted a run' }
         checkpoint_iteration: { type: [integer, 'null'], description: 'the iteration of the fit''s last saved state (checkpoint_seconds), which a run after a crash or a restart goes on from; null when none is kept (finished jobs keep none)' }
         input: { type: object, properties: { width: { type: integer }, height: { type: integer }, channels: { type: integer } } }
-        parameters: { type: object, description: 'the effective settings: the spec with every default filled in, and with auto stop its auto_stop_rule (variance or held-out) and auto_stop_patience' }
+        parameters: { type: object, description: 'the effective settings: the spec with every default filled in; with auto stop its auto_stop_rule (variance or held-out) and auto_stop_patience; where the preset fits the input too, input_learning_rate, and where its loss has a total-variation term, tv_weight' }
         error: { oneOf: [ { type: 'null' }, { $ref: '#/components/schemas/Error/properties/error' } ] }
         links:
           type: object

@@ -140,6 +140,8 @@ enum TaskCatalog {
             iterations: s.iterations, snapshotEvery: s.snapshotEvery, seed: s.seed,
             learningRate: decimal(s.learningRate), regNoise: decimal(s.regNoiseStd),
             expWeight: s.expWeight.map(decimal) ?? 0, backtracking: s.backtracking != nil,
+            inputLearningRate: s.inputLearningRate.map(decimal),
+            tvWeight: s.totalVariationWeight > 0 ? decimal(s.totalVariationWeight) : nil,
             autoStop: s.autoStop != nil,
             autoStopRule: task.autoStopRule?.rawValue,
             autoStopPatience: s.autoStop?.patience, maxSeconds: s.timeLimit,
@@ -167,6 +169,10 @@ public struct EffectiveParameters: Codable, Sendable, Equatable {
     public var regNoise: Double
     public var expWeight: Double
     public var backtracking: Bool
+    /// When the input is fitted too: its learning rate (nil: the input is fixed).
+    public var inputLearningRate: Double?
+    /// When the loss has a total-variation term: its weight.
+    public var tvWeight: Double?
     /// Optional only so that records written before auto stop existed still load.
     public var autoStop: Bool?
     /// With auto stop: what it watches (`variance` or `held-out`) and its patience.
