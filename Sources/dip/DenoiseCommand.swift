@@ -8,7 +8,9 @@ struct DenoiseCommand: ParsableCommand {
         abstract: "Remove noise by fitting the network to the noisy image (the balanced preset by default).",
         discussion: """
         The reference settings: 3000 iterations, lr 0.01, input jitter 1/30, output average 0.99, \
-        backtracking. The result is the exponential average of the network's outputs. For evaluation, \
+        backtracking (--preset reference). The fast and balanced presets also fit the network's input, \
+        with a total-variation term, and stop on the error at held-out pixels: a few hundred iterations. \
+        The result is the exponential average of the network's outputs. For evaluation, \
         --add-noise adds Gaussian noise to a clean input first (and then compares against it), and \
         --ground-truth names a clean image to compare against. --report writes the whole curve as JSON.
         """)

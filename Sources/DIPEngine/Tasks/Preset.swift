@@ -48,6 +48,8 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
         public var totalVariationWeight: Float
         /// The output average's weight: short fits average over fewer steps.
         public var expWeight: Float
+        /// The input jitter's standard deviation (`FitSettings.regNoiseStd`).
+        public var regNoiseStd: Float
         /// The network's full-resolution level has this many channels (nil: as the other levels).
         public var fullResolutionChannels: Int?
     }
@@ -64,12 +66,12 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 1, autoStop: AutoStop(),
                            heldOut: HeldOutFit(autoStop: heldOut(patience: 50), iterations: 1000, learningRate: 0.02,
                                                inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
-                                               fullResolutionChannels: nil))
+                                               regNoiseStd: 1.0 / 30, fullResolutionChannels: nil))
         case .fast:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 0.4, autoStop: AutoStop(patience: 150),
                            heldOut: HeldOutFit(autoStop: heldOut(patience: 30), iterations: 600, learningRate: 0.02,
                                                inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
-                                               fullResolutionChannels: 16))
+                                               regNoiseStd: 0, fullResolutionChannels: 16))
         }
     }
 }
@@ -93,9 +95,8 @@ extension FittingTask {
             task.settings.inputLearningRate = h.inputLearningRate
             task.settings.totalVariationWeight = h.totalVariationWeight
             task.settings.expWeight = h.expWeight
-            // The fitted input carries what the jitter would blur; backtracking would copy every
-            // parameter, the input included, at each step.
-            task.settings.regNoiseStd = 0
+            task.settings.regNoiseStd = h.regNoiseStd
+            // Backtracking would copy every parameter, the input included, at each step.
             task.settings.backtracking = nil
             if let c = h.fullResolutionChannels {
                 task.network.channelsDown[0] = c; task.network.channelsUp[0] = c
