@@ -72,7 +72,7 @@ struct EndToEndTests {
     @Test func cancelStopsARunningFitWithinAnIteration() throws {
         let dipd = try Dipd()
         let (path, _, _) = try Self.images()
-        let r = try Self.submit(dipd, image: path, fields: ["iterations": "20000", "network": Self.smallNetwork])
+        let r = try Self.submit(dipd, image: path, fields: ["iterations": "20000", "auto_stop": "false", "network": Self.smallNetwork])
         let id = try #require(r.json["id"] as? String)
         _ = try poll(dipd, id) { state($0) == "running" && iteration($0) >= 3 }
         let c = try curl(["-X", "POST", "\(dipd.base)/v1/jobs/\(id)/cancel"])
@@ -92,7 +92,7 @@ struct EndToEndTests {
     @Test func killNineDuringAFitLosesNothing() throws {
         let dipd = try Dipd()
         let (path, clean, noisy) = try Self.images()
-        let queuedBehind = try Self.submit(dipd, image: path, fields: ["iterations": "200", "snapshot_every": "50",
+        let queuedBehind = try Self.submit(dipd, image: path, fields: ["iterations": "200", "snapshot_every": "50", "auto_stop": "false",
                                                                         "seed": "3", "network": Self.smallNetwork])
         let second = try Self.submit(dipd, image: path, fields: ["iterations": "60", "network": Self.smallNetwork])
         let id = try #require(queuedBehind.json["id"] as? String)
@@ -245,7 +245,7 @@ struct EndToEndTests {
     @Test func sigtermSavesTheRunningJobAsQueuedAndItRunsAgain() throws {
         let dipd = try Dipd()
         let (path, _, _) = try Self.images()
-        let r = try Self.submit(dipd, image: path, fields: ["iterations": "150", "network": Self.smallNetwork])
+        let r = try Self.submit(dipd, image: path, fields: ["iterations": "150", "auto_stop": "false", "network": Self.smallNetwork])
         let id = try #require(r.json["id"] as? String)
         let reached = iteration(try poll(dipd, id) { state($0) == "running" && iteration($0) >= 10 })
         #expect(dipd.stop() == 0)

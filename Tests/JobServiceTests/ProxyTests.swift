@@ -119,11 +119,10 @@ struct ProxyTests {
         defer { nginx.stop() }
         let (path, clean, noisy) = try EndToEndTests.images()
 
-        // A short job, submitted, followed to the end and fetched through the proxy. 300 iterations:
-        // at 150 the average of the outputs still leans on the first ones, and whether it beats the
-        // noisy input depended on the seed and the kernels' rounding (−0.4 to +0.9 dB measured);
-        // at 300 it is 5.8–6.6 dB above it (3 seeds, 1 and 2 threads).
-        let r = try curl(["-F", "image=@\(path)", "-F", "iterations=300", "-F", "snapshot_every=100",
+        // A short job, submitted, followed to the end and fetched through the proxy: 300 iterations at
+        // most, and auto stop ends it no sooner than iteration 100 (its first pick at 50, patience 50),
+        // so the snapshots every 25 come before the end.
+        let r = try curl(["-F", "image=@\(path)", "-F", "iterations=300", "-F", "snapshot_every=25",
                           "-F", "network=\(EndToEndTests.smallNetwork)", "\(nginx.base)/v1/jobs"])
         let id = try #require(r.json["id"] as? String)
         let stream = try curl(["-N", "\(nginx.base)/v1/jobs/\(id)/events"], timeout: 120)
@@ -135,7 +134,7 @@ struct ProxyTests {
         #expect(PSNR.compute(clean, restored) > PSNR.compute(clean, noisy))
 
         // A long job: within 3 s the stream has delivered events, so nginx is not holding them back.
-        let long = try curl(["-F", "image=@\(path)", "-F", "iterations=20000", "-F", "network=\(EndToEndTests.smallNetwork)",
+        let long = try curl(["-F", "image=@\(path)", "-F", "iterations=20000", "-F", "auto_stop=false", "-F", "network=\(EndToEndTests.smallNetwork)",
                              "\(nginx.base)/v1/jobs"])
         let longID = try #require(long.json["id"] as? String)
         _ = try pollThrough(nginx.base, longID) { state($0) == "running" }

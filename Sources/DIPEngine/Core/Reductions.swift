@@ -89,3 +89,14 @@ func gatedSums(_ d: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n:
     }
     return (total, dot)
 }
+
+/// Σ over c in 0..<channels of `channel(c)`, the channels spread over the threads (a loss's
+/// per-channel sums; each is computed by one thread, so the total does not depend on their count).
+func sumOverChannels(_ channels: Int, _ compute: Compute, _ channel: (Int) -> Double) -> Double {
+    var partial = [Double](repeating: 0, count: channels)
+    partial.withUnsafeMutableBufferPointer { acc in
+        let acc = acc.baseAddress!
+        compute.forEachChunk(channels) { range in for c in range { acc[c] = channel(c) } }
+    }
+    return partial.reduce(0, +)
+}

@@ -13,30 +13,24 @@ public enum MSELoss {
         }
         let n = output.count, plane = output.plane
         let scale = 2 / Float(n)
-        var partial = [Double](repeating: 0, count: output.channels)
-        partial.withUnsafeMutableBufferPointer { acc in
-            let acc = acc.baseAddress!
-            compute.forEachChunk(output.channels) { range in
-                for c in range {
-                    let o = output.data + c * plane, t = target.data + c * plane
-                    let m = mask.map { $0.data + ($0.channels == 1 ? 0 : c * plane) }
-                    let g = gradient.map { $0.data + c * plane }
-                    var s = 0.0, start = 0
-                    while start < plane {
-                        let end = min(plane, start + 4096)
-                        var a: Float = 0
-                        for i in start..<end {
-                            let mi: Float = m?[i] ?? 1
-                            let d = (o[i] - t[i]) * mi
-                            a += d * d
-                            if let g { g[i] = scale * d * mi }
-                        }
-                        s += Double(a); start = end
-                    }
-                    acc[c] = s
+        let total = sumOverChannels(output.channels, compute) { c in
+            let o = output.data + c * plane, t = target.data + c * plane
+            let m = mask.map { $0.data + ($0.channels == 1 ? 0 : c * plane) }
+            let g = gradient.map { $0.data + c * plane }
+            var s = 0.0, start = 0
+            while start < plane {
+                let end = min(plane, start + 4096)
+                var a: Float = 0
+                for i in start..<end {
+                    let mi: Float = m?[i] ?? 1
+                    let d = (o[i] - t[i]) * mi
+                    a += d * d
+                    if let g { g[i] = scale * d * mi }
                 }
+                s += Double(a); start = end
             }
+            return s
         }
-        return Float(partial.reduce(0, +) / Double(n))
+        return Float(total / Double(n))
     }
 }

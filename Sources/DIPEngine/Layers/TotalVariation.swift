@@ -11,37 +11,31 @@ public enum TotalVariation {
         precondition(output.shape == gradient.shape, "total variation: output \(output.shape) vs gradient \(gradient.shape)")
         let h = output.height, w = output.width, plane = output.plane
         let step = weight / Float(output.count)
-        var partial = [Double](repeating: 0, count: output.channels)
-        partial.withUnsafeMutableBufferPointer { acc in
-            let acc = acc.baseAddress!
-            compute.forEachChunk(output.channels) { range in
-                for c in range {
-                    let x = output.data + c * plane, g = gradient.data + c * plane
-                    var s = 0.0
-                    for y in 0..<h {
-                        let row = x + y * w, grow = g + y * w
-                        var a: Float = 0
-                        for i in 0..<w {
-                            if i + 1 < w {
-                                let d = row[i + 1] - row[i]
-                                a += abs(d)
-                                let sd = step * sign(d)
-                                grow[i + 1] += sd; grow[i] -= sd
-                            }
-                            if y + 1 < h {
-                                let d = row[i + w] - row[i]
-                                a += abs(d)
-                                let sd = step * sign(d)
-                                grow[i + w] += sd; grow[i] -= sd
-                            }
-                        }
-                        s += Double(a)
+        let total = sumOverChannels(output.channels, compute) { c in
+            let x = output.data + c * plane, g = gradient.data + c * plane
+            var s = 0.0
+            for y in 0..<h {
+                let row = x + y * w, grow = g + y * w
+                var a: Float = 0
+                for i in 0..<w {
+                    if i + 1 < w {
+                        let d = row[i + 1] - row[i]
+                        a += abs(d)
+                        let sd = step * sign(d)
+                        grow[i + 1] += sd; grow[i] -= sd
                     }
-                    acc[c] = s
+                    if y + 1 < h {
+                        let d = row[i + w] - row[i]
+                        a += abs(d)
+                        let sd = step * sign(d)
+                        grow[i + w] += sd; grow[i] -= sd
+                    }
                 }
+                s += Double(a)
             }
+            return s
         }
-        return Float(partial.reduce(0, +) / Double(output.count))
+        return Float(total / Double(output.count))
     }
 
     @inline(__always)
