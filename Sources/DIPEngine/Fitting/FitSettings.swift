@@ -26,7 +26,8 @@ public struct FitSettings: Sendable, Equatable {
     public var timeLimit: Double? = nil
     /// Fit the input z too, by Adam at this learning rate (nil: z stays fixed, as in the reference).
     /// A fitted input carries the image's layout from the first steps on, so the fit reaches its
-    /// best in far fewer steps (README, "Presets").
+    /// best in far fewer steps (README, "Presets"). L-BFGS, which has one step size, moves z with
+    /// the weights.
     public var inputLearningRate: Float? = nil
     /// With a weight above 0 the loss is √(task loss) + weight · TV(output), TV the anisotropic
     /// total variation (`TotalVariation`); the root keeps the task term's pull steady as it

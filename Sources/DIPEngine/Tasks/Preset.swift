@@ -7,7 +7,8 @@
 /// Where the fit can hold pixels out of its loss (denoising additive noise), both also fit
 /// the network's input, with a total-variation term in the loss (`HeldOutFit`), and stop on
 /// the held-out error: the fit peaks within a few hundred iterations instead of thousands,
-/// at least as high on the development images, and turns toward the noise soon after, which
+/// about as high on average on the development images (higher on texture, up to 1 dB lower on
+/// smooth images), and turns toward the noise soon after, which
 /// the held-out error sees within a few dozen iterations. `fast` also narrows the
 /// full-resolution level, where most of an iteration's time goes. The other tasks keep the
 /// reference's fit with the variance rule. Measured on the development images (README,
