@@ -199,7 +199,11 @@ def denoise_job(page, image, iterations, every, shots):
     page.d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": page.downloads})
     page.by("result-link").click()
     saved = os.path.join(page.downloads, f"{job_id}-result.png")
-    page.wait(lambda: os.path.exists(saved), what="the downloaded result")
+    # Chrome may create the file before it has written it: wait for it whole, no partial download left.
+    def downloaded():
+        partial = any(n.endswith(".crdownload") for n in os.listdir(page.downloads))
+        return os.path.exists(saved) and os.path.getsize(saved) >= 8 and not partial
+    page.wait(downloaded, what="the downloaded result")
     with open(saved, "rb") as f:
         result = f.read()
     check(result[:8] == b"\x89PNG\r\n\x1a\n", "the downloaded result is a PNG")
