@@ -41,8 +41,6 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
         public var autoStop: AutoStop
         /// The iteration cap, in place of the reference's scaled one.
         public var iterations: Int
-        /// The weights' learning rate, in place of the reference's scaled one.
-        public var learningRate: Float
         /// `FitSettings.inputLearningRate`.
         public var inputLearningRate: Float
         /// `FitSettings.totalVariationWeight`.
@@ -65,12 +63,12 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
             return Scaling(maxChannels: nil, learningRateFactor: 1, iterationsFactor: 1, autoStop: AutoStop(), heldOut: nil)
         case .balanced:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 1, autoStop: AutoStop(),
-                           heldOut: HeldOutFit(autoStop: heldOut(patience: 50), iterations: 1000, learningRate: 0.02,
+                           heldOut: HeldOutFit(autoStop: heldOut(patience: 50), iterations: 1000,
                                                inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
                                                regNoiseStd: 1.0 / 30, fullResolutionChannels: nil))
         case .fast:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 0.4, autoStop: AutoStop(patience: 150),
-                           heldOut: HeldOutFit(autoStop: heldOut(patience: 30), iterations: 600, learningRate: 0.02,
+                           heldOut: HeldOutFit(autoStop: heldOut(patience: 30), iterations: 600,
                                                inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
                                                regNoiseStd: 0, fullResolutionChannels: 16))
         }
@@ -92,7 +90,6 @@ extension FittingTask {
         if Self.autoStopApplies, task.holdsOutPixels, let h = s.heldOut {
             task.settings.autoStop = h.autoStop
             task.settings.iterations = h.iterations
-            task.settings.learningRate = h.learningRate
             task.settings.inputLearningRate = h.inputLearningRate
             task.settings.totalVariationWeight = h.totalVariationWeight
             task.settings.expWeight = h.expWeight
