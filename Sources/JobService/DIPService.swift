@@ -11,7 +11,7 @@ public final class DIPService: @unchecked Sendable {
     public static let version = "0.2.0"
 
     public let configuration: ServiceConfiguration
-    let manager: JobManager
+    let manager: any JobScheduler
     let metrics: ServiceMetrics
     let links: LinkBuilder
     let views: JobViewCache
@@ -48,22 +48,24 @@ public final class DIPService: @unchecked Sendable {
                 throw StartupError.dataDirectory(configuration.dataDirectory, error)
             }
         }
-        manager = JobManager(store: store, configuration: configuration, metrics: metrics, logger: logger)
-        let links = self.links
-        manager.render = { JobView.json($0, links: links) }
+        if let shared = store as? any SharedJobStore {
+            manager = SharedScheduler(store: shared, configuration: configuration, metrics: metrics, logger: logger)
+        } else {
+            manager = LocalScheduler(store: store, configuration: configuration, metrics: metrics, logger: logger)
+        }
         (workers, threadsPerWorker) = configuration.resolvedWorkers(cores: cores)
         do { classifier = try ClassifierProvider(weightsPath: configuration.preimageWeights) } catch {
             throw StartupError.weights(error)
         }
         pool = WorkerPool(manager: manager,
-                          runner: JobRunner(manager: manager, threads: threadsPerWorker, links: links, classifier: classifier,
+                          runner: JobRunner(manager: manager, threads: threadsPerWorker, classifier: classifier,
                                              decoder: InputDecoder(configuration.limits)),
                           workers: workers, nice: configuration.workerNice)
     }
 
     /// Reloads stored jobs, starts the workers and the retention sweep.
     public func start() {
-        manager.recover()
+        manager.start()
         _ = manager.sweepExpired()
         pool.start()
         let interval = max(1, configuration.sweepIntervalSeconds)
@@ -81,6 +83,7 @@ public final class DIPService: @unchecked Sendable {
         manager.beginDraining()
         let clean = pool.stop(timeout: .seconds(configuration.shutdownGraceSeconds))
         sweeper?.cancel()
+        manager.stop()
         logger.info(clean ? "workers stopped; running jobs saved as queued" : "workers still busy after the grace time; their jobs run again on restart")
     }
 
@@ -161,12 +164,12 @@ public final class DIPService: @unchecked Sendable {
         return id
     }
 
-    private func found(_ id: JobID) throws -> JobManager.Snapshot {
+    private func found(_ id: JobID) throws -> JobSnapshot {
         guard let s = try manager.job(id) else { throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)") }
         return s
     }
 
-    private func jobResponse(_ s: JobManager.Snapshot, status: HTTPStatus = .ok) -> Response {
+    private func jobResponse(_ s: JobSnapshot, status: HTTPStatus = .ok) -> Response {
         .json(raw: views.json(s), status: status)
     }
 
@@ -216,14 +219,14 @@ public final class DIPService: @unchecked Sendable {
         }
         let info = JobRecord.InputInfo(width: image.width, height: image.height, channels: image.channels >= 3 ? 3 : 1,
                                        hasAlpha: image.hasAlpha, files: names)
-        let outcome: JobManager.SubmitOutcome
+        let outcome: SubmitOutcome
         do {
             outcome = try manager.submit(idempotencyKey: key, inputs: files) { id, sequence in
                 JobRecord(id: id, sequence: sequence, state: .queued, spec: spec, parameters: parameters, input: info,
                           idempotencyKey: key, createdAt: Date(), attempts: 0,
                           progress: .init(iteration: 0, total: parameters.iterations), snapshots: [])
             }
-        } catch let rejection as JobManager.Rejection {
+        } catch let rejection as JobRejection {
             throw rejectionError(rejection)
         } catch let e as JobStoreUnavailable {
             throw unavailable(e)
@@ -256,7 +259,7 @@ public final class DIPService: @unchecked Sendable {
         do { try manager.admissionCheck() } catch { throw rejectionError(error) }
     }
 
-    private func rejectionError(_ r: JobManager.Rejection) -> HTTPError {
+    private func rejectionError(_ r: JobRejection) -> HTTPError {
         switch r {
         case .queueFull:
             return HTTPError(.tooManyRequests, code: "queue_full",
@@ -421,15 +424,18 @@ public final class DIPService: @unchecked Sendable {
     @Sendable private func events(_ request: Request) async throws -> Response {
         let id = try jobID(request)
         let lastID = request.headers["Last-Event-ID"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let links = self.links
-        guard case let .events(initial, stream, unsubscribe)? = try manager.subscribe(id, lastEventID: lastID, status: { JobView.json($0, links: links) }) else {
+        guard let subscription = try manager.subscribe(id, lastEventID: lastID) else {
             throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)")
         }
+        let (views, links) = (self.views, self.links)
+        @Sendable func send(_ e: JobEvent, _ events: EventStream) async throws {
+            try await events.send(event: e.kind.rawValue, data: JobEventView.data(e, of: id, views: views, links: links), id: String(e.id))
+        }
         return .eventStream { events in
-            defer { unsubscribe() }
-            for e in initial { try await events.send(event: e.name, data: e.data, id: String(e.id)) }
-            guard let stream else { return }
-            if initial.contains(where: { $0.name == "done" }) { return }
+            defer { subscription.unsubscribe() }
+            for e in subscription.initial { try await send(e, events) }
+            guard let stream = subscription.live else { return }
+            if subscription.initial.contains(where: { $0.kind.endsStream }) { return }
             // Live events, with a comment line every 15 s so that proxies keep the stream open.
             enum Item: Sendable { case event(JobEvent), heartbeat }
             let (merged, continuation) = AsyncStream<Item>.makeStream()
@@ -447,8 +453,8 @@ public final class DIPService: @unchecked Sendable {
             for await item in merged {
                 switch item {
                 case .event(let e):
-                    try await events.send(event: e.name, data: e.data, id: String(e.id))
-                    if e.name == "done" || e.name == "deleted" { return }
+                    try await send(e, events)
+                    if e.kind.endsStream { return }
                 case .heartbeat:
                     try await events.heartbeat()
                 }

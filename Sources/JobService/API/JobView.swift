@@ -52,7 +52,7 @@ struct JobView: Encodable {
         var `self`: String, events: String, snapshots: String, cancel: String, result: String?
     }
 
-    init(_ s: JobManager.Snapshot, links: LinkBuilder) {
+    init(_ s: JobSnapshot, links: LinkBuilder) {
         let r = s.record
         id = r.id.rawValue; state = r.state; task = r.spec.task; queuePosition = s.queuePosition
         progress = Progress(r.progress, running: r.state == .running)
@@ -87,7 +87,7 @@ struct JobView: Encodable {
         init?(intValue: Int) { nil }
     }
 
-    static func json(_ s: JobManager.Snapshot, links: LinkBuilder) -> String {
+    static func json(_ s: JobSnapshot, links: LinkBuilder) -> String {
         (try? String(decoding: JSONEncoder.service().encode(JobView(s, links: links)), as: UTF8.self)) ?? "{}"
     }
 }
@@ -102,7 +102,7 @@ final class JobViewCache: Sendable {
 
     init(links: LinkBuilder) { self.links = links }
 
-    func json(_ s: JobManager.Snapshot) -> String {
+    func json(_ s: JobSnapshot) -> String {
         let id = s.record.id
         if let e = entries.withLock({ $0[id] }), e.revision == s.revision, e.position == s.queuePosition { return e.json }
         let json = JobView.json(s, links: links)

@@ -6,9 +6,8 @@ import ImageTensors
 /// Runs one job on the calling (worker) thread: decodes the stored inputs, builds the
 /// engine task, fits, and writes snapshots and the result as the fit goes.
 struct JobRunner {
-    let manager: JobManager
+    let manager: any JobScheduler
     let threads: Int
-    let links: LinkBuilder
     let classifier: ClassifierProvider
     /// The submission's decoder, with the service's limits.
     let decoder: InputDecoder
@@ -21,8 +20,9 @@ struct JobRunner {
             let alpha = inputs.image.alpha
             var snapshotError: Error?
             let progress: (FitProgress) -> Void = { p in
-                manager.reportProgress(id, iteration: p.iteration, total: p.iterations, loss: p.loss, psnr: p.psnrInput,
-                                       rate: p.iterationsPerSecond, seconds: p.seconds)
+                manager.reportProgress(id, .init(iteration: p.iteration, total: p.iterations, iterationsPerSecond: p.iterationsPerSecond,
+                                                 loss: Double(p.loss), psnrInput: p.psnrInput.isFinite ? p.psnrInput : nil,
+                                                 seconds: p.seconds))
             }
             let snapshot: (FitProgress) -> Void = { p in
                 guard snapshotError == nil, manager.isCurrent(id) else { return }
@@ -32,7 +32,7 @@ struct JobRunner {
                     try manager.whileStoreUnavailable { try manager.store.writeSnapshot(id, iteration: p.iteration, png: png) }
                     let info = JobRecord.SnapshotInfo(iteration: p.iteration, loss: Double(p.loss),
                                                       psnrInput: p.psnrInput.isFinite ? p.psnrInput : 0, etag: ETag.of(png))
-                    manager.addSnapshot(id, info, url: links.snapshot(id, p.iteration))
+                    manager.addSnapshot(id, info)
                 } catch let e as JobStoreUnavailable {
                     manager.logger.warning("job \(id): snapshot \(p.iteration) not kept: \(e)")
                 } catch is LeaseLost {
@@ -60,14 +60,14 @@ struct JobRunner {
                 info = .init(iterations: result.iterations, bestIteration: result.bestIteration, etag: ETag.of(png),
                              width: result.image.width, height: result.image.height)
             }
-            manager.finish(id, stop: result.stopReason, result: info, error: nil)
+            manager.finish(id, .finished(result.stopReason, info))
         } catch let e as SpecError {
-            manager.finish(id, stop: nil, result: nil, error: JobError(code: "invalid_spec", message: e.description))
+            manager.finish(id, .failed(JobError(code: "invalid_spec", message: e.description)))
         } catch let e as TaskInputError {
-            manager.finish(id, stop: nil, result: nil, error: JobError(code: "invalid_input", message: e.description))
+            manager.finish(id, .failed(JobError(code: "invalid_input", message: e.description)))
         } catch {
             manager.logger.error("job \(id) failed: \(error)")
-            manager.finish(id, stop: nil, result: nil, error: JobError(code: "fit_failed", message: "\(error)"))
+            manager.finish(id, .failed(JobError(code: "fit_failed", message: "\(error)")))
         }
     }
 

@@ -54,7 +54,7 @@ final class ServiceMetrics: Sendable {
     }
 
     /// The exposition text, with the current state gauges.
-    func exposition(_ counts: JobManager.Counts) -> [UInt8] {
+    func exposition(_ counts: JobCounts) -> [UInt8] {
         for (state, n) in counts.byState {
             registry.makeGauge(name: "dipd_jobs", labels: [("state", state.rawValue)], help: "Jobs known, by state.").set(to: Double(n))
         }

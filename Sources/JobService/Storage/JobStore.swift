@@ -1,5 +1,5 @@
 /// Where jobs live: each job's record and its files (the uploaded inputs, snapshots,
-/// the result, the fit's checkpoint). `JobManager` holds the jobs' state in memory and
+/// the result, the fit's checkpoint). The scheduler holds the jobs' state and
 /// writes every change through; a store only keeps what it is given, and is read back
 /// whole at start. `FileJobStore` is the embedded default; `InMemoryJobStore` serves tests.
 protocol JobStore: Sendable {

@@ -49,8 +49,7 @@ extension PostgresJobStore {
               FROM pick WHERE l.job_id = pick.id AND l.ended_at IS NULL),
             claimed AS (
               UPDATE dipd_jobs j SET state = 'running', lease_owner = \(owner),
-                lease_expires = now() + \(lease) * interval '1 second', cancel_requested = false,
-                record = jsonb_set(j.record, '{state}', '"running"')
+                lease_expires = now() + \(lease) * interval '1 second', cancel_requested = false
               FROM pick WHERE j.id = pick.id
               RETURNING j.id, j.record, pick.was),
             started AS (
@@ -162,21 +161,20 @@ extension PostgresJobStore {
         return counts
     }
 
-    func cancel(_ id: JobID, at date: Date) throws -> JobRecord? {
-        // Queued: canceled here and now. Running: its service is told, and stops.
-        let changes: [String: String] = ["state": "canceled", "stop_reason": StopReason.canceled.rawValue,
-                                         "finished_at": ISO8601.format(date)]
-        let patch = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
-        let canceled = try run("""
-            UPDATE dipd_jobs SET state = 'canceled', record = record || \(patch)::jsonb
-            WHERE id = \(id.rawValue) AND state = 'queued' RETURNING record::text
+    func cancelQueued(_ record: JobRecord) throws -> Bool {
+        let rows = try run("""
+            UPDATE dipd_jobs SET state = \(record.state.rawValue), record = \(try json(record))::jsonb
+            WHERE id = \(record.id.rawValue) AND state = 'queued' RETURNING id
             """).rows
-        if let row = canceled.first { return try record(try row.decode(String.self)) }
-        try run("""
+        return !rows.isEmpty
+    }
+
+    func requestCancel(_ id: JobID) throws -> Bool {
+        let rows = try run("""
             WITH job AS (UPDATE dipd_jobs SET cancel_requested = true WHERE id = \(id.rawValue) AND state = 'running' RETURNING id)
             SELECT pg_notify('dipd_cancel', id) FROM job
-            """)
-        return nil
+            """).rows
+        return !rows.isEmpty
     }
 
     func remove(_ id: JobID) throws -> Bool {
@@ -196,7 +194,9 @@ extension PostgresJobStore {
 
     // MARK: Events
 
-    func append(_ id: JobID, event name: String, data: String) throws {
+    func append(_ id: JobID, _ payload: JobEvent.Payload) throws {
+        let (kind, data) = try payload.stored()
+        let name = kind.rawValue
         try run("""
             WITH e AS (INSERT INTO dipd_events (job_id, name, data)
               SELECT id, \(name), \(data) FROM dipd_jobs WHERE id = \(id.rawValue) RETURNING job_id)
@@ -205,9 +205,11 @@ extension PostgresJobStore {
     }
 
     func events(_ id: JobID, after: Int) throws -> [JobEvent] {
-        try run("SELECT id, name, data FROM dipd_events WHERE job_id = \(id.rawValue) AND id > \(Int64(after)) ORDER BY id").rows.map {
+        try run("SELECT id, name, data FROM dipd_events WHERE job_id = \(id.rawValue) AND id > \(Int64(after)) ORDER BY id").rows.compactMap {
             let (n, name, data) = try $0.decode((Int64, String, String).self)
-            return JobEvent(id: Int(n), name: name, data: data)
+            // An event this version cannot read (an older version's) is history: left out.
+            guard let kind = JobEventKind(rawValue: name), let payload = try? JobEvent.Payload(stored: kind, data: data, job: id) else { return nil }
+            return JobEvent(id: Int(n), payload: payload)
         }
     }
 

@@ -18,6 +18,7 @@ protocol SharedJobStore: JobStore {
 
     /// Takes the oldest job that is queued, or running under a lease that expired, and
     /// holds it under a new lease of `leaseSeconds`. `takenOver`: its last run was lost.
+    /// The record comes back as it was stored: the scheduler moves it on (`JobLifecycle`).
     func claim(leaseSeconds: Int) throws -> (record: JobRecord, takenOver: Bool)?
     /// Saves the record of a job this service holds and renews its lease. Returns whether
     /// someone asked to cancel it; throws `LeaseLost` when the lease is no longer ours.
@@ -35,15 +36,17 @@ protocol SharedJobStore: JobStore {
     /// Newest first, up to `limit` of them, and whether there are more.
     func list(state: JobState?, limit: Int, before sequence: UInt64?) throws -> (jobs: [(record: JobRecord, queuePosition: Int?)], more: Bool)
     func countByState() throws -> [JobState: Int]
-    /// Cancels a queued job (returning its record), or asks the service running it to stop.
-    func cancel(_ id: JobID, at date: Date) throws -> JobRecord?
+    /// Saves a canceled job's record, if the job is still queued (false: a worker took it).
+    func cancelQueued(_ record: JobRecord) throws -> Bool
+    /// Asks the service running the job to stop it; false when it is not running.
+    func requestCancel(_ id: JobID) throws -> Bool
     /// Removes a job and its files; the service running it, if any, stops.
     func remove(_ id: JobID) throws -> Bool
     /// Removes jobs that finished before `date`.
     func removeFinished(before date: Date) throws -> Int
 
     /// Appends an event to the job's log and wakes the services following the job.
-    func append(_ id: JobID, event name: String, data: String) throws
+    func append(_ id: JobID, _ payload: JobEvent.Payload) throws
     /// The job's events after `id`, oldest first.
     func events(_ id: JobID, after: Int) throws -> [JobEvent]
     /// The id of the job's last event (0: none).

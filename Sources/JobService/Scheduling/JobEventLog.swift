@@ -1,26 +1,23 @@
-/// One Server-Sent Event of a job: `id` grows by one per event of the job.
-public struct JobEvent: Sendable, Equatable {
-    public var id: Int
-    public var name: String
-    public var data: String
-}
-
-/// The recent events of one job and the streams following it. Owned by `JobManager`
-/// and touched only under its lock.
+/// The recent events of one job and the streams following it, on a local scheduler.
+/// A value: its owner keeps it under its lock.
 struct JobEventLog {
     static let capacity = 512
     private(set) var nextID = 1
     private(set) var recent: [JobEvent] = []
-    var subscribers: [Int: AsyncStream<JobEvent>.Continuation] = [:]
+    private var subscribers: [Int: AsyncStream<JobEvent>.Continuation] = [:]
     private var nextSubscriber = 0
 
-    mutating func publish(_ name: String, _ data: String) {
-        let event = JobEvent(id: nextID, name: name, data: data)
+    mutating func publish(_ payload: JobEvent.Payload) {
+        let event = JobEvent(id: nextID, payload: payload)
         nextID += 1
         recent.append(event)
         if recent.count > Self.capacity { recent.removeFirst(recent.count - Self.capacity) }
         for c in subscribers.values { c.yield(event) }
+        if event.kind.endsStream { finishAll() }
     }
+
+    /// The id of the last event published (0: none yet).
+    var lastID: Int { nextID - 1 }
 
     /// Events after `lastID`, or nil when some of them are no longer kept.
     func replay(after lastID: Int) -> [JobEvent]? {
@@ -35,6 +32,10 @@ struct JobEventLog {
         nextSubscriber += 1
         subscribers[key] = continuation
         return (key, stream)
+    }
+
+    mutating func unsubscribe(_ key: Int) {
+        subscribers.removeValue(forKey: key)?.finish()
     }
 
     mutating func finishAll() {
