@@ -9,15 +9,15 @@ import Testing
 /// in-memory store: no files, no fits.
 @Suite("job state machine")
 struct JobStateTests {
-    static func manager(_ store: InMemoryJobStore, _ tune: (inout ServiceConfiguration) -> Void = { _ in }) -> JobManager {
+    static func manager(_ store: InMemoryJobStore, _ tune: (inout ServiceConfiguration) -> Void = { _ in }) -> LocalScheduler {
         var c = ServiceConfiguration()
         tune(&c)
-        let m = JobManager(store: store, configuration: c, metrics: ServiceMetrics(), logger: Logger(label: "test"))
-        m.recover()
+        let m = LocalScheduler(store: store, configuration: c, metrics: ServiceMetrics(), logger: Logger(label: "test"))
+        m.start()
         return m
     }
 
-    static func submit(_ m: JobManager, key: String? = nil) throws -> JobID {
+    static func submit(_ m: LocalScheduler, key: String? = nil) throws -> JobID {
         switch try m.submit(idempotencyKey: key, inputs: [("image.png", [1, 2, 3])], make: { id, sequence in
             var r = FileJobStoreTests.record(id, sequence: sequence)
             r.idempotencyKey = key
@@ -28,13 +28,13 @@ struct JobStateTests {
         }
     }
 
-    static func take(_ m: JobManager) throws -> (JobRecord, CancellationFlag) {
+    static func take(_ m: LocalScheduler) throws -> (JobRecord, CancellationFlag) {
         try #require(m.takeNext(stopping: { false }))
     }
 
-    static func snapshot(_ m: JobManager, _ id: JobID, _ iteration: Int) throws {
+    static func snapshot(_ m: LocalScheduler, _ id: JobID, _ iteration: Int) throws {
         try m.store.writeSnapshot(id, iteration: iteration, png: [UInt8(iteration)])
-        m.addSnapshot(id, .init(iteration: iteration, loss: 0.1, psnrInput: 20, etag: "\"\(iteration)\""), url: "")
+        m.addSnapshot(id, .init(iteration: iteration, loss: 0.1, psnrInput: 20, etag: "\"\(iteration)\""))
     }
 
     @Test func aJobRunsToItsResultFirstInFirstOut() throws {
@@ -45,10 +45,10 @@ struct JobStateTests {
         let (first, _) = try Self.take(m)
         #expect(first.id == a && first.state == .running && first.attempts == 1)
         #expect(try m.job(b)?.queuePosition == 1 && m.job(a)?.queuePosition == nil)
-        m.reportProgress(a, iteration: 5, total: 10, loss: 0.1, psnr: 20, rate: 3, seconds: 2)
+        m.reportProgress(a, .init(iteration: 5, total: 10, iterationsPerSecond: 3, loss: 0.1, psnrInput: 20, seconds: 2))
         try Self.snapshot(m, a, 5)
         try store.writeResult(a, png: [7])
-        m.finish(a, stop: .iterations, result: .init(iterations: 10, etag: "\"r\"", width: 4, height: 4), error: nil)
+        m.finish(a, .finished(.iterations, .init(iterations: 10, etag: "\"r\"", width: 4, height: 4)))
         let done = try #require(store.record(a))      // what a restart would read
         #expect(done.state == .succeeded && done.stopReason == "iterations" && done.finishedAt != nil)
         #expect(done.snapshots.map(\.iteration) == [5] && done.result?.iterations == 10)
@@ -63,7 +63,7 @@ struct JobStateTests {
         #expect(canceled?.record.state == .canceled && canceled?.record.stopReason == "canceled")
         _ = try await m.cancel(running, wait: .zero)
         #expect(try flag.isCancelled && m.job(running)?.record.state == .running)
-        m.finish(running, stop: .canceled, result: nil, error: nil)
+        m.finish(running, .finished(.canceled, nil))
         #expect(try m.job(running)?.record.state == .canceled)
         #expect(try await m.cancel(JobID.random()) == nil)
     }
@@ -76,7 +76,7 @@ struct JobStateTests {
         #expect(try m.delete(id))
         #expect(try flag.isCancelled && m.job(id) == nil && store.record(id) == nil)
         // The worker finishes after the delete: the job does not come back.
-        m.finish(id, stop: .canceled, result: nil, error: nil)
+        m.finish(id, .finished(.canceled, nil))
         m.noteCheckpoint(id, iteration: 3)
         #expect(try m.job(id) == nil && store.record(id) == nil && !m.delete(id))
         // The key is free again.
@@ -94,10 +94,10 @@ struct JobStateTests {
         let store = InMemoryJobStore()
         let m = Self.manager(store) { $0.queueCapacity = 1 }
         _ = try Self.submit(m)
-        #expect(throws: JobManager.Rejection.queueFull) { _ = try Self.submit(m) }
+        #expect(throws: JobRejection.queueFull) { _ = try Self.submit(m) }
         let n = Self.manager(InMemoryJobStore())
         n.beginDraining()
-        #expect(throws: JobManager.Rejection.draining) { _ = try Self.submit(n) }
+        #expect(throws: JobRejection.draining) { _ = try Self.submit(n) }
         let failing = InMemoryJobStore()
         let f = Self.manager(failing)
         failing.failWrites = true
@@ -116,7 +116,7 @@ struct JobStateTests {
         for i in [20, 40, 60] { try Self.snapshot(m, withCheckpoint, i) }
         try store.writeCheckpoint(withCheckpoint, [1])
         m.noteCheckpoint(withCheckpoint, iteration: 40)
-        m.reportProgress(withCheckpoint, iteration: 65, total: 100, loss: 0.1, psnr: 20, rate: 3, seconds: 2)
+        m.reportProgress(withCheckpoint, .init(iteration: 65, total: 100, iterationsPerSecond: 3, loss: 0.1, psnrInput: 20, seconds: 2))
         _ = try Self.take(m)
         try Self.snapshot(m, without, 20)
         // The process dies here: a new manager reads the store.
@@ -127,7 +127,7 @@ struct JobStateTests {
         #expect(b.state == .queued && b.progress.iteration == 0 && b.snapshots.isEmpty && store.snapshotIterations(without).isEmpty)
         let (again, _) = try Self.take(after)
         #expect(again.id == withCheckpoint && again.attempts == 2 && again.progress.iteration == 40)
-        after.finish(withCheckpoint, stop: .iterations, result: .init(iterations: 100, etag: "\"r\"", width: 4, height: 4), error: nil)
+        after.finish(withCheckpoint, .finished(.iterations, .init(iterations: 100, etag: "\"r\"", width: 4, height: 4)))
         #expect(store.readCheckpoint(withCheckpoint) == nil && store.record(withCheckpoint)?.checkpoint == nil)
     }
 
@@ -154,7 +154,7 @@ struct JobStateTests {
         #expect(flag.isCancelled && m.isInterrupted(id))
         try store.writeCheckpoint(id, [1])
         m.noteCheckpoint(id, iteration: 15)
-        m.finish(id, stop: .canceled, result: nil, error: nil)
+        m.finish(id, .finished(.canceled, nil))
         let r = try #require(store.record(id))
         #expect(r.state == .queued && r.progress.iteration == 15 && r.snapshots.map(\.iteration) == [10])
         #expect(try m.job(id)?.queuePosition == 1 && m.job(next)?.queuePosition == 2)
@@ -165,7 +165,7 @@ struct JobStateTests {
         let m = Self.manager(InMemoryJobStore()) { $0.retentionSeconds = 60 }
         let done = try Self.submit(m), waiting = try Self.submit(m)
         _ = try Self.take(m)
-        m.finish(done, stop: .iterations, result: nil, error: JobError(code: "x", message: "y"))
+        m.finish(done, .failed(JobError(code: "x", message: "y")))
         #expect(try m.job(done)?.record.state == .failed)
         #expect(m.sweepExpired(now: Date().addingTimeInterval(30)) == 0)
         #expect(m.sweepExpired(now: Date().addingTimeInterval(61)) == 1)

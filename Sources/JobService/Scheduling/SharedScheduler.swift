@@ -305,9 +305,10 @@ final class SharedScheduler: JobScheduler {
             let seen = work.current
             if stopping() || state.withLock({ $0.draining }) { return nil }
             do {
-                if let (record, takenOver) = try shared.claim(leaseSeconds: configuration.leaseSeconds),
-                   let taken = begin(record, takenOver: takenOver) {
-                    return taken
+                if let (record, takenOver) = try shared.claim(leaseSeconds: configuration.leaseSeconds) {
+                    failures = 0
+                    if let taken = begin(record, takenOver: takenOver) { return taken }
+                    continue    // that job failed instead of running: look for the next one at once
                 }
                 failures = 0
             } catch {
