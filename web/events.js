@@ -2,6 +2,7 @@
 // the Authorization header, and a key in the URL would land in logs. Parses the
 // event:/data:/id: lines itself and reconnects with Last-Event-ID until `done`.
 import { call, jobPath } from './api.js';
+import { streamEnds } from './event-kinds.js';
 
 export function follow(id, onEvent, onError) {
   let lastID = null;
@@ -28,7 +29,7 @@ export function follow(id, onEvent, onError) {
         if (line === '') {
           if (event.data.length) {
             onEvent(event.name, JSON.parse(event.data.join('\n')));
-            if (event.name === 'done' || event.name === 'deleted') return true;
+            if (streamEnds.includes(event.name)) return true;
           }
           event = { name: 'message', data: [] };
           continue;

@@ -2,6 +2,7 @@
 // scrubs through the snapshots, cancels, and compares the input with the result.
 import { blobURL, call, json, jobPath } from './api.js';
 import { follow } from './events.js';
+import { EventKind } from './event-kinds.js';
 import { Chart } from './chart.js';
 import { Compare } from './compare.js';
 
@@ -57,14 +58,14 @@ export class JobPage {
   fail(e) { $('job-error').textContent = e.message; $('job-error').hidden = false; }
 
   onEvent(name, data) {
-    if (name === 'progress') {
+    if (name === EventKind.progress) {
       this.progress(data);
       this.chart.add(data.iteration, data.loss, data.psnr_input); this.chart.draw();
-    } else if (name === 'snapshot') {
+    } else if (name === EventKind.snapshot) {
       this.liveSnapshots += 1;
       $('snapshot-image').dataset.live = String(this.liveSnapshots);
       this.addSnapshot(data, true);
-    } else if (name === 'status' || name === 'state' || name === 'done') {
+    } else if (name === EventKind.status || name === EventKind.state || name === EventKind.done) {
       this.update(data);
     }
   }

@@ -427,9 +427,9 @@ public final class DIPService: @unchecked Sendable {
         guard let subscription = try manager.subscribe(id, lastEventID: lastID) else {
             throw HTTPError(.notFound, code: "job_not_found", message: "no job \(id)")
         }
-        let (views, links) = (self.views, self.links)
+        let links = self.links
         @Sendable func send(_ e: JobEvent, _ events: EventStream) async throws {
-            try await events.send(event: e.kind.rawValue, data: JobEventView.data(e, of: id, views: views, links: links), id: String(e.id))
+            try await events.send(event: e.kind.rawValue, data: JobEventView.data(e, of: id, links: links), id: String(e.id))
         }
         return .eventStream { events in
             defer { subscription.unsubscribe() }

@@ -217,6 +217,7 @@ export class Compare {
 // the Authorization header, and a key in the URL would land in logs. Parses the
 // event:/data:/id: lines itself and reconnects with Last-Event-ID until `done`.
 import { call, jobPath } from './api.js';
+import { streamEnds } from './event-kinds.js';
 
 export function follow(id, onEvent, onError) {
   let lastID = null;
@@ -243,7 +244,7 @@ export function follow(id, onEvent, onError) {
         if (line === '') {
           if (event.data.length) {
             onEvent(event.name, JSON.parse(event.data.join('\n')));
-            if (event.name === 'done' || event.name === 'deleted') return true;
+            if (streamEnds.includes(event.name)) return true;
           }
           event = { name: 'message', data: [] };
           continue;
@@ -491,6 +492,7 @@ export function follow(id, onEvent, onError) {
 // scrubs through the snapshots, cancels, and compares the input with the result.
 import { blobURL, call, json, jobPath } from './api.js';
 import { follow } from './events.js';
+import { EventKind } from './event-kinds.js';
 import { Chart } from './chart.js';
 import { Compare } from './compare.js';
 
@@ -546,14 +548,14 @@ export class JobPage {
   fail(e) { $('job-error').textContent = e.message; $('job-error').hidden = false; }
 
   onEvent(name, data) {
-    if (name === 'progress') {
+    if (name === EventKind.progress) {
       this.progress(data);
       this.chart.add(data.iteration, data.loss, data.psnr_input); this.chart.draw();
-    } else if (name === 'snapshot') {
+    } else if (name === EventKind.snapshot) {
       this.liveSnapshots += 1;
       $('snapshot-image').dataset.live = String(this.liveSnapshots);
       this.addSnapshot(data, true);
-    } else if (name === 'status' || name === 'state' || name === 'done') {
+    } else if (name === EventKind.status || name === EventKind.state || name === EventKind.done) {
       this.update(data);
     }
   }

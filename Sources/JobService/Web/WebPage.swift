@@ -5,6 +5,8 @@ import HTTPServer
 /// calls the public API; this type knows nothing of jobs.
 enum WebPage {
     static let routes = ["/", "/ui/{file}"]
+    /// The one asset the service makes rather than embeds: the job event names.
+    static let eventKindsFile = "event-kinds.js"
 
     /// Only the page's own files may run or style it, and it may talk only to this
     /// origin: uploaded images are shown through blob URLs, never as markup.
@@ -13,7 +15,7 @@ enum WebPage {
 
     @Sendable static func serve(_ request: Request) async throws -> Response {
         let name = request.parameter("file") ?? "index.html"
-        guard let asset = WebAssets.files[name] else {
+        guard let asset = name == eventKindsFile ? JobEventKind.javaScriptModule : WebAssets.files[name] else {
             throw HTTPError(.notFound, code: "not_found", message: "no such page asset")
         }
         var response = Response.bytes(Array(asset.utf8), contentType: contentType(name))
