@@ -193,10 +193,10 @@ struct FileJobStoreTests {
 }
 
 @Test func preferWaitIsParsedAndClamped() {
-    #expect(DIPService.preferWait("wait=10", max: 55) == 10)
-    #expect(DIPService.preferWait("respond-async, wait=100", max: 55) == 55)
-    #expect(DIPService.preferWait("return=minimal", max: 55) == nil)
-    #expect(DIPService.preferWait(nil, max: 55) == nil)
+    #expect(JobRoutes.preferWait("wait=10", max: 55) == 10)
+    #expect(JobRoutes.preferWait("respond-async, wait=100", max: 55) == 55)
+    #expect(JobRoutes.preferWait("return=minimal", max: 55) == nil)
+    #expect(JobRoutes.preferWait(nil, max: 55) == nil)
 }
 
 @Test func openAPIDocumentServedIsTheRepositorysFile() throws {

@@ -13,6 +13,8 @@ public struct Request: Sendable {
     public var trailers: HTTPHeaders
     /// Values captured by `{name}` segments of the route pattern.
     public var pathParameters: [String: String]
+    /// The pattern of the route that matched, such as `/v1/jobs/{id}`; set by the router.
+    public var route: String = ""
     /// The echoed or generated request ID ("" when request IDs are off).
     public var requestID: String
     /// "ip:port" of the peer.

@@ -9,7 +9,8 @@ struct Submission {
 
     static let imageRoles = [JobInputs.imageFile, JobInputs.maskFile, JobInputs.guideFile]
 
-    static func parse(_ request: Request, parser: SpecParser, maxUploadBytes: Int) throws(HTTPError) -> Submission {
+    /// Throws `APIError`, or the `HTTPError` of a malformed multipart body.
+    static func parse(_ request: Request, parser: SpecParser, maxUploadBytes: Int) throws -> Submission {
         switch request.mediaType {
         case "multipart/form-data":
             return try multipart(request, parser: parser, maxUploadBytes: maxUploadBytes)
@@ -19,17 +20,15 @@ struct Submission {
             return Submission(spec: try spec { () throws(SpecError) in try parser.parse(text: fields) },
                               files: [JobInputs.imageFile: request.body])
         case nil:
-            throw HTTPError(.unsupportedMediaType, code: "unsupported_media_type",
-                            message: "Content-Type is missing: send multipart/form-data, image/png or image/jpeg")
+            throw APIError.unsupportedMediaType(.missingContentType)
         case let other?:
-            throw HTTPError(.unsupportedMediaType, code: "unsupported_media_type",
-                            message: "Content-Type \(other) is not accepted: send multipart/form-data, image/png or image/jpeg")
+            throw APIError.unsupportedMediaType(.contentType(other))
         }
     }
 
-    private static func multipart(_ request: Request, parser: SpecParser, maxUploadBytes: Int) throws(HTTPError) -> Submission {
+    private static func multipart(_ request: Request, parser: SpecParser, maxUploadBytes: Int) throws -> Submission {
         if !request.query.isEmpty {
-            throw HTTPError(.unprocessableContent, code: "invalid_spec", message: "with a multipart upload, give the spec in the form, not in the query")
+            throw APIError.invalidSpec(field: nil, problem: "with a multipart upload, give the spec in the form, not in the query")
         }
         var limits = MultipartLimits()
         limits.maxPartSize = maxUploadBytes
@@ -65,11 +64,11 @@ struct Submission {
         return Submission(spec: spec, files: files)
     }
 
-    static func spec(_ body: () throws(SpecError) -> TaskSpec) throws(HTTPError) -> TaskSpec {
+    static func spec(_ body: () throws(SpecError) -> TaskSpec) throws(APIError) -> TaskSpec {
         do { return try body() } catch { throw invalid(error.field, error.problem) }
     }
 
-    static func invalid(_ field: String, _ problem: String) -> HTTPError {
-        HTTPError(.unprocessableContent, code: "invalid_spec", message: "\(field): \(problem)")
+    static func invalid(_ field: String, _ problem: String) -> APIError {
+        .invalidSpec(field: field, problem: problem)
     }
 }

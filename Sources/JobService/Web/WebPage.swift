@@ -16,7 +16,7 @@ enum WebPage {
     @Sendable static func serve(_ request: Request) async throws -> Response {
         let name = request.parameter("file") ?? "index.html"
         guard let asset = name == eventKindsFile ? JobEventKind.javaScriptModule : WebAssets.files[name] else {
-            throw HTTPError(.notFound, code: "not_found", message: "no such page asset")
+            throw APIError.pageAssetNotFound
         }
         var response = Response.bytes(Array(asset.utf8), contentType: contentType(name))
         response.headers.add(name: "Content-Security-Policy", value: contentSecurityPolicy)

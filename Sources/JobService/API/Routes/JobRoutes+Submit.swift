@@ -1,0 +1,110 @@
+import DIPEngine
+import Foundation
+import HTTPServer
+import ImageCodec
+import ImageTensors
+
+/// `POST /v1/jobs`: the upload is checked as far as it can be without running it (spec,
+/// images, the task's needs), stored, and queued.
+extension JobRoutes {
+    @Sendable func submit(_ request: Request) async throws -> Response {
+        let key = try idempotencyKey(request)
+        if let key, let existing = try jobs.existing(idempotencyKey: key) { return submitted(existing, status: .ok) }
+        do { try jobs.admissionCheck() } catch { throw rejection(error) }
+        let limits = configuration.limits
+        let parser = SpecParser(maxIterations: limits.maxIterations, maxSnapshots: limits.maxSnapshots)
+        let submission = try Submission.parse(request, parser: parser, maxUploadBytes: limits.maxUploadBytes)
+        let spec = submission.spec
+        do {
+            try TaskCatalog.check(spec, hasMask: submission.files[JobInputs.maskFile] != nil,
+                                  hasGuide: submission.files[JobInputs.guideFile] != nil)
+        } catch {
+            throw Submission.invalid(error.field, error.problem)
+        }
+        let decoder = InputDecoder(limits)
+        var decoded: [String: Image] = [:]
+        for (role, bytes) in submission.files {
+            do { decoded[role] = try decoder.decode(bytes, part: role) } catch { throw APIError(error, limits: limits) }
+        }
+        let image = decoded[JobInputs.imageFile]!
+        for role in [JobInputs.maskFile, JobInputs.guideFile] {
+            if let other = decoded[role], other.width != image.width || other.height != image.height {
+                throw APIError.invalidInput(field: role, problem: "is \(other.width)×\(other.height) but the image is \(image.width)×\(image.height)")
+            }
+        }
+        let parameters: EffectiveParameters
+        do {
+            let inputs = JobInputs(image: ImageTensor(image), mask: try decoded[JobInputs.maskFile].map(ImageTensor.mask),
+                                   guide: decoded[JobInputs.guideFile].map { ImageTensor($0) })
+            // Building the task checks the inputs against it; the network itself is made only when the job runs.
+            parameters = TaskCatalog.parameters(spec, try TaskCatalog.build(spec, inputs: inputs, threads: threadsPerWorker,
+                                                                            classifier: classifier.make))
+        } catch let e as SpecError {
+            throw Submission.invalid(e.field, e.problem)
+        } catch {
+            throw APIError.invalidInput(field: nil, problem: "\(error)")
+        }
+        var files: [(file: String, bytes: [UInt8])] = []
+        var names: [String: String] = [:]
+        for (role, bytes) in submission.files.sorted(by: { $0.key < $1.key }) {
+            let name = role + (ImageCodec.sniff(bytes) == .jpeg ? ".jpg" : ".png")
+            files.append((name, bytes)); names[role] = name
+        }
+        let info = JobRecord.InputInfo(width: image.width, height: image.height, channels: image.channels >= 3 ? 3 : 1,
+                                       hasAlpha: image.hasAlpha, files: names)
+        let outcome: SubmitOutcome
+        do {
+            outcome = try jobs.submit(idempotencyKey: key, inputs: files) { id, sequence in
+                JobRecord(id: id, sequence: sequence, state: .queued, spec: spec, parameters: parameters, input: info,
+                          idempotencyKey: key, createdAt: Date(), attempts: 0,
+                          progress: .init(iteration: 0, total: parameters.iterations), snapshots: [])
+            }
+        } catch let error as JobRejection {
+            throw rejection(error)
+        }
+        switch outcome {
+        case .existing(let r):
+            return submitted(r, status: .ok)
+        case .created(let r):
+            let client = ClientAddress.of(request, trusted: configuration.trustedProxies)
+            logger.info("job \(r.id) queued: \(spec.task.rawValue) \(image.width)x\(image.height), \(parameters.iterations) iterations, from \(client)")
+            return submitted(r, status: .accepted)
+        }
+    }
+
+    /// The answer to a submission: the job as it is now (it may have started already), and where to find it.
+    private func submitted(_ record: JobRecord, status: HTTPStatus) -> Response {
+        var response = jobResponse((try? jobs.job(record.id)) ?? nil ?? .init(record: record, queuePosition: nil, iterationsPerSecond: nil), status: status)
+        response.headers.add(name: "Location", value: links.job(record.id))
+        return response
+    }
+
+    private func idempotencyKey(_ request: Request) throws(APIError) -> String? {
+        guard let key = request.headers["Idempotency-Key"] else { return nil }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw .invalidIdempotencyKey
+        }
+        return key
+    }
+
+    private func rejection(_ r: JobRejection) -> APIError {
+        switch r {
+        case .queueFull: .queueFull(capacity: configuration.queueCapacity, retryAfterSeconds: configuration.retryAfterSeconds)
+        case .draining: .draining(retryAfterSeconds: configuration.retryAfterSeconds)
+        }
+    }
+}
+
+extension APIError {
+    /// An upload that does not decode, with the limits it was held to.
+    init(_ failure: InputDecoder.Failure, limits: ServiceConfiguration.Limits) {
+        switch failure {
+        case .notAnImage(let part):
+            self = .unsupportedMediaType(.notAnImage(part: part))
+        case let .tooLarge(part, w, h):
+            self = .imageTooLarge(part: part, width: w, height: h, maxPixels: limits.maxImagePixels, maxSide: limits.maxImageSide)
+        case let .corrupt(part, reason):
+            self = .invalidImage(part: part, reason: reason)
+        }
+    }
+}
