@@ -167,7 +167,7 @@ struct SettingsTableTests {
         #expect(try await Self.load(environment: ["DIPD_CONFIG": "unused", "DIPD_WORKERS": "2"]).0.workers == 2)
     }
 
-    // MARK: Helpers
+    // MARK: Sample values, files and loads
 
     /// A valid value of `s` other than its default.
     static func otherValue(_ s: Setting) -> SettingValue {
