@@ -38,7 +38,10 @@ public final class DIPService: @unchecked Sendable {
             let host = ProcessInfo.processInfo.hostName
             let owner = !configuration.replicaID.isEmpty ? configuration.replicaID
                 : configuration.port != 0 ? "\(host):\(configuration.port)" : "\(host)-\(getpid())"
-            do { store = try PostgresJobStore(url: configuration.databaseURL, owner: owner, logger: logger) } catch {
+            do {
+                store = try PostgresJobStore(url: configuration.databaseURL, owner: owner,
+                                             listenerReconnectDelay: .seconds(configuration.listenerReconnectSeconds), logger: logger)
+            } catch {
                 throw StartupError.database(error)
             }
         } else {
@@ -100,7 +103,7 @@ public final class DIPService: @unchecked Sendable {
         JobRoutes(jobs: manager, configuration: configuration, views: views, links: links, classifier: classifier,
                   threadsPerWorker: threadsPerWorker, logger: logger).register(on: &router)
         JobFileRoutes(jobs: manager, links: links).register(on: &router)
-        EventRoutes(jobs: manager, links: links).register(on: &router)
+        EventRoutes(jobs: manager, links: links, heartbeat: .seconds(configuration.sseHeartbeatSeconds)).register(on: &router)
         OperationsRoutes(jobs: manager, metrics: metrics, queueCapacity: configuration.queueCapacity,
                          classifier: classifier).register(on: &router)
         WebRoutes().register(on: &router)

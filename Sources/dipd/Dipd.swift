@@ -32,10 +32,16 @@ struct Dipd: AsyncParsableCommand {
     var portFile: String?
     @Flag(help: "Check the service running on this machine with these settings (GET /healthz on its port) and exit 0 if it is healthy, 1 if not: a container health check that follows DIPD_PORT.")
     var healthcheck = false
+    @Flag(name: .customLong("print-default-config"), help: "Print the configuration file with every setting at its default (config/dipd.json) and exit.")
+    var printDefaultConfig = false
+    @Flag(name: .customLong("print-settings-table"), help: "Print every setting as a Markdown table (key, environment variable, default, meaning) and exit.")
+    var printSettingsTable = false
 
     func run() async throws {
+        if printDefaultConfig { print(SettingsTable.defaultConfigJSON(), terminator: ""); return }
+        if printSettingsTable { print(SettingsTable.markdownTable(), terminator: ""); return }
         var loader = ConfigurationLoader()
-        loader.configFile = config ?? loader.environment["DIPD_CONFIG"]
+        loader.configFile = config ?? loader.environment[ConfigurationLoader.configFileVariable]
         func flag(_ key: String, _ v: String?) { if let v { loader.flags[key] = .init(.string(v), isSecret: false) } }
         func flag(_ key: String, _ v: Int?) { if let v { loader.flags[key] = .init(.int(v), isSecret: false) } }
         flag("host", host); flag("port", port); flag("data_dir", dataDir); flag("workers", workers)

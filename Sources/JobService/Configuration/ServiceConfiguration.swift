@@ -1,6 +1,7 @@
-/// Every setting of the service, with its default. `config/dipd.json` lists the same
-/// defaults; the `dipd` executable reads that file, then `DIPD_*` environment variables,
-/// then flags, and fills this in.
+/// Every setting of the service, with its default. `SettingsTable` states each setting's
+/// key, default and accepted values (the defaults here are tested against it); the `dipd`
+/// executable reads the configuration file, then `DIPD_*` environment variables, then
+/// flags, and fills this in.
 public struct ServiceConfiguration: Sendable, Equatable {
     // Listening
     public var host = "127.0.0.1"
@@ -76,14 +77,44 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var checkpointSeconds = 60
 
     // Several services on one database (`database_url`)
-    /// A running job is held under a lease the service renews every second; when the
-    /// service stops renewing it (it died, or lost the database) another service takes the
+    /// A running job is held under a lease the service renews every `leaseRenewSeconds`; when
+    /// the service stops renewing it (it died, or lost the database) another service takes the
     /// job over this long after the last renewal and goes on from its checkpoint.
     public var leaseSeconds = 30
+    /// How often running jobs' records are written and their leases renewed; at most half of
+    /// `leaseSeconds`, so that one late renewal does not lose a lease.
+    public var leaseRenewSeconds = 1
     /// This service's name in the leases; must differ between the services sharing a
     /// database. Empty: the host name and the port (the process ID with port 0). A service
     /// that starts again under the same name takes its own lost runs back without waiting.
     public var replicaID = ""
+    /// A lost `LISTEN` connection to the database is opened again after this long.
+    public var listenerReconnectSeconds = 1
+
+    /// A write the store cannot take (its database is unreachable) is tried again this often.
+    public var storeRetrySeconds = 1
+
+    // Events
+    /// An idle event stream gets a comment line this often, so that proxies keep it open.
+    public var sseHeartbeatSeconds = 15
+    /// Shortest time between two progress events of one job.
+    public var progressEventIntervalMilliseconds = 250
+
+    // The HTTP server
+    public var http = HTTP()
+    public struct HTTP: Sendable, Equatable {
+        /// Open connections beyond this get an immediate 503.
+        public var maxConnections = 1024
+        /// A request's head must be complete this long after it starts (408).
+        public var headerTimeoutSeconds = 10
+        /// Longest pause between body bytes (408).
+        public var bodyIdleTimeoutSeconds = 30
+        /// An idle keep-alive connection is closed after this long (longer than nginx's 60 s).
+        public var keepAliveTimeoutSeconds = 75
+        /// A client that accepts no response bytes this long is dropped.
+        public var writeTimeoutSeconds = 30
+        public init() {}
+    }
 
     public init() {}
 

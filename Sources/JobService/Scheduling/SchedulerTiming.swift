@@ -1,4 +1,6 @@
-/// The schedulers' intervals, in one place, each with why it is what it is.
+/// The schedulers' intervals, in one place, each with why it is what it is. The settings
+/// table sets those that are settings (`progress_event_interval_ms`, `store_retry_seconds`,
+/// `lease_renew_seconds`); the others follow from them or from the store's kind.
 struct SchedulerTiming: Sendable, Equatable {
     /// The least time between two `progress` events of a job: a fit makes several
     /// iterations a second on small images, more than a page wants to redraw.
@@ -18,6 +20,9 @@ struct SchedulerTiming: Sendable, Equatable {
     init() {}
 
     init(_ c: ServiceConfiguration, shared: Bool) {
+        progressEvents = .milliseconds(c.progressEventIntervalMilliseconds)
+        storeRetry = .seconds(c.storeRetrySeconds)
+        leaseRenewal = .seconds(c.leaseRenewSeconds)
         if shared {
             finishPoll = .milliseconds(250)
             claimPoll = .seconds(max(1, c.leaseSeconds / 4))

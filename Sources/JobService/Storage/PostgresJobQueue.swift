@@ -257,7 +257,7 @@ extension PostgresJobStore {
     }
 }
 
-/// One connection that does nothing but `LISTEN`, opened again a second after it is lost.
+/// One connection that does nothing but `LISTEN`, opened again a while after it is lost.
 /// Notifications are handed to the callbacks on a serial queue of its own, never on the
 /// connection's event loop (the callbacks query the database and wait).
 final class PostgresListener: Sendable {
@@ -313,10 +313,13 @@ final class PostgresListener: Sendable {
                 try? connection.closeFuture.wait()
                 state.withLock { $0.connection = nil }
             } catch {
-                if failures == 0 { store.logger.warning("cannot listen to the database (\(error)); trying again every second") }
+                if failures == 0 { store.logger.warning("cannot listen to the database (\(error)); trying again every \(store.listenerReconnectDelay)") }
                 failures += 1
             }
-            if !stopped { Thread.sleep(forTimeInterval: 1) }
+            if !stopped {
+                let delay = store.listenerReconnectDelay.components
+                Thread.sleep(forTimeInterval: Double(delay.seconds) + Double(delay.attoseconds) * 1e-18)
+            }
         }
     }
 }

@@ -26,6 +26,9 @@ final class PostgresJobStore: SharedJobStore {
     let configuration: PostgresConnection.Configuration
     let logger: Logger
     let listener = Mutex<PostgresListener?>(nil)
+    /// How long the listening connection waits before it is opened again after a loss
+    /// (`listener_reconnect_seconds`).
+    let listenerReconnectDelay: Duration
     private let connection = Mutex<PostgresConnection?>(nil)
     private let connectionCount = Atomic<Int>(0)
 
@@ -34,9 +37,10 @@ final class PostgresJobStore: SharedJobStore {
     }
 
     /// Connects, creates or checks the schema; throws with a one-line reason when it cannot.
-    init(url: String, owner: String = "", logger: Logger) throws {
+    init(url: String, owner: String = "", listenerReconnectDelay: Duration = .seconds(1), logger: Logger) throws {
         self.logger = logger
         self.owner = owner
+        self.listenerReconnectDelay = listenerReconnectDelay
         let parsed = try Self.parse(url)
         configuration = parsed.configuration
         location = parsed.location

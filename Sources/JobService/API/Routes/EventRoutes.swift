@@ -6,9 +6,9 @@ import HTTPServer
 struct EventRoutes: JobLookup, Sendable {
     let jobs: any JobScheduler
     let links: LinkBuilder
-
-    /// Between events, a comment line this often keeps proxies from closing the stream.
-    static let heartbeat = Duration.seconds(15)
+    /// Between events, a comment line this often keeps proxies from closing the stream
+    /// (`sse_heartbeat_seconds`).
+    let heartbeat: Duration
 
     func register(on router: inout Router) {
         router.get("/v1/jobs/{id}/events", events)
@@ -29,7 +29,7 @@ struct EventRoutes: JobLookup, Sendable {
             for e in subscription.initial { try await send(e, events) }
             guard let stream = subscription.live else { return }
             if subscription.initial.contains(where: { $0.kind.endsStream }) { return }
-            let (items, stop) = Self.withHeartbeats(stream)
+            let (items, stop) = Self.withHeartbeats(stream, every: heartbeat)
             defer { stop() }
             for await item in items {
                 switch item {
@@ -46,7 +46,7 @@ struct EventRoutes: JobLookup, Sendable {
     enum Item: Sendable { case event(JobEvent), heartbeat }
 
     /// The job's live events with a heartbeat between them, and what stops both.
-    static func withHeartbeats(_ stream: AsyncStream<JobEvent>) -> (AsyncStream<Item>, stop: @Sendable () -> Void) {
+    static func withHeartbeats(_ stream: AsyncStream<JobEvent>, every heartbeat: Duration) -> (AsyncStream<Item>, stop: @Sendable () -> Void) {
         let (merged, continuation) = AsyncStream<Item>.makeStream()
         let forward = Task {
             for await e in stream { continuation.yield(.event(e)) }
@@ -54,7 +54,7 @@ struct EventRoutes: JobLookup, Sendable {
         }
         let beat = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: Self.heartbeat)
+                try? await Task.sleep(for: heartbeat)
                 continuation.yield(.heartbeat)
             }
         }
