@@ -5,7 +5,7 @@ import Logging
 
 /// The job service: sets up the store, the job manager, the workers, the retention sweep
 /// and the metrics, and makes the router of the HTTP API described in `openapi.yaml`.
-public final class DIPService: @unchecked Sendable {
+public final class DIPService: Sendable {
     public static let version = "0.2.0"
 
     public let configuration: ServiceConfiguration
@@ -15,8 +15,10 @@ public final class DIPService: @unchecked Sendable {
     let views: JobViewCache
     let logger: Logger
     private let pool: WorkerPool
-    /// Made in `start()`: Dispatch traps when a source that was never activated is released.
-    private var sweeper: DispatchSourceTimer?
+    /// The retention sweep's timer: made and activated at once (Dispatch traps when a source
+    /// that was never activated is released), first due when `start()` schedules it.
+    /// Sound to share: a dispatch source's schedule and cancel may be called from any thread.
+    nonisolated(unsafe) private let sweeper: DispatchSourceTimer
     public let workers: Int
     public let threadsPerWorker: Int
     let classifier: ClassifierProvider
@@ -59,6 +61,10 @@ public final class DIPService: @unchecked Sendable {
         do { classifier = try ClassifierProvider(weightsPath: configuration.preimageWeights) } catch {
             throw StartupError.weights(error)
         }
+        sweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "dipd.retention"))
+        sweeper.setEventHandler { [manager] in _ = manager.sweepExpired() }
+        sweeper.schedule(deadline: .distantFuture)
+        sweeper.activate()
         pool = WorkerPool(manager: manager,
                           runner: JobRunner(manager: manager, threads: threadsPerWorker, classifier: classifier,
                                              decoder: InputDecoder(configuration.limits)),
@@ -71,11 +77,7 @@ public final class DIPService: @unchecked Sendable {
         _ = manager.sweepExpired()
         pool.start()
         let interval = max(1, configuration.sweepIntervalSeconds)
-        let sweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "dipd.retention"))
-        self.sweeper = sweeper
         sweeper.schedule(deadline: .now() + .seconds(interval), repeating: .seconds(interval))
-        sweeper.setEventHandler { [manager] in _ = manager.sweepExpired() }
-        sweeper.activate()
         logger.info("dipd \(Self.version): \(workers) worker(s) × \(threadsPerWorker) engine thread(s), \(InstructionSet.selected) kernels (\(CPUFeatures.current)), jobs in \(manager.store.location)")
     }
 
@@ -84,7 +86,7 @@ public final class DIPService: @unchecked Sendable {
     public func drain() {
         manager.beginDraining()
         let clean = pool.stop(timeout: .seconds(configuration.shutdownGraceSeconds))
-        sweeper?.cancel()
+        sweeper.cancel()
         manager.stop()
         logger.info(clean ? "workers stopped; running jobs saved as queued" : "workers still busy after the grace time; their jobs run again on restart")
     }

@@ -5,6 +5,7 @@ import ModelWeights
 /// service starts (a bad file stops the start), and every job gets its own copy,
 /// since the network's layers hold per-run buffers.
 final class ClassifierProvider: @unchecked Sendable {
+    // Sound: the prototype is written once, in init, and afterwards only read (copied).
     private let prototype: SqueezeNet?
 
     init(weightsPath: String) throws {

@@ -19,17 +19,10 @@ final class SharedScheduler: JobScheduler {
         /// The jobs this service runs.
         var records: [JobID: JobRecord] = [:]
         var runs: [JobID: Run] = [:]
-        var followers: [JobID: [Int: Follower]] = [:]
-        var nextFollower = 0
         var draining = false
         var stopped = false
         /// Every snapshot handed out gets a new revision (a stored record may have changed).
         var revision: UInt64 = 1 << 63
-    }
-
-    private struct Follower {
-        var continuation: AsyncStream<JobEvent>.Continuation
-        var lastID: Int
     }
 
     let shared: any SharedJobStore
@@ -43,9 +36,8 @@ final class SharedScheduler: JobScheduler {
     /// Wakes the lease keeper early, to stop.
     private let keeperSignal = WorkSignal()
     private let keeperDone = DispatchSemaphore(value: 0)
-    /// Hands new events to the streams following a job, one job's batch at a time, so that
-    /// a stream starts exactly where the events sent first end.
-    private let followQueue = DispatchQueue(label: "dipd-event-followers")
+    /// The streams following jobs' events, fed from the store.
+    private let followers: SharedEventFollowers
     /// Appends this service's events to the store in order.
     private let eventWriter = DispatchQueue(label: "dipd-event-writer")
 
@@ -56,6 +48,7 @@ final class SharedScheduler: JobScheduler {
         self.metrics = metrics
         self.logger = logger
         self.timing = timing ?? SchedulerTiming(configuration, shared: true)
+        self.followers = SharedEventFollowers(store: store, logger: logger)
     }
 
     // MARK: Start and stop
@@ -69,10 +62,7 @@ final class SharedScheduler: JobScheduler {
         }
         shared.listen(queued: { [weak self] in self?.wakeWorkers() },
                       cancel: { [weak self] id in self?.stopLocalRun(id) },
-                      events: { [weak self] id in
-                          guard let self else { return }
-                          self.followQueue.async { self.deliverEvents(id) }
-                      })
+                      events: { [followers] id in followers.jobHasNewEvents(id) })
         let keeper = Thread { [weak self] in
             while let self, !self.isStopped {
                 let seen = self.keeperSignal.current
@@ -236,63 +226,7 @@ final class SharedScheduler: JobScheduler {
     }
 
     func subscribe(_ id: JobID, lastEventID: Int?) throws -> JobSubscription? {
-        try followQueue.sync {
-            guard let snap = try job(id) else { return nil }
-            var initial: [JobEvent]
-            if let last = lastEventID {
-                initial = try shared.events(id, after: last)
-            } else {
-                initial = [JobEvent(id: try shared.lastEventID(id), payload: .status(snap))]
-            }
-            let lastID = max(lastEventID ?? 0, initial.map(\.id).max() ?? 0)
-            if snap.record.state.isFinished {
-                if !initial.contains(where: { $0.kind == .done }) { initial.append(JobEvent(id: lastID, payload: .done(snap))) }
-                return JobSubscription(initial: initial, live: nil, unsubscribe: {})
-            }
-            let (stream, continuation) = AsyncStream<JobEvent>.makeStream(bufferingPolicy: .bufferingNewest(JobEventLog.capacity))
-            let key = state.withLock { s in
-                let key = s.nextFollower
-                s.nextFollower += 1
-                s.followers[id, default: [:]][key] = Follower(continuation: continuation, lastID: lastID)
-                return key
-            }
-            return JobSubscription(initial: initial, live: stream, unsubscribe: { [weak self] in self?.unfollow(id, key) })
-        }
-    }
-
-    private func unfollow(_ id: JobID, _ key: Int) {
-        state.withLock { s in
-            s.followers[id]?.removeValue(forKey: key)?.continuation.finish()
-            if s.followers[id]?.isEmpty == true { s.followers[id] = nil }
-        }
-    }
-
-    /// The job has new events (or was deleted): hands them to the streams following it.
-    /// Runs on `followQueue`.
-    private func deliverEvents(_ id: JobID) {
-        guard let after = state.withLock({ $0.followers[id]?.values.map(\.lastID).min() }) else { return }
-        var events: [JobEvent]
-        do {
-            events = try shared.events(id, after: after)
-            if events.isEmpty, try shared.find(id) == nil {
-                events = [JobEvent(id: after + 1, payload: .deleted(id))]
-            }
-        } catch {
-            logger.debug("job \(id): events not read: \(error)")
-            return
-        }
-        state.withLock { s in
-            guard var list = s.followers[id] else { return }
-            for (key, var f) in list {
-                for e in events where e.id > f.lastID {
-                    f.continuation.yield(e)
-                    f.lastID = e.id
-                    if e.kind.endsStream { f.continuation.finish() }
-                }
-                list[key] = f
-            }
-            s.followers[id] = events.contains { $0.kind.endsStream } ? nil : list
-        }
+        try followers.subscribe(id, lastEventID: lastEventID) { try job(id) }
     }
 
     // MARK: Workers
