@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // The fitting engine: tensors, layers, the skip network, Adam, the DIP loop. No I/O.
         .target(name: "DIPEngine", dependencies: ["CKernels"],
-                swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+                swiftSettings: numericFlags),
         // Classic-libpng reader: keeps libpng's setjmp/longjmp in C, returns exact 16-bit samples.
         .target(name: "CPNGRead", dependencies: ["CPNG"]),
         // Image decoding and encoding (PNG, JPEG). Knows nothing of networks.
@@ -52,8 +52,7 @@ let package = Package(
                 exclude: ["README.md"]),
 
         // Decoded images ↔ engine tensors (alpha set aside, masks); shared by the CLI and the service.
-        .target(name: "ImageTensors", dependencies: ["DIPEngine", "ImageCodec"],
-                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "ImageTensors", dependencies: ["DIPEngine", "ImageCodec"]),
         // The job service: spec validation, queue, workers, persistence, the HTTP API. Wires
         // the engine, the codecs and the HTTP server together.
         .target(name: "JobService", dependencies: [
@@ -74,27 +73,27 @@ let package = Package(
         .executableTarget(name: "dip", dependencies: [
             "DIPEngine", "ImageCodec", "ImageTensors", "ModelWeights",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        ]),
         // Example server over HTTPServer; the HTTP benchmark runs it (Benchmarks/http).
         .executableTarget(name: "http-echo", dependencies: [
             "HTTPServer", .product(name: "Logging", package: "swift-log"),
         ]),
         // Benchmarks: print figures, assert nothing.
         .executableTarget(name: "dip-bench", dependencies: ["DIPEngine", "CKernels"], path: "Benchmarks/dip-bench",
-                          swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+                          swiftSettings: numericFlags),
 
         // Locates the demo images and weights files the tests read (Tests/Data, see its NOTICE).
         .target(name: "TestData", path: "Tests/TestData"),
         .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine", "CKernels"], exclude: ["Fixtures"],
-                    swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+                    swiftSettings: numericFlags),
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "TestData"]),
         // The applications (super-resolution, inpainting, ...) on the demo images.
         .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec", "TestData"],
-                    swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+                    swiftSettings: numericFlags),
         .testTarget(name: "ModelWeightsTests", dependencies: ["ModelWeights", "TestData"]),
         // The pretrained classifier and the pre-image task, fed by real weights files.
         .testTarget(name: "PreimageTests", dependencies: ["DIPEngine", "ModelWeights", "ImageCodec", "TestData"],
-                    swiftSettings: numericFlags + [.swiftLanguageMode(.v5)]),
+                    swiftSettings: numericFlags),
         // Runs the built `dip` binary as a user would.
         .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec", "TestData"]),
         // Unit tests of the service's parts, and end-to-end tests of the real `dipd` binary.

@@ -72,7 +72,7 @@ struct LayerGradientTests {
         let r = GradientCheck(h: 1e-3).run(BatchNorm2d(3, activationSlope: slope), input: Shape(3, 5, 6))
         #expect(r.failures.isEmpty, "\(r.failures.prefix(5))")
 
-        let compute = try Compute(threads: 2)
+        let compute = Compute(threads: 2)
         func run(_ fused: Bool) -> (y: [Float], dx: [Float], dg: [Float], db: [Float]) {
             var rng = RandomSource(seed: 5)
             let bn = BatchNorm2d(4, activationSlope: fused ? slope : nil)

@@ -33,7 +33,7 @@ struct LayerProfileTests {
     /// A folded batch norm is timed as the two layers it is; a Winograd convolution's
     /// filter gradient has a row of its own, taken out of the convolution's backward.
     @Test func foldedLayersAndFilterGradientsHaveTheirOwnRows() throws {
-        var compute = try Compute(threads: 1)
+        var compute = Compute(threads: 1)
         let profile = LayerProfile()
         compute.profile = profile
         let net = Sequential([NormalizedConv(BatchNorm2d(16), Conv2d(16, 16, kernel: 3, padding: .reflection))])

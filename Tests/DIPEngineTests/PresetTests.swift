@@ -4,7 +4,8 @@ import Testing
 /// What each preset does to a task's reference network and settings.
 @Suite("Presets")
 struct PresetTests {
-    static let image = Tensor(Shape(3, 32, 32))
+    /// A fresh tensor for each use: tests run in parallel, and a tensor is mutable.
+    static var image: Tensor { Tensor(Shape(3, 32, 32)) }
 
     @Test func referenceIsTheNotebookUnchanged() {
         let plain = DenoisingTask.reference(image: Self.image)

@@ -30,8 +30,11 @@ enum SharedData {
 /// Runs a long computation on a thread of its own. Swift Testing runs synchronous tests on the
 /// few threads (one per core) that async tests also need; a fit of many seconds there starves
 /// the HTTP server tests' timing.
-func onOwnThread<T>(_ body: @escaping () throws -> T) async throws -> T {
+/// The result is `sending`: the thread that made it lets go of it, so it may hold tensors.
+func onOwnThread<T>(_ body: @escaping @Sendable () throws -> sending T) async throws -> sending T {
     try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
+        Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }.start()
     }
 }

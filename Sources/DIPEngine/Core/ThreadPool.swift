@@ -6,7 +6,14 @@ import Glibc
 /// (rather than borrowing Dispatch's shared pool) so a fit uses exactly the
 /// cores it was given, whatever else the process — an HTTP server — is doing.
 /// A loop started from inside another loop runs inline on the calling thread.
-final class ThreadPool {
+///
+/// The lock is a pthread mutex, not `Mutex`: the sleeping workers and the join wait on
+/// condition variables, which need one.
+// Sound to share: every `var` is read and written only under `mutexPtr`, except `workers`,
+// which the workers never touch (init, run and shutdown come from one user at a time). The non-Sendable `body` runs
+// on the workers only between its publication and the join in `run`, which returns after
+// every task is done; callers write disjoint ranges from it.
+final class ThreadPool: @unchecked Sendable {
     let size: Int
     private var workers: [pthread_t] = []
     private let mutexPtr = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -27,6 +34,7 @@ final class ThreadPool {
         pthread_cond_init(finishedPtr, nil)
         for _ in 1..<self.size {
             var t = pthread_t()
+            // The box goes to the new thread as a raw pointer; it is Sendable, so that is safe.
             let box = Unmanaged.passRetained(WorkerBox(self))
             pthread_create(&t, nil, { arg in
                 let box = Unmanaged<WorkerBox>.fromOpaque(arg!).takeRetainedValue()
@@ -109,7 +117,7 @@ final class ThreadPool {
     }
 }
 
-private final class WorkerBox {
-    weak var pool: ThreadPool?
+private final class WorkerBox: Sendable {
+    weak let pool: ThreadPool?
     init(_ pool: ThreadPool) { self.pool = pool }
 }

@@ -6,7 +6,7 @@ import Dispatch
 /// process (compute jobs, blocking calls on the pool) cannot stop the server from
 /// answering. Handlers still see only their own copy of the request.
 @available(macOS 15.0, *)
-final class DispatchTaskExecutor: TaskExecutor, @unchecked Sendable {
+final class DispatchTaskExecutor: TaskExecutor, Sendable {
     private let queue: DispatchQueue
 
     init(queue: DispatchQueue) { self.queue = queue }
