@@ -71,7 +71,7 @@ struct JobLifecycleTests {
         let effects = try JobLifecycle.apply(.finish(stop: .autoStop, result: result, at: Self.t0), to: &r)
         #expect(r.state == .succeeded && r.stopReason == "auto_stop" && r.result == result && r.finishedAt == Self.t0)
         #expect(r.checkpoint == nil)
-        #expect(effects == [.removeCheckpoint, .save, .publishState, .countFinished])
+        #expect(effects == [.removeCheckpoints(keeping: nil), .save, .publishState, .countFinished])
 
         var c = Self.record(.running)
         _ = try JobLifecycle.apply(.finish(stop: .canceled, result: nil, at: Self.t0), to: &c)
@@ -82,7 +82,7 @@ struct JobLifecycleTests {
         var r = Self.record(.running)
         let effects = try JobLifecycle.apply(.fail(JobError(code: "fit_failed", message: "m"), at: Self.t0), to: &r)
         #expect(r.state == .failed && r.error?.code == "fit_failed" && r.finishedAt == Self.t0)
-        #expect(effects == [.save, .publishState, .countFinished])
+        #expect(effects == [.removeCheckpoints(keeping: nil), .save, .publishState, .countFinished])
     }
 
     @Test func anInterruptedRunGoesBackFirstRewoundToItsCheckpoint() throws {
@@ -102,13 +102,14 @@ struct JobLifecycleTests {
         effects = try JobLifecycle.apply(.lose(maxLostRuns: 2, at: Self.t0), to: &r)
         #expect(r.state == .failed && r.lostRuns == 2 && r.error?.code == "run_lost" && r.finishedAt == Self.t0)
         #expect(r.error?.message.contains("each of this job's 2 runs") == true)
-        #expect(effects == [.save, .publishState, .countFinished])
+        #expect(effects == [.removeCheckpoints(keeping: nil), .save, .publishState, .countFinished])
     }
 
     @Test func cancelEndsAQueuedJobAndOnlyAsksARunningOne() throws {
-        var q = Self.record(.queued)
-        #expect(try JobLifecycle.apply(.cancel(at: Self.t0), to: &q) == [.dequeue, .save, .publishState, .countFinished])
-        #expect(q.state == .canceled && q.stopReason == "canceled" && q.finishedAt == Self.t0)
+        var q = Self.record(.queued, checkpoint: 30)
+        #expect(try JobLifecycle.apply(.cancel(at: Self.t0), to: &q)
+                == [.dequeue, .removeCheckpoints(keeping: nil), .save, .publishState, .countFinished])
+        #expect(q.state == .canceled && q.stopReason == "canceled" && q.finishedAt == Self.t0 && q.checkpoint == nil)
         var r = Self.record(.running)
         let before = r
         #expect(try JobLifecycle.apply(.cancel(at: Self.t0), to: &r) == [.stopRun])
@@ -122,9 +123,9 @@ struct JobLifecycleTests {
         let info = JobRecord.SnapshotInfo(iteration: 10, loss: 0.1, psnrInput: 21, etag: "\"10\"")
         #expect(try JobLifecycle.apply(.snapshot(info), to: &r) == [.save, .publishSnapshot(info)])
         #expect(r.snapshots.map(\.iteration) == [5, 10])
-        #expect(try JobLifecycle.apply(.checkpoint(iteration: 10, at: Self.t0), to: &r) == [.save])
+        #expect(try JobLifecycle.apply(.checkpoint(iteration: 10, at: Self.t0), to: &r) == [.save, .removeCheckpoints(keeping: 10)])
         #expect(r.checkpoint == .init(iteration: 10, savedAt: Self.t0))
-        #expect(try JobLifecycle.apply(.checkpointUnusable, to: &r) == [.removeCheckpoint, .clearSnapshots(after: 0), .save])
+        #expect(try JobLifecycle.apply(.checkpointUnusable, to: &r) == [.removeCheckpoints(keeping: nil), .clearSnapshots(after: 0), .save])
         #expect(r.checkpoint == nil && r.snapshots.isEmpty && r.progress.iteration == 0)
     }
 }

@@ -114,7 +114,7 @@ struct JobStateTests {
         let withCheckpoint = try Self.submit(m), without = try Self.submit(m)
         _ = try Self.take(m)
         for i in [20, 40, 60] { try Self.snapshot(m, withCheckpoint, i) }
-        try store.writeCheckpoint(withCheckpoint, [1])
+        try store.writeCheckpoint(withCheckpoint, iteration: 40, [1])
         m.noteCheckpoint(withCheckpoint, iteration: 40)
         m.reportProgress(withCheckpoint, .init(iteration: 65, total: 100, iterationsPerSecond: 3, loss: 0.1, psnrInput: 20, seconds: 2))
         _ = try Self.take(m)
@@ -128,7 +128,7 @@ struct JobStateTests {
         let (again, _) = try Self.take(after)
         #expect(again.id == withCheckpoint && again.attempts == 2 && again.progress.iteration == 40)
         after.finish(withCheckpoint, .finished(.iterations, .init(iterations: 100, etag: "\"r\"", width: 4, height: 4)))
-        #expect(store.readCheckpoint(withCheckpoint) == nil && store.record(withCheckpoint)?.checkpoint == nil)
+        #expect(store.checkpointIterations(withCheckpoint).isEmpty && store.record(withCheckpoint)?.checkpoint == nil)
     }
 
     @Test func aJobLostMaxLostRunsTimesFails() throws {
@@ -152,13 +152,13 @@ struct JobStateTests {
         try Self.snapshot(m, id, 20)
         m.beginDraining()
         #expect(flag.isCancelled && m.isInterrupted(id))
-        try store.writeCheckpoint(id, [1])
+        try store.writeCheckpoint(id, iteration: 15, [1])
         m.noteCheckpoint(id, iteration: 15)
         m.finish(id, .finished(.canceled, nil))
         let r = try #require(store.record(id))
         #expect(r.state == .queued && r.progress.iteration == 15 && r.snapshots.map(\.iteration) == [10])
         #expect(try m.job(id)?.queuePosition == 1 && m.job(next)?.queuePosition == 2)
-        #expect(store.readCheckpoint(id) != nil)
+        #expect(store.readCheckpoint(id, iteration: 15) != nil)
     }
 
     @Test func finishedJobsExpireAndOthersStay() throws {
@@ -170,5 +170,31 @@ struct JobStateTests {
         #expect(m.sweepExpired(now: Date().addingTimeInterval(30)) == 0)
         #expect(m.sweepExpired(now: Date().addingTimeInterval(61)) == 1)
         #expect(try m.job(done) == nil && m.job(waiting) != nil)
+    }
+
+    /// The process dies after a checkpoint's file is written but before the record names it:
+    /// the restart goes on from the checkpoint the record names, whose file is still there,
+    /// and keeps exactly the snapshots up to it.
+    @Test func aCrashBetweenTheCheckpointsFileAndTheRecordResumesWhereTheRecordSays() throws {
+        let store = InMemoryJobStore()
+        let m = Self.manager(store)
+        let id = try Self.submit(m)
+        _ = try Self.take(m)
+        for i in [10, 20] { try Self.snapshot(m, id, i) }
+        try store.writeCheckpoint(id, iteration: 20, [20])
+        m.noteCheckpoint(id, iteration: 20)
+        try Self.snapshot(m, id, 30)
+        try store.writeCheckpoint(id, iteration: 40, [40])     // the process dies here
+        let after = Self.manager(store)
+        let r = try #require(try after.job(id)?.record)
+        #expect(r.checkpoint?.iteration == 20 && r.progress.iteration == 20 && r.snapshots.map(\.iteration) == [10, 20])
+        #expect(store.readCheckpoint(id, iteration: 20) == [20] && store.snapshotIterations(id) == [10, 20])
+        // Once the record names a newer checkpoint, the older files go, the one left unnamed too.
+        _ = try Self.take(after)
+        try store.writeCheckpoint(id, iteration: 60, [60])
+        after.noteCheckpoint(id, iteration: 60)
+        #expect(store.checkpointIterations(id) == [60])
+        after.finish(id, .finished(.iterations, nil))
+        #expect(store.checkpointIterations(id).isEmpty)
     }
 }

@@ -27,13 +27,16 @@ struct JobStoreConformanceTests {
         #expect(throws: (any Error).self) { try store.readSnapshot(id, iteration: 15) }
         #expect(throws: (any Error).self) { try store.readResult(id) }
 
-        #expect(store.readCheckpoint(id) == nil)
+        #expect(store.readCheckpoint(id, iteration: 40) == nil)
         let big = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        try store.writeCheckpoint(id, big)
-        try store.writeCheckpoint(id, big + [1])
-        #expect(store.readCheckpoint(id) == big + [1])
-        store.removeCheckpoint(id)
-        #expect(store.readCheckpoint(id) == nil)
+        try store.writeCheckpoint(id, iteration: 40, big)
+        try store.writeCheckpoint(id, iteration: 40, big + [1])     // replaced
+        try store.writeCheckpoint(id, iteration: 60, [6])           // kept beside it
+        #expect(store.readCheckpoint(id, iteration: 40) == big + [1] && store.readCheckpoint(id, iteration: 60) == [6])
+        store.removeCheckpoints(id, keeping: 60)
+        #expect(store.readCheckpoint(id, iteration: 40) == nil && store.readCheckpoint(id, iteration: 60) == [6])
+        store.removeCheckpoints(id, keeping: nil)
+        #expect(store.readCheckpoint(id, iteration: 60) == nil)
 
         store.delete(id)
         #expect(store.loadAll().map(\.id) == [other])

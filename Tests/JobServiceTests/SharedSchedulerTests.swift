@@ -70,7 +70,7 @@ struct SharedSchedulerTests {
             try a.store.writeSnapshot(id, iteration: i, png: [UInt8(i)])
             a.addSnapshot(id, .init(iteration: i, loss: 0.1, psnrInput: 20, etag: "\"\(i)\""))
         }
-        try a.store.writeCheckpoint(id, [1])
+        try a.store.writeCheckpoint(id, iteration: 20, [1])
         a.noteCheckpoint(id, iteration: 20)
         // Service a stops renewing (it hangs, or lost the database): nothing is taken before the lease ends.
         db.advance(by: 29)
@@ -157,5 +157,26 @@ struct SharedSchedulerTests {
         let replay = try #require(try a.subscribe(id, lastEventID: 0))
         #expect(replay.initial.map(\.kind) == [.state, .snapshot, .state, .done] && replay.live == nil)
         if case .snapshot(let info) = replay.initial[1].payload { #expect(info.iteration == 10) } else { Issue.record("not a snapshot") }
+    }
+
+    /// A service dies after writing a checkpoint's file and before its record named it: the
+    /// service that takes the job over resumes from the checkpoint the record names.
+    @Test func aTakeoverResumesFromTheCheckpointTheRecordNames() throws {
+        let db = InMemorySharedJobStore.Database()
+        let a = Self.service(db, "a"), b = Self.service(db, "b")
+        defer { a.stop(); b.stop() }
+        let id = try Self.submit(a)
+        _ = try Self.take(a)
+        try a.store.writeCheckpoint(id, iteration: 20, [20])
+        a.noteCheckpoint(id, iteration: 20)
+        a.addSnapshot(id, .init(iteration: 30, loss: 0.1, psnrInput: 20, etag: "\"30\""))
+        try a.store.writeCheckpoint(id, iteration: 40, [40])   // a dies here
+        db.advance(by: 31)
+        let (taken, _) = try Self.take(b)
+        #expect(taken.checkpoint?.iteration == 20 && taken.progress.iteration == 20 && taken.snapshots.isEmpty)
+        #expect(b.store.readCheckpoint(id, iteration: 20) == [20])
+        try b.store.writeCheckpoint(id, iteration: 50, [50])
+        b.noteCheckpoint(id, iteration: 50)
+        #expect(db.files.checkpointIterations(id) == [50])
     }
 }

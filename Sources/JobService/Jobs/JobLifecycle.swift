@@ -52,7 +52,8 @@ enum JobLifecycle {
         case stopRun
         /// Remove stored snapshots past the iteration, and the result.
         case clearSnapshots(after: Int)
-        case removeCheckpoint
+        /// Remove the job's checkpoints but the one at `keeping` (every one with nil).
+        case removeCheckpoints(keeping: Int?)
         /// Count the finished job in the metrics.
         case countFinished
     }
@@ -86,13 +87,14 @@ enum JobLifecycle {
 
         case (.running, .checkpoint(let iteration, let date)):
             record.checkpoint = .init(iteration: iteration, savedAt: date)
-            return [.save]
+            // Older checkpoints go once the record names the new one, not before.
+            return [.save, .removeCheckpoints(keeping: iteration)]
 
         case (.running, .checkpointUnusable), (.queued, .checkpointUnusable):
             record.checkpoint = nil
             record.snapshots = []
             record.progress = .init(iteration: 0, total: record.parameters.iterations)
-            return [.removeCheckpoint, .clearSnapshots(after: 0), .save]
+            return [.removeCheckpoints(keeping: nil), .clearSnapshots(after: 0), .save]
 
         case (.running, .finish(let stop, let result, let date)):
             var effects = end(&record, at: date)
@@ -128,10 +130,10 @@ enum JobLifecycle {
             return rewind(&record) + [.enqueue(front: true), .save]
 
         case (.queued, .cancel(let date)):
+            let effects = end(&record, at: date)
             record.state = .canceled
             record.stopReason = StopReason.canceled.rawValue
-            record.finishedAt = date
-            return [.dequeue, .save, .publishState, .countFinished]
+            return [.dequeue] + effects + [.save, .publishState, .countFinished]
 
         case (.running, .cancel):
             return [.stopRun]
@@ -141,12 +143,12 @@ enum JobLifecycle {
         }
     }
 
-    /// A run's end: the time, and the checkpoint is of no more use.
+    /// A job's end: the time, and its checkpoints are of no more use (files a crash left
+    /// unnamed by the record too).
     private static func end(_ record: inout JobRecord, at date: Date) -> [Effect] {
         record.finishedAt = date
-        guard record.checkpoint != nil else { return [] }
         record.checkpoint = nil
-        return [.removeCheckpoint]
+        return [.removeCheckpoints(keeping: nil)]
     }
 
     /// A run that stopped early goes on from its checkpoint: the progress and the

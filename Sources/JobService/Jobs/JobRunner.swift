@@ -78,10 +78,15 @@ struct JobRunner {
         guard interval > 0 else { return nil }
         var saved: FitCheckpoint?
         if resume, let info = record.checkpoint {
-            guard let bytes = manager.store.readCheckpoint(id) else {
+            guard let bytes = manager.store.readCheckpoint(id, iteration: info.iteration) else {
                 throw FitCheckpoint.DecodingError.doesNotFit("the file of the checkpoint at iteration \(info.iteration) is missing")
             }
-            saved = try FitCheckpoint(decoding: bytes)
+            let checkpoint = try FitCheckpoint(decoding: bytes)
+            // The fit goes on from the iteration the record names, which its snapshots were rewound to.
+            guard checkpoint.iteration == info.iteration else {
+                throw FitCheckpoint.DecodingError.doesNotFit("the checkpoint file is of iteration \(checkpoint.iteration), the job's record names \(info.iteration)")
+            }
+            saved = checkpoint
             manager.metrics.runResumed()
             manager.logger.info("job \(id) goes on from its checkpoint at iteration \(info.iteration)")
         }
@@ -90,7 +95,7 @@ struct JobRunner {
             do {
                 let start = ContinuousClock.now
                 let bytes = state.encoded()
-                try manager.store.writeCheckpoint(id, bytes)
+                try manager.store.writeCheckpoint(id, iteration: state.iteration, bytes)
                 manager.metrics.checkpointSaved(bytes: bytes.count, seconds: (ContinuousClock.now - start).seconds)
                 manager.noteCheckpoint(id, iteration: state.iteration)
             } catch {

@@ -108,8 +108,8 @@ final class LocalScheduler: JobScheduler {
                 s.runs[id]?.cancel.cancel()
             case .clearSnapshots(let after):
                 store.clearSnapshots(id, after: after)
-            case .removeCheckpoint:
-                store.removeCheckpoint(id)
+            case .removeCheckpoints(let keeping):
+                store.removeCheckpoints(id, keeping: keeping)
             case .countFinished:
                 let seconds = record.startedAt.flatMap { start in record.finishedAt.map { $0.timeIntervalSince(start) } }
                 metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: seconds)

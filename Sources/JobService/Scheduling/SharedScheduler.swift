@@ -160,6 +160,7 @@ final class SharedScheduler: JobScheduler {
             // Taken by a worker meanwhile: its service is asked to stop it.
             return try shared.requestCancel(id)
         }
+        if effects.contains(.removeCheckpoints(keeping: nil)) { store.removeCheckpoints(id, keeping: nil) }
         if effects.contains(.countFinished) { metrics.jobFinished(state: .canceled, stopReason: nil, seconds: nil) }
         let snap = snapshot(record, nil)
         publish(id, .state(snap))
@@ -264,7 +265,7 @@ final class SharedScheduler: JobScheduler {
                 _ = try JobLifecycle.apply(.lose(maxLostRuns: configuration.maxLostRuns, at: Date()), to: &record)
                 if record.state == .failed {
                     store.clearSnapshots(record.id, after: record.checkpoint?.iteration ?? 0)
-                    store.removeCheckpoint(record.id)
+                    store.removeCheckpoints(record.id, keeping: nil)
                     try shared.release(record, reason: "failed")
                     let snap = snapshot(record, nil)
                     publish(record.id, .state(snap))
@@ -304,10 +305,13 @@ final class SharedScheduler: JobScheduler {
 
     /// Writes the record of a job run here and renews its lease; stops the fit when the
     /// job was canceled meanwhile or its lease went elsewhere.
-    private func hold(_ id: JobID) {
-        guard let record = state.withLock({ s in s.runs[id]?.leaseLost == false ? s.records[id] : nil }) else { return }
+    /// Returns whether the record was saved.
+    @discardableResult
+    private func hold(_ id: JobID) -> Bool {
+        guard let record = state.withLock({ s in s.runs[id]?.leaseLost == false ? s.records[id] : nil }) else { return false }
         do {
             if try shared.hold(record, leaseSeconds: configuration.leaseSeconds) { stopLocalRun(id) }
+            return true
         } catch is LeaseLost {
             let lost = state.withLock { s in
                 guard s.runs[id] != nil else { return false }
@@ -319,6 +323,7 @@ final class SharedScheduler: JobScheduler {
         } catch {
             logger.debug("job \(id): lease not renewed now: \(error)")
         }
+        return false
     }
 
     private func renewLeases() {
@@ -347,12 +352,13 @@ final class SharedScheduler: JobScheduler {
 
     func noteCheckpoint(_ id: JobID, iteration: Int) {
         guard apply(.checkpoint(iteration: iteration, at: Date()), id) != nil else { return }
-        hold(id)
+        // Older checkpoints go once the stored record names the new one, not before.
+        if hold(id) { store.removeCheckpoints(id, keeping: iteration) }
     }
 
     func dropCheckpoint(_ id: JobID) {
         guard apply(.checkpointUnusable, id) != nil else { return }
-        store.removeCheckpoint(id)
+        store.removeCheckpoints(id, keeping: nil)
         store.clearSnapshots(id)
         hold(id)
     }
@@ -379,7 +385,7 @@ final class SharedScheduler: JobScheduler {
         for effect in effects {
             switch effect {
             case .clearSnapshots(let after): store.clearSnapshots(id, after: after)
-            case .removeCheckpoint: store.removeCheckpoint(id)
+            case .removeCheckpoints(let keeping): store.removeCheckpoints(id, keeping: keeping)
             default: break
             }
         }

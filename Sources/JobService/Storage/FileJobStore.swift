@@ -73,18 +73,21 @@ final class FileJobStore: JobStore {
         DurableFiles.removeTree(directory(id) + "/result.png")
     }
 
-    /// The fit's saved state, replaced atomically.
-    func writeCheckpoint(_ id: JobID, _ bytes: [UInt8]) throws {
-        try DurableFiles.write(bytes, to: directory(id) + "/checkpoint.bin")
+    /// The fit's saved state at an iteration, written atomically under a name of its own.
+    func writeCheckpoint(_ id: JobID, iteration: Int, _ bytes: [UInt8]) throws {
+        try DurableFiles.write(bytes, to: directory(id) + "/" + CheckpointFile.name(iteration))
     }
 
-    /// The fit's saved state, or nil when there is none.
-    func readCheckpoint(_ id: JobID) -> [UInt8]? {
-        try? DurableFiles.read(directory(id) + "/checkpoint.bin")
+    func readCheckpoint(_ id: JobID, iteration: Int) -> [UInt8]? {
+        (try? DurableFiles.read(directory(id) + "/" + CheckpointFile.name(iteration)))
+            ?? (try? DurableFiles.read(directory(id) + "/" + CheckpointFile.legacy))
     }
 
-    func removeCheckpoint(_ id: JobID) {
-        DurableFiles.removeTree(directory(id) + "/checkpoint.bin")
+    func removeCheckpoints(_ id: JobID, keeping: Int?) {
+        for name in DurableFiles.list(directory(id)) where CheckpointFile.isCheckpoint(name) {
+            if let keeping, CheckpointFile.iteration(name) == keeping { continue }
+            DurableFiles.removeTree(directory(id) + "/" + name)
+        }
     }
 
     /// Hides the job at once (a rename), then removes its files.

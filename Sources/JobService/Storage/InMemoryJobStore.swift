@@ -8,7 +8,7 @@ final class InMemoryJobStore: JobStore {
         var inputs: [String: [UInt8]]
         var snapshots: [Int: [UInt8]] = [:]
         var result: [UInt8]?
-        var checkpoint: [UInt8]?
+        var checkpoints: [Int: [UInt8]] = [:]
     }
 
     struct Failure: Error {}
@@ -86,10 +86,19 @@ final class InMemoryJobStore: JobStore {
         }
     }
 
-    func writeCheckpoint(_ id: JobID, _ bytes: [UInt8]) throws {
-        try update(id) { $0.checkpoint = bytes }
+    func writeCheckpoint(_ id: JobID, iteration: Int, _ bytes: [UInt8]) throws {
+        try update(id) { $0.checkpoints[iteration] = bytes }
     }
 
-    func readCheckpoint(_ id: JobID) -> [UInt8]? { jobs.withLock { $0[id]?.checkpoint } }
-    func removeCheckpoint(_ id: JobID) { jobs.withLock { $0[id]?.checkpoint = nil } }
+    func readCheckpoint(_ id: JobID, iteration: Int) -> [UInt8]? { jobs.withLock { $0[id]?.checkpoints[iteration] } }
+
+    func removeCheckpoints(_ id: JobID, keeping: Int?) {
+        jobs.withLock { all in
+            guard let kept = all[id]?.checkpoints.filter({ $0.key == keeping }) else { return }
+            all[id]?.checkpoints = kept
+        }
+    }
+
+    /// Iterations of the stored checkpoints.
+    func checkpointIterations(_ id: JobID) -> [Int] { jobs.withLock { ($0[id]?.checkpoints.keys).map { $0.sorted() } ?? [] } }
 }

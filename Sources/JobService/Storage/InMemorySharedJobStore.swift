@@ -94,9 +94,11 @@ final class InMemorySharedJobStore: SharedJobStore {
     func writeResult(_ id: JobID, png: [UInt8]) throws { try files.writeResult(id, png: png) }
     func readResult(_ id: JobID) throws -> [UInt8] { try files.readResult(id) }
     func clearSnapshots(_ id: JobID, after iteration: Int) { files.clearSnapshots(id, after: iteration) }
-    func writeCheckpoint(_ id: JobID, _ bytes: [UInt8]) throws { try files.writeCheckpoint(id, bytes) }
-    func readCheckpoint(_ id: JobID) -> [UInt8]? { files.readCheckpoint(id) }
-    func removeCheckpoint(_ id: JobID) { files.removeCheckpoint(id) }
+    func writeCheckpoint(_ id: JobID, iteration: Int, _ bytes: [UInt8]) throws {
+        try files.writeCheckpoint(id, iteration: iteration, bytes)
+    }
+    func readCheckpoint(_ id: JobID, iteration: Int) -> [UInt8]? { files.readCheckpoint(id, iteration: iteration) }
+    func removeCheckpoints(_ id: JobID, keeping: Int?) { files.removeCheckpoints(id, keeping: keeping) }
 
     // MARK: Queue and leases
 

@@ -24,10 +24,14 @@ protocol JobStore: Sendable {
     /// Removes the result and the snapshots past `iteration` (every one with 0).
     func clearSnapshots(_ id: JobID, after iteration: Int)
 
-    func writeCheckpoint(_ id: JobID, _ bytes: [UInt8]) throws
-    /// The fit's saved state, or nil when there is none.
-    func readCheckpoint(_ id: JobID) -> [UInt8]?
-    func removeCheckpoint(_ id: JobID)
+    /// Saves the fit's state at `iteration` beside the job's other checkpoints: the one the
+    /// record names stays until the record names the new one, so that a crash between the
+    /// two writes leaves a record and a checkpoint that agree.
+    func writeCheckpoint(_ id: JobID, iteration: Int, _ bytes: [UInt8]) throws
+    /// The fit's state saved at `iteration`, or nil when there is none.
+    func readCheckpoint(_ id: JobID, iteration: Int) -> [UInt8]?
+    /// Removes the job's checkpoints but the one at `keeping` (every one with nil).
+    func removeCheckpoints(_ id: JobID, keeping: Int?)
 }
 
 /// The store cannot be reached now (a database that is down or restarting); the same
@@ -38,4 +42,17 @@ struct JobStoreUnavailable: Error, CustomStringConvertible {
 
 extension JobStore {
     func clearSnapshots(_ id: JobID) { clearSnapshots(id, after: 0) }
+}
+
+/// Checkpoint files are named by their iteration. `checkpoint.bin`, an earlier version's
+/// single file, is still read (its own iteration is checked against the record's) and removed.
+enum CheckpointFile {
+    static let legacy = "checkpoint.bin"
+    static func name(_ iteration: Int) -> String { "checkpoint-\(iteration).bin" }
+    /// The iteration a checkpoint file's name says, nil for other files.
+    static func iteration(_ name: String) -> Int? {
+        guard name.hasPrefix("checkpoint-"), name.hasSuffix(".bin") else { return nil }
+        return Int(name.dropFirst("checkpoint-".count).dropLast(".bin".count))
+    }
+    static func isCheckpoint(_ name: String) -> Bool { name == legacy || iteration(name) != nil }
 }

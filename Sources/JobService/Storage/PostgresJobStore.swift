@@ -280,18 +280,26 @@ final class PostgresJobStore: SharedJobStore {
         }
     }
 
-    func writeCheckpoint(_ id: JobID, _ bytes: [UInt8]) throws { try write(id, "checkpoint.bin", bytes) }
+    func writeCheckpoint(_ id: JobID, iteration: Int, _ bytes: [UInt8]) throws {
+        try write(id, CheckpointFile.name(iteration), bytes)
+    }
 
-    func readCheckpoint(_ id: JobID) -> [UInt8]? {
-        do { return try readFile(id, "checkpoint.bin") } catch {
+    func readCheckpoint(_ id: JobID, iteration: Int) -> [UInt8]? {
+        do { return try readFile(id, CheckpointFile.name(iteration)) ?? readFile(id, CheckpointFile.legacy) } catch {
             logger.warning("job \(id): its checkpoint cannot be read: \(error)")
             return nil
         }
     }
 
-    func removeCheckpoint(_ id: JobID) {
-        do { try run("DELETE FROM dipd_files WHERE job_id = \(id.rawValue) AND name = 'checkpoint.bin'") } catch {
-            logger.warning("job \(id): its checkpoint could not be removed: \(error)")
+    func removeCheckpoints(_ id: JobID, keeping: Int?) {
+        let kept = keeping.map(CheckpointFile.name) ?? ""
+        do {
+            try run("""
+                DELETE FROM dipd_files WHERE job_id = \(id.rawValue)
+                  AND (name = 'checkpoint.bin' OR name LIKE 'checkpoint-%.bin') AND name <> \(kept)
+                """)
+        } catch {
+            logger.warning("job \(id): its old checkpoints could not be removed: \(error)")
         }
     }
 }
