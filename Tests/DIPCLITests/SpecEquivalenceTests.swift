@@ -36,11 +36,11 @@ struct SpecEquivalenceTests {
     @Test func switchesAndPresetsMatch() throws {
         let (cli, api) = try Self.both(DenoiseCommand.self, .jpeg,
             flags: ["--preset", "fast", "--no-auto-stop", "--no-backtracking", "--exp-weight", "0", "--input-lr", "0",
-                    "--network", #"{"channels_skip":[2]}"#],
-            json: #"{"task":"jpeg","preset":"fast","auto_stop":false,"backtracking":false,"exp_weight":0,"input_learning_rate":0,"network":{"channels_skip":[2]},"seed":0,"snapshot_every":0}"#)
+                    "--network", #"{"input_channels":8,"upsample_mode":"nearest"}"#],
+            json: #"{"task":"jpeg","preset":"fast","auto_stop":false,"backtracking":false,"exp_weight":0,"input_learning_rate":0,"network":{"input_channels":8,"upsample_mode":"nearest"},"seed":0,"snapshot_every":0}"#)
         #expect(cli.settings == api.settings && cli.network == api.network)
         #expect(cli.settings.autoStop == nil && cli.settings.backtracking == nil && cli.settings.expWeight == nil)
-        #expect(cli.settings.inputLearningRate == nil && cli.network.channelsSkip.allSatisfy { $0 == 2 })
+        #expect(cli.settings.inputLearningRate == nil && cli.network.inputChannels == 8 && cli.network.upsampleMode == [.nearest])
     }
 
     @Test func taskOptionsMatch() throws {

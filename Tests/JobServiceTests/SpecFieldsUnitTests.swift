@@ -60,7 +60,7 @@ struct SpecFieldsUnitTests {
             (#"{"task":"super-resolution","factor":2}"#, 3, nil), (#"{"task":"super-resolution","factor":8}"#, 1, nil),
             (#"{"task":"inpaint","setup":"large-hole"}"#, 3, nil), (#"{"task":"inpaint","setup":"region"}"#, 1, nil),
             (#"{"task":"restore","keep":0.3}"#, 1, nil), (#"{"task":"restore"}"#, 3, nil),
-            (#"{"task":"flash"}"#, 3, 1), (#"{"task":"flash","auto_stop":true,"network":{"channels_skip":[2]}}"#, 1, 3),
+            (#"{"task":"flash"}"#, 3, 1), (#"{"task":"flash","auto_stop":true,"network":{"input_channels":8}}"#, 1, 3),
         ]
         for (json, channels, guide) in cases {
             let spec = try parser.parse(json: Array(json.utf8))
