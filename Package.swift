@@ -53,10 +53,13 @@ let package = Package(
 
         // Decoded images ↔ engine tensors (alpha set aside, masks); shared by the CLI and the service.
         .target(name: "ImageTensors", dependencies: ["DIPEngine", "ImageCodec"]),
+        // From a task spec (the API's JSON or form fields, the CLI's flags) to an engine task:
+        // the one path the CLI and the service share. No HTTP, no files.
+        .target(name: "DIPTasks", dependencies: ["DIPEngine"]),
         // The job service: spec validation, queue, workers, persistence, the HTTP API. Wires
         // the engine, the codecs and the HTTP server together.
         .target(name: "JobService", dependencies: [
-            "DIPEngine", "ImageCodec", "ImageTensors", "ModelWeights", "HTTPServer", "COpenSSL",
+            "DIPEngine", "DIPTasks", "ImageCodec", "ImageTensors", "ModelWeights", "HTTPServer", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -71,7 +74,7 @@ let package = Package(
 
         // The command-line tool.
         .executableTarget(name: "dip", dependencies: [
-            "DIPEngine", "ImageCodec", "ImageTensors", "ModelWeights",
+            "DIPEngine", "DIPTasks", "ImageCodec", "ImageTensors", "ModelWeights",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Example server over HTTPServer; the HTTP benchmark runs it (Benchmarks/http).
@@ -95,7 +98,7 @@ let package = Package(
         .testTarget(name: "PreimageTests", dependencies: ["DIPEngine", "ModelWeights", "ImageCodec", "TestData"],
                     swiftSettings: numericFlags),
         // Runs the built `dip` binary as a user would.
-        .testTarget(name: "DIPCLITests", dependencies: ["dip", "ImageCodec", "TestData"]),
+        .testTarget(name: "DIPCLITests", dependencies: ["dip", "DIPTasks", "DIPEngine", "ImageCodec", "TestData"]),
         // Unit tests of the service's parts, and end-to-end tests of the real `dipd` binary.
         .testTarget(name: "JobServiceTests", dependencies: [
             "JobService", "dipd", "ImageCodec", "ImageTensors", "DIPEngine", "HTTPServer", "TestData",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DIPEngine
+import DIPTasks
 import Foundation
 
 struct DenoiseCommand: ParsableCommand {
@@ -43,8 +44,7 @@ struct DenoiseCommand: ParsableCommand {
         }
         if let path = fit.saveDegraded { try ImageFiles.savePNG(degraded, to: path) }
 
-        var task = jpeg ? DenoisingTask.jpegReference(image: degraded) : DenoisingTask.reference(image: degraded)
-        try fit.apply(to: &task)
+        let task = try fit.build(fit.spec(jpeg ? .jpeg : .denoise), TaskInputs(image: degraded))
         let noisy = degraded
         try FitRun(command: command, input: input, options: fit,
                    settings: ["add_noise": addNoise.map { "\($0)" } ?? "none"],

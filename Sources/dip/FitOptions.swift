@@ -1,5 +1,6 @@
 import ArgumentParser
 import DIPEngine
+import DIPTasks
 import Foundation
 
 /// The options every fitting subcommand shares. Fit settings left unset keep the
@@ -60,14 +61,37 @@ struct FitOptions: ParsableArguments {
         if noAutoStop && stopRule != nil { throw ValidationError("--stop-rule has no effect with --no-auto-stop") }
     }
 
-    /// The task with --preset applied to its reference settings, then the options given.
-    /// Auto stop is on unless the task's fit does not turn back toward its degradation
-    /// (`autoStopApplies`) or --no-auto-stop says so.
-    func apply<T: FittingTask>(to task: inout T) throws {
-        task = task.with(preset: preset)
-        apply(to: &task.settings)
-        if let overrides = try networkOverrides() {
-            do { task.network = try overrides.applied(to: task.network) } catch { throw CLIError("--network: \(error)") }
+    /// The options as a task spec, the service's form of the same settings: the task catalogue
+    /// builds the engine task from it for the CLI and the service alike. Options left unset
+    /// keep the preset's value; --seed and --snapshot-every always apply.
+    func spec(_ kind: TaskKind) throws -> TaskSpec {
+        var spec = TaskSpec(task: kind)
+        // --preset has a default, which tasks without presets ignore.
+        if TaskCatalog.takesPresets(kind) { spec.preset = preset }
+        spec.iterations = iterations
+        spec.snapshotEvery = snapshotEvery
+        spec.seed = seed
+        spec.learningRate = learningRate.map(Double.init)
+        spec.regNoise = regNoise.map(Double.init)
+        spec.expWeight = expWeight.map(Double.init)
+        spec.backtracking = noBacktracking ? false : nil
+        spec.inputLearningRate = inputLearningRate.map(Double.init)
+        spec.tvWeight = tvWeight.map(Double.init)
+        spec.autoStop = noAutoStop ? false : nil
+        spec.autoStopRule = stopRule
+        spec.autoStopPatience = patience
+        spec.maxSeconds = timeLimit
+        spec.network = try networkOverrides()
+        return spec
+    }
+
+    /// The engine task for `spec` on `inputs`, through the task catalogue, on --threads threads.
+    func build(_ spec: TaskSpec, _ inputs: TaskInputs, classifier: SqueezeNet? = nil) throws -> any FittingTask {
+        do {
+            return try TaskCatalog.build(spec, inputs: inputs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                         classifier: { classifier })
+        } catch let e as SpecError where e.field == "network" {
+            throw CLIError("--network: \(e.problem)")
         }
     }
 
@@ -85,23 +109,6 @@ struct FitOptions: ParsableArguments {
         } catch let e as CLIError { throw e } catch {
             throw CLIError("--network: not a JSON object of network options (\(error.localizedDescription))")
         }
-    }
-
-    private func apply(to s: inout FitSettings) {
-        if noAutoStop { s.autoStop = nil }
-        if let patience { s.autoStop?.patience = patience }
-        if let stopRule { s.autoStop?.criterion = stopRule }
-        s.timeLimit = timeLimit
-        if let iterations { s.iterations = iterations }
-        if let learningRate { s.learningRate = learningRate }
-        if let regNoise { s.regNoiseStd = regNoise }
-        if let expWeight { s.expWeight = expWeight > 0 ? expWeight : nil }
-        if let inputLearningRate { s.inputLearningRate = inputLearningRate > 0 ? inputLearningRate : nil }
-        if let tvWeight { s.totalVariationWeight = tvWeight }
-        if noBacktracking { s.backtracking = nil }
-        s.seed = seed
-        s.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        s.snapshotEvery = snapshotEvery
     }
 
     /// Loads an image and applies --crop (an alpha channel is dropped when cropping).

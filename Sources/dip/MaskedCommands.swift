@@ -1,5 +1,6 @@
 import ArgumentParser
 import DIPEngine
+import DIPTasks
 import Foundation
 
 extension FitOptions {
@@ -19,7 +20,7 @@ extension FitOptions {
     }
 
     /// Runs a masked task (inpainting, restoration) with its evaluation against `truth`.
-    func runMasked<T: FittingTask>(_ task: T, command: String, input: String, image: Tensor, mask: Tensor,
+    func runMasked(_ task: any FittingTask, command: String, input: String, image: Tensor, mask: Tensor,
                                    truth: Tensor?, alpha: [Float]?, settings: [String: String]) throws {
         let degraded = Mask.apply(mask, to: image)
         if let path = saveDegraded { try ImageFiles.savePNG(degraded, to: path) }
@@ -59,8 +60,9 @@ struct InpaintCommand: ParsableCommand {
         let (loaded, m) = try fit.loadWithMask(input, mask: mask)
         try fit.checkSize(width: loaded.tensor.width, height: loaded.tensor.height)
         let truth = try groundTruth.map { try fit.loadTruth($0, shape: loaded.tensor.shape) }
-        var task = try InpaintingTask.reference(image: loaded.tensor, mask: m, setup: setup)
-        try fit.apply(to: &task)
+        var spec = try fit.spec(.inpaint)
+        spec.setup = setup
+        let task = try fit.build(spec, TaskInputs(image: loaded.tensor, mask: m))
         try fit.runMasked(task, command: "inpaint", input: input, image: loaded.tensor, mask: m, truth: truth,
                           alpha: loaded.alpha, settings: ["setup": setup.rawValue, "mask": mask])
     }
@@ -93,19 +95,19 @@ struct RestoreCommand: ParsableCommand {
     }
 
     func run() throws {
+        var spec = try fit.spec(.restore)
+        spec.keep = keep
         let loaded: LoadedImage, m: Tensor
         if let mask {
             (loaded, m) = try fit.loadWithMask(input, mask: mask)
         } else {
             loaded = try fit.load(input)
-            m = RestorationTask.bernoulliMask(height: loaded.tensor.height, width: loaded.tensor.width,
-                                              keep: keep!, seed: fit.seed)
+            m = TaskCatalog.restorationMask(spec, height: loaded.tensor.height, width: loaded.tensor.width)
         }
         try fit.checkSize(width: loaded.tensor.width, height: loaded.tensor.height)
         var truth = try groundTruth.map { try fit.loadTruth($0, shape: loaded.tensor.shape) }
         if truth == nil && keep != nil { truth = loaded.tensor }
-        var task = try RestorationTask.reference(image: loaded.tensor, mask: m)
-        try fit.apply(to: &task)
+        let task = try fit.build(spec, TaskInputs(image: loaded.tensor, mask: m))
         try fit.runMasked(task, command: "restore", input: input, image: loaded.tensor, mask: m, truth: truth,
                           alpha: loaded.alpha, settings: ["mask": mask ?? "bernoulli keep \(keep!)"])
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DIPEngine
+import DIPTasks
 import Foundation
 
 struct PreimageCommand: ParsableCommand {
@@ -35,9 +36,10 @@ struct PreimageCommand: ParsableCommand {
         let target = ImageResize.resize(image, width: size, height: size, filter: .lanczos3)
         if let path = fit.saveDegraded { try ImageFiles.savePNG(target, to: path) }
 
-        var task = PreimageTask.reference(image: target, classifier: classifier, layer: layer)
-        try fit.apply(to: &task)
-        task.settings.optimizer = FitSettings.Optimizer(rawValue: optimizer)!
+        var spec = try fit.spec(.preimage)
+        spec.layer = layer
+        spec.optimizer = FitSettings.Optimizer(rawValue: optimizer)!
+        let task = try fit.build(spec, TaskInputs(image: target), classifier: classifier)
         // The loss is the feature MSE; psnr_input compares the output with the resized input, which the fit does not aim for.
         try FitRun(command: "preimage", input: input, options: fit,
                    settings: ["layer": layer.rawValue, "optimizer": optimizer, "size": "\(size)",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DIPEngine
+import DIPTasks
 import Foundation
 
 struct SuperResolutionCommand: ParsableCommand {
@@ -47,8 +48,9 @@ struct SuperResolutionCommand: ParsableCommand {
                                       what: "enlarged input")
         }
         if let path = fit.saveDegraded { try ImageFiles.savePNG(low, to: path) }
-        var task = try SuperResolutionTask.reference(lowResolution: low, factor: factor)
-        try fit.apply(to: &task)
+        var spec = try fit.spec(.superResolution)
+        spec.factor = factor
+        let task = try fit.build(spec, TaskInputs(image: low))
         let bicubic = Evaluation.bicubicUpsample(low, factor: factor)
         let factor = self.factor
         try FitRun(command: "super-resolution", input: input, options: fit,
@@ -91,8 +93,7 @@ struct FlashCommand: ParsableCommand {
     func run() throws {
         let target = try fit.load(noFlash), flash = try fit.load(guide).tensor
         try fit.checkSize(width: target.tensor.width, height: target.tensor.height)
-        var task = try FlashTask.reference(noFlash: target.tensor, flash: flash)
-        try fit.apply(to: &task)
+        let task = try fit.build(fit.spec(.flash), TaskInputs(image: target.tensor, guide: flash))
         if let path = fit.saveDegraded { try ImageFiles.savePNG(flash, to: path) }
         let goal = target.tensor
         try FitRun(command: "flash", input: noFlash, options: fit, settings: ["guide": guide],

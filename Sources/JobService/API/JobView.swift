@@ -1,3 +1,4 @@
+import DIPTasks
 import Foundation
 import HTTPServer
 import Synchronization

@@ -41,7 +41,9 @@ paths:
         inpainting/restoration, `guide` for flash/no-flash), and the task spec as a JSON part
         `spec` or as form fields of the same names; or a raw `image/png` / `image/jpeg` body
         with the spec in the query string (`?task=denoise&iterations=1000`).
-        Uploaded images are recognised by their bytes, not by the declared type.
+        Uploaded images are recognised by their bytes, not by the declared type. Submission reads
+        only their headers (format, size, channels); the pixels are decoded when the job runs, and
+        damaged pixel data then fails the job with the error code `invalid_image`.
       parameters:
         - $ref: '#/components/parameters/IdempotencyKey'
         - { name: task, in: query, required: false, schema: { $ref: '#/components/schemas/TaskName' }, description: "raw uploads only" }
@@ -52,7 +54,11 @@ paths:
         - { name: reg_noise, in: query, required: false, schema: { type: number, minimum: 0, maximum: 1 } }
         - { name: exp_weight, in: query, required: false, schema: { type: number, minimum: 0, exclusiveMaximum: 1 } }
         - { name: backtracking, in: query, required: false, schema: { type: boolean } }
+        - { name: input_learning_rate, in: query, required: false, schema: { type: number, minimum: 0, exclusiveMaximum: 10 } }
+        - { name: tv_weight, in: query, required: false, schema: { type: number, minimum: 0, maximum: 100 } }
         - { name: auto_stop, in: query, required: false, schema: { type: boolean } }
+        - { name: auto_stop_rule, in: query, required: false, schema: { type: string, enum: [variance, held-out] } }
+        - { name: auto_stop_patience, in: query, required: false, schema: { type: integer, minimum: 1, maximum: 1000000 } }
         - { name: max_seconds, in: query, required: false, schema: { type: number, exclusiveMinimum: 0, maximum: 31536000 } }
         - { name: preset, in: query, required: false, schema: { type: string, enum: [fast, balanced, reference] } }
         - { name: setup, in: query, required: false, schema: { type: string, enum: [text, large-hole, region] } }
@@ -452,7 +458,11 @@ components:
         reg_noise: { type: number, minimum: 0, maximum: 1, description: 'std of the jitter added to the network input each step' }
         exp_weight: { type: number, minimum: 0, exclusiveMaximum: 1, description: 'weight of the exponential output average (0: none)' }
         backtracking: { type: boolean }
+        input_learning_rate: { type: number, minimum: 0, exclusiveMaximum: 10, description: 'fit the network''s input too, at this Adam learning rate; 0 keeps it fixed (default: the preset''s: 0.03 for denoise with the fast and balanced presets, else fixed)' }
+        tv_weight: { type: number, minimum: 0, maximum: 100, description: 'weight of a total-variation term: above 0 the loss is √(task loss) + weight·TV(output) (default: the preset''s: 0.2 for denoise with the fast and balanced presets, else 0)' }
         auto_stop: { type: boolean, description: 'stop where the signal of the preset''s rule has passed its minimum and return the result from there (default: on, except flash and preimage): the error on 2 % of the pixels left out of the loss for denoise, the moving variance of the outputs elsewhere (and for the reference preset); iterations is then the cap' }
+        auto_stop_rule: { type: string, enum: [variance, held-out], description: 'what auto stop watches: the moving variance of the outputs, or the error on pixels left out of the loss (denoise only; the other tasks watch the variance); not with auto_stop false (default: the preset''s)' }
+        auto_stop_patience: { type: integer, minimum: 1, maximum: 1000000, description: 'auto stop: iterations without a new minimum of its signal before the fit stops; not with auto_stop false (default: the preset''s)' }
         max_seconds: { type: number, exclusiveMinimum: 0, maximum: 31536000, description: 'stop after this many seconds of fitting, with the best result so far' }
         preset: { type: string, enum: [fast, balanced, reference], description: 'denoise, jpeg, super-resolution and inpaint: how much network and how many iterations the fit spends (default balanced; reference is the reference notebook unchanged); the other tasks take none' }
         setup: { type: string, enum: [text, large-hole, region], description: 'inpaint: which of the reference setups the network and input follow (default text)' }
@@ -493,7 +503,11 @@ components:
         reg_noise: { type: number, minimum: 0, maximum: 1 }
         exp_weight: { type: number, minimum: 0, exclusiveMaximum: 1 }
         backtracking: { type: boolean }
+        input_learning_rate: { type: number, minimum: 0, exclusiveMaximum: 10 }
+        tv_weight: { type: number, minimum: 0, maximum: 100 }
         auto_stop: { type: boolean }
+        auto_stop_rule: { type: string, enum: [variance, held-out] }
+        auto_stop_patience: { type: integer, minimum: 1, maximum: 1000000 }
         max_seconds: { type: number, exclusiveMinimum: 0, maximum: 31536000 }
         preset: { type: string, enum: [fast, balanced, reference] }
         setup: { type: string, enum: [text, large-hole, region] }
@@ -532,7 +546,7 @@ components:
         attempts: { type: integer, description: 'runs started; more than 1 after a restart interrupted a run' }
         checkpoint_iteration: { type: [integer, 'null'], description: 'the iteration of the fit''s last saved state (checkpoint_seconds), which a run after a crash or a restart goes on from; null when none is kept (finished jobs keep none)' }
         input: { type: object, properties: { width: { type: integer }, height: { type: integer }, channels: { type: integer } } }
-        parameters: { type: object, description: 'the effective settings: the spec with every default filled in; with auto stop its auto_stop_rule (variance or held-out) and auto_stop_patience; where the preset fits the input too, input_learning_rate, and where its loss has a total-variation term, tv_weight' }
+        parameters: { type: object, description: 'the effective settings: the spec with every default filled in, under the spec''s field names; with auto stop its auto_stop_rule (the rule the task''s fit runs by: held-out only for denoise) and auto_stop_patience; where the input is fitted too, input_learning_rate, and where the loss has a total-variation term, tv_weight' }
         error: { oneOf: [ { type: 'null' }, { $ref: '#/components/schemas/Error/properties/error' } ] }
         links:
           type: object

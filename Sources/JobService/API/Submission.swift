@@ -1,3 +1,4 @@
+import DIPTasks
 import HTTPServer
 
 /// A job submission taken apart: the spec and the uploaded files by role. Multipart

@@ -1,3 +1,4 @@
+import DIPTasks
 import Foundation
 
 public enum JobState: String, Codable, Sendable, CaseIterable {

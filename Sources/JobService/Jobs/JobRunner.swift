@@ -1,4 +1,5 @@
 import DIPEngine
+import DIPTasks
 import Foundation
 import ImageCodec
 import ImageTensors
@@ -15,9 +16,8 @@ struct JobRunner {
     func run(_ record: JobRecord, cancel: CancellationFlag) {
         let id = record.id
         do {
-            let inputs = try loadInputs(record)
+            let (inputs, alpha) = try loadInputs(record)
             let task = try TaskCatalog.build(record.spec, inputs: inputs, threads: threads, classifier: classifier.make)
-            let alpha = inputs.image.alpha
             var snapshotError: Error?
             let progress: (FitProgress) -> Void = { p in
                 manager.reportProgress(id, .init(iteration: p.iteration, total: p.iterations, iterationsPerSecond: p.iterationsPerSecond,
@@ -63,6 +63,9 @@ struct JobRunner {
             manager.finish(id, .finished(result.stopReason, info))
         } catch let e as SpecError {
             manager.finish(id, .failed(JobError(code: "invalid_spec", message: e.description)))
+        } catch let e as InputDecoder.Failure {
+            // Submission reads only the headers: damage in the pixel data shows here.
+            manager.finish(id, .failed(JobError(code: "invalid_image", message: e.description)))
         } catch let e as TaskInputError {
             manager.finish(id, .failed(JobError(code: "invalid_input", message: e.description)))
         } catch {
@@ -104,15 +107,18 @@ struct JobRunner {
         }
     }
 
-    private func loadInputs(_ record: JobRecord) throws -> JobInputs {
+    /// The stored images, decoded (the only decode of a job's inputs), and the image's alpha.
+    private func loadInputs(_ record: JobRecord) throws -> (TaskInputs, alpha: [Float]?) {
         func load(_ role: String) throws -> Image? {
             guard let file = record.input.files[role] else { return nil }
             return try decoder.decode(try manager.store.read(record.id, file: file), part: role)
         }
-        guard let image = try load(JobInputs.imageFile) else { throw JobError(code: "missing_input", message: "the stored image is missing") }
-        return JobInputs(image: ImageTensor(image),
-                         mask: try load(JobInputs.maskFile).map(ImageTensor.mask),
-                         guide: try load(JobInputs.guideFile).map { ImageTensor($0) })
+        guard let image = try load(JobInputs.imageFile).map({ ImageTensor($0) }) else {
+            throw JobError(code: "missing_input", message: "the stored image is missing")
+        }
+        let inputs = TaskInputs(image: image.tensor, mask: try load(JobInputs.maskFile).map(ImageTensor.mask),
+                                guide: try load(JobInputs.guideFile).map { ImageTensor($0).tensor })
+        return (inputs, image.alpha)
     }
 }
 

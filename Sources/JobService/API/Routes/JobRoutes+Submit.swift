@@ -1,11 +1,12 @@
 import DIPEngine
+import DIPTasks
 import Foundation
 import HTTPServer
 import ImageCodec
 import ImageTensors
 
-/// `POST /v1/jobs`: the upload is checked as far as it can be without running it (spec,
-/// images, the task's needs), stored, and queued.
+/// `POST /v1/jobs`: the upload is checked as far as it can be without running it or decoding
+/// its images (spec, image headers, the task's needs), stored, and queued.
 extension JobRoutes {
     @Sendable func submit(_ request: Request) async throws -> Response {
         let key = try idempotencyKey(request)
@@ -21,24 +22,23 @@ extension JobRoutes {
         } catch {
             throw Submission.invalid(error.field, error.problem)
         }
+        // Only the headers are read here: the pixels are decoded once, when the job runs.
         let decoder = InputDecoder(limits)
-        var decoded: [String: Image] = [:]
+        var probed: [String: ImageInfo] = [:]
         for (role, bytes) in submission.files {
-            do { decoded[role] = try decoder.decode(bytes, part: role) } catch { throw APIError(error, limits: limits) }
+            do { probed[role] = try decoder.probe(bytes, part: role) } catch { throw APIError(error, limits: limits) }
         }
-        let image = decoded[JobInputs.imageFile]!
+        let image = probed[JobInputs.imageFile]!
         for role in [JobInputs.maskFile, JobInputs.guideFile] {
-            if let other = decoded[role], other.width != image.width || other.height != image.height {
+            if let other = probed[role], other.width != image.width || other.height != image.height {
                 throw APIError.invalidInput(field: role, problem: "is \(other.width)×\(other.height) but the image is \(image.width)×\(image.height)")
             }
         }
         let parameters: EffectiveParameters
         do {
-            let inputs = JobInputs(image: ImageTensor(image), mask: try decoded[JobInputs.maskFile].map(ImageTensor.mask),
-                                   guide: decoded[JobInputs.guideFile].map { ImageTensor($0) })
-            // Building the task checks the inputs against it; the network itself is made only when the job runs.
-            parameters = TaskCatalog.parameters(spec, try TaskCatalog.build(spec, inputs: inputs, threads: threadsPerWorker,
-                                                                            classifier: classifier.make))
+            parameters = try TaskCatalog.parameters(spec, imageChannels: JobInputs.tensorChannels(image),
+                                                    guideChannels: probed[JobInputs.guideFile].map(JobInputs.tensorChannels),
+                                                    threads: threadsPerWorker, classifier: classifier.make)
         } catch let e as SpecError {
             throw Submission.invalid(e.field, e.problem)
         } catch {
@@ -47,10 +47,10 @@ extension JobRoutes {
         var files: [(file: String, bytes: [UInt8])] = []
         var names: [String: String] = [:]
         for (role, bytes) in submission.files.sorted(by: { $0.key < $1.key }) {
-            let name = role + (ImageCodec.sniff(bytes) == .jpeg ? ".jpg" : ".png")
+            let name = role + (probed[role]?.format == .jpeg ? ".jpg" : ".png")
             files.append((name, bytes)); names[role] = name
         }
-        let info = JobRecord.InputInfo(width: image.width, height: image.height, channels: image.channels >= 3 ? 3 : 1,
+        let info = JobRecord.InputInfo(width: image.width, height: image.height, channels: JobInputs.tensorChannels(image),
                                        hasAlpha: image.hasAlpha, files: names)
         let outcome: SubmitOutcome
         do {

@@ -1,4 +1,5 @@
 import DIPEngine
+import DIPTasks
 import HTTPServer
 
 /// What operators and their tools ask: liveness, readiness, Prometheus metrics, the

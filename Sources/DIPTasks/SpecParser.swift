@@ -1,52 +1,6 @@
 import DIPEngine
 import Foundation
 
-/// The applications of Deep Image Prior the service runs.
-public enum TaskKind: String, Codable, Sendable, CaseIterable {
-    case denoise, superResolution = "super-resolution", inpaint, restore, jpeg, flash, preimage
-}
-
-/// What a user asks for: the task and any settings that differ from the reference's.
-/// Absent fields take the task's defaults; the job shows the effective values.
-public struct TaskSpec: Codable, Sendable, Equatable {
-    public var task: TaskKind
-    public var iterations: Int?
-    public var snapshotEvery: Int?
-    public var seed: UInt64?
-    public var learningRate: Double?
-    public var regNoise: Double?
-    public var expWeight: Double?
-    public var backtracking: Bool?
-    /// Stop where the outputs' moving variance has passed its minimum (default: on where the task allows it).
-    public var autoStop: Bool?
-    /// Stop after this many seconds of fitting, with the best result so far.
-    public var maxSeconds: Double?
-    /// fast, balanced or reference (tasks that take presets; default balanced).
-    public var preset: Preset?
-    /// Inpainting: which of the reference's setups the network follows (text, large-hole, region).
-    public var setup: InpaintingTask.Setup?
-    public var factor: Int?
-    public var keep: Double?
-    public var layer: SqueezeNetLayer?
-    public var optimizer: FitSettings.Optimizer?
-    public var network: NetworkOverrides?
-
-    public init(task: TaskKind) { self.task = task }
-
-    /// The field names users write (the record on disk uses the same, through snake_case coding).
-    static let fieldNames = ["task", "iterations", "snapshot_every", "seed", "learning_rate", "reg_noise", "exp_weight",
-                             "backtracking", "auto_stop", "max_seconds", "preset", "setup", "factor", "keep", "layer", "optimizer",
-                             "network"]
-}
-
-/// A spec that cannot be run; `field` is named in the message.
-public struct SpecError: Error, Equatable, CustomStringConvertible {
-    public var field: String
-    public var problem: String
-    public init(_ field: String, _ problem: String) { self.field = field; self.problem = problem }
-    public var description: String { "\(field): \(problem)" }
-}
-
 /// Reads a spec from a JSON object, or from text fields (form fields or a query string),
 /// checking every field's type and range. Task-specific checks (which presets, which
 /// inputs) are the task catalogue's.
@@ -79,7 +33,8 @@ public struct SpecParser: Sendable {
 
     static func typed(name: String, text: String) throws(SpecError) -> JSONValue {
         switch name {
-        case "iterations", "snapshot_every", "seed", "factor", "learning_rate", "reg_noise", "exp_weight", "keep", "max_seconds":
+        case "iterations", "snapshot_every", "seed", "factor", "learning_rate", "reg_noise", "exp_weight", "keep", "max_seconds",
+             "input_learning_rate", "tv_weight", "auto_stop_patience":
             guard let d = Double(text), text.allSatisfy({ "0123456789.-+eE".contains($0) }) else {
                 throw SpecError(name, "must be a number, got \"\(text.prefix(40))\"")
             }
@@ -116,7 +71,16 @@ public struct SpecParser: Sendable {
         spec.regNoise = try number(fields, "reg_noise", 0, 1)
         spec.expWeight = try number(fields, "exp_weight", 0, below: 1)
         spec.backtracking = try bool(fields, "backtracking")
+        // The CLI's ranges (--input-lr, --tv-weight, --patience, --stop-rule).
+        spec.inputLearningRate = try number(fields, "input_learning_rate", 0, below: 10)
+        spec.tvWeight = try number(fields, "tv_weight", 0, 100)
         spec.autoStop = try bool(fields, "auto_stop")
+        spec.autoStopRule = try choice(fields, "auto_stop_rule", AutoStop.Criterion.allCases)
+        spec.autoStopPatience = try int(fields, "auto_stop_patience", 1...1_000_000)
+        if spec.autoStop == false {
+            if spec.autoStopRule != nil { throw SpecError("auto_stop_rule", "has no effect with auto_stop false") }
+            if spec.autoStopPatience != nil { throw SpecError("auto_stop_patience", "has no effect with auto_stop false") }
+        }
         spec.maxSeconds = try number(fields, "max_seconds", open: 0, 31_536_000)
         spec.preset = try choice(fields, "preset", Preset.allCases)
         spec.setup = try choice(fields, "setup", InpaintingTask.Setup.allCases)
@@ -132,7 +96,7 @@ public struct SpecParser: Sendable {
         return spec
     }
 
-    static var taskNames: String { TaskKind.allCases.map(\.rawValue).joined(separator: ", ") }
+    public static var taskNames: String { TaskKind.allCases.map(\.rawValue).joined(separator: ", ") }
 
     private func int(_ f: [String: JSONValue], _ name: String, _ range: ClosedRange<Int>) throws(SpecError) -> Int? {
         guard let v = f[name], v != .null else { return nil }

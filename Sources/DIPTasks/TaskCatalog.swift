@@ -1,11 +1,12 @@
 import DIPEngine
 
 /// Per task: which uploads it needs, which presets it knows, and how a spec with its
-/// decoded inputs becomes an engine task with every setting filled in.
-enum TaskCatalog {
-    enum Need { case required, optional, forbidden }
+/// decoded inputs becomes an engine task with every setting filled in. The service's jobs
+/// and the CLI's commands take this one path from their settings to the engine.
+public enum TaskCatalog {
+    public enum Need: Sendable { case required, optional, forbidden }
 
-    static func mask(_ task: TaskKind) -> Need {
+    public static func mask(_ task: TaskKind) -> Need {
         switch task {
         case .inpaint: .required
         case .restore: .optional
@@ -13,10 +14,10 @@ enum TaskCatalog {
         }
     }
 
-    static func guide(_ task: TaskKind) -> Need { task == .flash ? .required : .forbidden }
+    public static func guide(_ task: TaskKind) -> Need { task == .flash ? .required : .forbidden }
 
     /// The engine's task type behind a task kind.
-    static func engineType(_ task: TaskKind) -> any FittingTask.Type {
+    public static func engineType(_ task: TaskKind) -> any FittingTask.Type {
         switch task {
         case .denoise, .jpeg: DenoisingTask.self
         case .superResolution: SuperResolutionTask.self
@@ -29,10 +30,10 @@ enum TaskCatalog {
 
     /// Whether a task takes presets (otherwise it always runs the reference's settings): the
     /// engine's task type says.
-    static func takesPresets(_ task: TaskKind) -> Bool { engineType(task).takesPresets }
+    public static func takesPresets(_ task: TaskKind) -> Bool { engineType(task).takesPresets }
 
     /// Checks what can be checked from the spec alone (before images are decoded).
-    static func check(_ spec: TaskSpec, hasMask: Bool, hasGuide: Bool) throws(SpecError) {
+    public static func check(_ spec: TaskSpec, hasMask: Bool, hasGuide: Bool) throws(SpecError) {
         if spec.preset != nil, !takesPresets(spec.task) {
             throw SpecError("preset", "task \(spec.task.rawValue) has no presets (it runs the reference's settings)")
         }
@@ -55,12 +56,13 @@ enum TaskCatalog {
         if spec.task != .preimage, spec.layer != nil { throw SpecError("layer", "only preimage takes a layer") }
     }
 
-    static let preimageLayers = SqueezeNetLayer.allCases.filter { $0 != .logits }
+    public static let preimageLayers = SqueezeNetLayer.allCases.filter { $0 != .logits }
 
     /// The engine task for `spec` on `inputs`, with the spec's settings over the reference's.
-    /// `classifier` is the pre-image task's pretrained network (nil: the service has none).
-    static func build(_ spec: TaskSpec, inputs: JobInputs, threads: Int, classifier: () -> SqueezeNet?) throws -> any FittingTask {
-        let image = inputs.image.tensor
+    /// `classifier` is the pre-image task's pretrained network (nil: none is available).
+    public static func build(_ spec: TaskSpec, inputs: TaskInputs, threads: Int,
+                             classifier: () -> SqueezeNet?) throws -> any FittingTask {
+        let image = inputs.image
         var task: any FittingTask
         switch spec.task {
         case .denoise:
@@ -73,12 +75,11 @@ enum TaskCatalog {
             guard let mask = inputs.mask else { throw SpecError("mask", "inpaint needs a mask image") }
             task = try InpaintingTask.reference(image: image, mask: mask, setup: spec.setup ?? .text)
         case .restore:
-            let mask = inputs.mask ?? RestorationTask.bernoulliMask(height: image.height, width: image.width,
-                                                                   keep: spec.keep ?? 0.5, seed: spec.seed ?? 0)
+            let mask = inputs.mask ?? restorationMask(spec, height: image.height, width: image.width)
             task = try RestorationTask.reference(image: image, mask: mask)
         case .flash:
             guard let guide = inputs.guide else { throw SpecError("guide", "flash needs the flash image as guide") }
-            task = try FlashTask.reference(noFlash: image, flash: guide.tensor)
+            task = try FlashTask.reference(noFlash: image, flash: guide)
         case .preimage:
             guard let net = classifier() else {
                 throw SpecError("task", "preimage needs a pretrained classifier, and this service has none configured (preimage_weights)")
@@ -91,9 +92,24 @@ enum TaskCatalog {
         return task
     }
 
+    /// Restoration without a mask image: each pixel kept with probability `keep`, drawn from the spec's seed.
+    public static func restorationMask(_ spec: TaskSpec, height: Int, width: Int) -> Tensor {
+        RestorationTask.bernoulliMask(height: height, width: width, keep: spec.keep ?? 0.5, seed: spec.seed ?? 0)
+    }
+
+    /// The effective parameters of `spec` on inputs of these channel counts, without their
+    /// pixels. The reference's settings and networks depend on the task, its options and the
+    /// channels, never on the pixels or the size, so the task is built on 1×1 stand-ins.
+    public static func parameters(_ spec: TaskSpec, imageChannels: Int, guideChannels: Int?, threads: Int,
+                                  classifier: () -> SqueezeNet?) throws -> EffectiveParameters {
+        let standIns = TaskInputs(image: Tensor(channels: imageChannels, height: 1, width: 1),
+                                  mask: mask(spec.task) == .forbidden || spec.keep != nil ? nil : Tensor(channels: 1, height: 1, width: 1),
+                                  guide: guideChannels.map { Tensor(channels: $0, height: 1, width: 1) })
+        return parameters(spec, try build(spec, inputs: standIns, threads: threads, classifier: classifier))
+    }
 
     /// The spec's preset (checked by `check`), or the standard one.
-    static func preset(_ spec: TaskSpec) -> Preset { spec.preset ?? .standard }
+    public static func preset(_ spec: TaskSpec) -> Preset { spec.preset ?? .standard }
 
     /// The spec's settings over the preset's.
     static func apply(_ spec: TaskSpec, to task: inout any FittingTask) throws(SpecError) {
@@ -104,18 +120,23 @@ enum TaskCatalog {
         if let v = spec.regNoise { task.settings.regNoiseStd = Float(v) }
         if let v = spec.expWeight { task.settings.expWeight = v > 0 ? Float(v) : nil }
         if let v = spec.backtracking { task.settings.backtracking = v ? (task.settings.backtracking ?? .init()) : nil }
+        if let v = spec.inputLearningRate { task.settings.inputLearningRate = v > 0 ? Float(v) : nil }
+        if let v = spec.tvWeight { task.settings.totalVariationWeight = Float(v) }
         if let v = spec.optimizer { task.settings.optimizer = v }
         switch spec.autoStop {
         case false?: task.settings.autoStop = nil
         case true?: task.settings.autoStop = task.settings.autoStop ?? AutoStop()
         case nil: break     // the preset's: on where the task allows it
         }
+        // Rule and patience change auto stop where it is on; they do not turn it on.
+        if let v = spec.autoStopRule { task.settings.autoStop?.criterion = v }
+        if let v = spec.autoStopPatience { task.settings.autoStop?.patience = v }
         task.settings.timeLimit = spec.maxSeconds
         if let n = spec.network { task.network = try apply(n, to: task.network) }
     }
 
     /// About 30 snapshots over the run, at round iteration counts.
-    static func defaultSnapshotEvery(_ iterations: Int) -> Int {
+    public static func defaultSnapshotEvery(_ iterations: Int) -> Int {
         let raw = max(1, iterations / 30)
         for step in [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000] where step >= raw { return step }
         return raw
@@ -131,8 +152,8 @@ enum TaskCatalog {
     /// A Float as the shortest decimal that reads back as it (0.01, not 0.009999999776).
     static func decimal(_ f: Float) -> Double { Double("\(f)") ?? Double(f) }
 
-    /// What the job shows as its effective parameters.
-    static func parameters(_ spec: TaskSpec, _ task: any FittingTask) -> EffectiveParameters {
+    /// What a job shows as its effective parameters: the built task's settings and network.
+    public static func parameters(_ spec: TaskSpec, _ task: any FittingTask) -> EffectiveParameters {
         let s = task.settings, n = task.network
         return EffectiveParameters(
             task: spec.task.rawValue, preset: takesPresets(spec.task) ? preset(spec).rawValue : nil,
@@ -154,46 +175,5 @@ enum TaskCatalog {
                            channelsDown: n.channelsDown, channelsUp: n.channelsUp, channelsSkip: n.channelsSkip,
                            upsampleMode: n.upsampleMode.map(\.rawValue), downsampleMode: n.downsampleMode.map(\.rawValue),
                            padding: n.padding.rawValue))
-    }
-}
-
-/// The settings a job runs with: its spec with every default filled in.
-public struct EffectiveParameters: Codable, Sendable, Equatable {
-    public var task: String
-    public var preset: String?
-    public var setup: String?
-    public var iterations: Int
-    public var snapshotEvery: Int
-    public var seed: UInt64
-    public var learningRate: Double
-    public var regNoise: Double
-    public var expWeight: Double
-    public var backtracking: Bool
-    /// When the input is fitted too: its learning rate (nil: the input is fixed).
-    public var inputLearningRate: Double?
-    /// When the loss has a total-variation term: its weight.
-    public var tvWeight: Double?
-    /// Optional only so that records written before auto stop existed still load.
-    public var autoStop: Bool?
-    /// With auto stop: what it watches (`variance` or `held-out`) and its patience.
-    public var autoStopRule: String?
-    public var autoStopPatience: Int?
-    public var maxSeconds: Double?
-    public var factor: Int?
-    public var keep: Double?
-    public var layer: String?
-    public var optimizer: String
-    public var threads: Int
-    public var network: Network
-
-    public struct Network: Codable, Sendable, Equatable {
-        public var inputChannels: Int
-        public var outputChannels: Int
-        public var channelsDown: [Int]
-        public var channelsUp: [Int]
-        public var channelsSkip: [Int]
-        public var upsampleMode: [String]
-        public var downsampleMode: [String]
-        public var padding: String
     }
 }

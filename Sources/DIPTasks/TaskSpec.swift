@@ -1,0 +1,48 @@
+import DIPEngine
+
+/// The applications of Deep Image Prior the service runs.
+public enum TaskKind: String, Codable, Sendable, CaseIterable {
+    case denoise, superResolution = "super-resolution", inpaint, restore, jpeg, flash, preimage
+}
+
+/// What a user asks for: the task and any settings that differ from the reference's.
+/// Absent fields take the task's defaults; the job shows the effective values.
+public struct TaskSpec: Codable, Sendable, Equatable {
+    public var task: TaskKind
+    public var iterations: Int?
+    public var snapshotEvery: Int?
+    public var seed: UInt64?
+    public var learningRate: Double?
+    public var regNoise: Double?
+    public var expWeight: Double?
+    public var backtracking: Bool?
+    /// Fit the network's input too, at this learning rate; 0 keeps it fixed (default: the preset's).
+    public var inputLearningRate: Double?
+    /// Weight of the loss's total-variation term; 0 drops it (default: the preset's).
+    public var tvWeight: Double?
+    /// Stop where the auto-stop rule's signal has passed its minimum (default: on where the task allows it).
+    public var autoStop: Bool?
+    /// What auto stop watches: the outputs' moving variance or the error on held-out pixels (default: the preset's).
+    public var autoStopRule: AutoStop.Criterion?
+    /// Iterations without a new minimum of auto stop's signal before the fit stops (default: the preset's).
+    public var autoStopPatience: Int?
+    /// Stop after this many seconds of fitting, with the best result so far.
+    public var maxSeconds: Double?
+    /// fast, balanced or reference (tasks that take presets; default balanced).
+    public var preset: Preset?
+    /// Inpainting: which of the reference's setups the network follows (text, large-hole, region).
+    public var setup: InpaintingTask.Setup?
+    public var factor: Int?
+    public var keep: Double?
+    public var layer: SqueezeNetLayer?
+    public var optimizer: FitSettings.Optimizer?
+    public var network: NetworkOverrides?
+
+    public init(task: TaskKind) { self.task = task }
+
+    /// The field names users write (the record on disk uses the same, through snake_case coding).
+    public static let fieldNames = ["task", "iterations", "snapshot_every", "seed", "learning_rate", "reg_noise", "exp_weight",
+                                    "backtracking", "input_learning_rate", "tv_weight", "auto_stop", "auto_stop_rule",
+                                    "auto_stop_patience", "max_seconds", "preset", "setup", "factor", "keep", "layer", "optimizer",
+                                    "network"]
+}

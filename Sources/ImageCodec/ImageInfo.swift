@@ -1,0 +1,30 @@
+/// What an image's header says, read without decoding its pixels.
+public struct ImageInfo: Sendable, Equatable {
+    public var format: ImageFormat
+    public var width: Int
+    public var height: Int
+    /// The channels `ImageCodec.decode` returns: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA.
+    public var channels: Int
+
+    public init(format: ImageFormat, width: Int, height: Int, channels: Int) {
+        self.format = format; self.width = width; self.height = height; self.channels = channels
+    }
+
+    /// True for the gray+alpha and RGBA layouts.
+    public var hasAlpha: Bool { channels == 2 || channels == 4 }
+}
+
+extension ImageCodec {
+    /// Reads the size and channel layout from the header (PNG: IHDR and the chunks before the
+    /// pixel data; JPEG: the frame header), applying the decoder's limits and refusing what
+    /// the decoder would refuse from the header alone, and a file cut short. Allocates no pixel
+    /// buffer; damage inside the compressed pixel data is found only by `decode`.
+    public static func probe(_ bytes: [UInt8], limits: DecodeLimits = .default) throws(ImageCodecError) -> ImageInfo {
+        guard !bytes.isEmpty else { throw .empty }
+        switch sniff(bytes) {
+        case .png: return try PNGHeader.probe(bytes, limits: limits)
+        case .jpeg: return try JPEGHeader.probe(bytes, limits: limits)
+        case nil: throw .unsupportedFormat
+        }
+    }
+}

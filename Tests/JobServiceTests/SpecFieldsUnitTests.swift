@@ -1,0 +1,78 @@
+import DIPEngine
+import Foundation
+import Testing
+@testable import JobService
+
+/// The spec fields that carry the CLI's --input-lr, --tv-weight, --stop-rule and --patience,
+/// and the effective parameters computed from the image's channels alone.
+@Suite("task spec: the CLI's knobs, parameters without pixels")
+struct SpecFieldsUnitTests {
+    let parser = SpecParser(maxIterations: 10_000, maxSnapshots: 100)
+
+    func refusal(_ json: String) -> SpecError? {
+        do { _ = try parser.parse(json: Array(json.utf8)); return nil } catch { return error }
+    }
+
+    @Test func newFieldsParseFromJSONAndForms() throws {
+        let json = try parser.parse(json: Array(#"{"task":"denoise","input_learning_rate":0.05,"tv_weight":0.5,"auto_stop_rule":"variance","auto_stop_patience":120}"#.utf8))
+        #expect(json.inputLearningRate == 0.05 && json.tvWeight == 0.5 && json.autoStopRule == .outputVariance && json.autoStopPatience == 120)
+        let form = try parser.parse(text: [("task", "denoise"), ("input_learning_rate", "0"), ("tv_weight", "100"),
+                                           ("auto_stop_rule", "held-out"), ("auto_stop_patience", "1")])
+        #expect(form.inputLearningRate == 0 && form.tvWeight == 100 && form.autoStopRule == .heldOutPixels && form.autoStopPatience == 1)
+        // The record on disk keeps them under the same names.
+        let stored = String(decoding: try JSONEncoder.service().encode(json), as: UTF8.self)
+        #expect(stored.contains(#""auto_stop_rule":"variance""#) && stored.contains(#""input_learning_rate":0.05"#))
+        #expect(try JSONDecoder.service().decode(TaskSpec.self, from: Data(stored.utf8)) == json)
+    }
+
+    @Test func newFieldsHaveTheCLIsRanges() {
+        for (json, field) in [(#""input_learning_rate":10"#, "input_learning_rate"), (#""input_learning_rate":-0.1"#, "input_learning_rate"),
+                              (#""tv_weight":100.5"#, "tv_weight"), (#""tv_weight":-1"#, "tv_weight"),
+                              (#""auto_stop_patience":0"#, "auto_stop_patience"), (#""auto_stop_patience":1000001"#, "auto_stop_patience"),
+                              (#""auto_stop_patience":2.5"#, "auto_stop_patience"), (#""auto_stop_rule":true"#, "auto_stop_rule"),
+                              (#""auto_stop":false,"auto_stop_rule":"variance""#, "auto_stop_rule"),
+                              (#""auto_stop":false,"auto_stop_patience":10"#, "auto_stop_patience")] {
+            #expect(refusal(#"{"task":"denoise",\#(json)}"#)?.field == field, "\(json)")
+        }
+        #expect(refusal(#"{"task":"denoise","auto_stop_rule":"sometimes"}"#) == SpecError("auto_stop_rule", "must be variance or held-out"))
+        #expect(refusal(#"{"task":"denoise","input_learning_rate":9.99,"auto_stop_patience":1000000}"#) == nil)
+    }
+
+    @Test func effectiveParametersShowTheNewFields() throws {
+        func parameters(_ json: String) throws -> EffectiveParameters {
+            try TaskCatalog.parameters(parser.parse(json: Array(json.utf8)), imageChannels: 3, guideChannels: nil,
+                                       threads: 1, classifier: { nil })
+        }
+        let set = try parameters(#"{"task":"denoise","input_learning_rate":0.05,"tv_weight":0.5,"auto_stop_rule":"variance","auto_stop_patience":120}"#)
+        #expect(set.inputLearningRate == 0.05 && set.tvWeight == 0.5 && set.autoStopRule == "variance" && set.autoStopPatience == 120)
+        let off = try parameters(#"{"task":"denoise","input_learning_rate":0,"tv_weight":0}"#)
+        #expect(off.inputLearningRate == nil && off.tvWeight == nil && off.autoStopRule == "held-out")
+        // JPEG artefacts are not independent per pixel: its fit watches the variance whatever is asked.
+        #expect(try parameters(#"{"task":"jpeg","auto_stop_rule":"held-out"}"#).autoStopRule == "variance")
+    }
+
+    /// Submission computes the parameters from the channels alone; the job builds its task on
+    /// the decoded pixels. Both must agree for every task.
+    @Test func parametersFromChannelsEqualThoseOfTheBuiltTask() throws {
+        let cases: [(String, Int, Int?)] = [
+            (#"{"task":"denoise"}"#, 3, nil), (#"{"task":"denoise","preset":"reference"}"#, 1, nil),
+            (#"{"task":"jpeg","preset":"fast","iterations":50}"#, 3, nil),
+            (#"{"task":"super-resolution","factor":2}"#, 3, nil), (#"{"task":"super-resolution","factor":8}"#, 1, nil),
+            (#"{"task":"inpaint","setup":"large-hole"}"#, 3, nil), (#"{"task":"inpaint","setup":"region"}"#, 1, nil),
+            (#"{"task":"restore","keep":0.3}"#, 1, nil), (#"{"task":"restore"}"#, 3, nil),
+            (#"{"task":"flash"}"#, 3, 1), (#"{"task":"flash","auto_stop":true,"network":{"input_channels":8}}"#, 1, 3),
+        ]
+        for (json, channels, guide) in cases {
+            let spec = try parser.parse(json: Array(json.utf8))
+            let hasMask = TaskCatalog.mask(spec.task) != .forbidden && spec.keep == nil
+            let inputs = TaskInputs(image: Tensor(channels: channels, height: 20, width: 28), mask: hasMask ? Tensor(channels: 1, height: 20, width: 28) : nil,
+                                    guide: guide.map { Tensor(channels: $0, height: 20, width: 28) })
+            let built = TaskCatalog.parameters(spec, try TaskCatalog.build(spec, inputs: inputs, threads: 2, classifier: { nil }))
+            let probed = try TaskCatalog.parameters(spec, imageChannels: channels, guideChannels: guide, threads: 2, classifier: { nil })
+            #expect(probed == built, "\(json)")
+        }
+        #expect(throws: SpecError.self) {
+            try TaskCatalog.parameters(TaskSpec(task: .preimage), imageChannels: 3, guideChannels: nil, threads: 1, classifier: { nil })
+        }
+    }
+}
