@@ -1,3 +1,5 @@
+import HTTPServer
+
 /// A configuration as the JSON file `dipd --config` reads: every setting, dotted keys as
 /// nested objects, in the table's order. `config/dipd.json` is this of the defaults.
 extension SettingsTable {
@@ -21,7 +23,7 @@ extension SettingsTable {
         let lines = names.map { name -> String in
             let group = members[name]!
             let body = group.count == 1 && group[0].path.isEmpty ? group[0].value.json : json(of: group, indent: inner)
-            return inner + SettingValue.quoted(name) + ": " + body
+            return inner + JSONString.quoted(name) + ": " + body
         }
         return "{\n" + lines.joined(separator: ",\n") + "\n" + indent + "}"
     }

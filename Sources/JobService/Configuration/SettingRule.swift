@@ -1,3 +1,5 @@
+import HTTPServer
+
 /// What values a setting accepts. The same rule refuses a bad value at start-up
 /// ("key: must be ...") and is printed in the settings documentation.
 public enum SettingRule: Sendable {
@@ -20,7 +22,7 @@ public enum SettingRule: Sendable {
         case (.any, _): accepted = true
         case (.integers(let range, _, _), .int(let n)): accepted = range.contains(n)
         case (.oneOf(let allowed), .string(let s)):
-            return allowed.contains(s) ? nil : "\(requirement) (not \(SettingValue.quoted(s)))"
+            return allowed.contains(s) ? nil : "\(requirement) (not \(JSONString.quoted(s)))"
         case (.nonEmpty, .string(let s)): accepted = !s.isEmpty
         case (.emptyOrPrefixed(let prefixes), .string(let s)): accepted = s.isEmpty || prefixes.contains { s.hasPrefix($0) }
         default: accepted = false

@@ -111,8 +111,7 @@ final class LocalScheduler: JobScheduler {
             case .removeCheckpoints(let keeping):
                 store.removeCheckpoints(id, keeping: keeping)
             case .countFinished:
-                let seconds = record.startedAt.flatMap { start in record.finishedAt.map { $0.timeIntervalSince(start) } }
-                metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: seconds)
+                metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: record.runSeconds)
             }
         }
     }
@@ -253,10 +252,8 @@ final class LocalScheduler: JobScheduler {
     func counts() -> JobCounts {
         state.withLock { s in
             var byState: [JobState: Int] = [:]
-            for st in JobState.allCases { byState[st] = 0 }
             for r in s.records.values { byState[r.state, default: 0] += 1 }
-            return JobCounts(byState: byState, queued: s.queue.count, running: s.runs.count,
-                             iterationsPerSecond: s.runs.values.reduce(0) { $0 + $1.iterationsPerSecond }, draining: s.draining)
+            return JobCounts(byState: byState, queued: s.queue.count, runs: s.runs, draining: s.draining)
         }
     }
 
@@ -272,10 +269,7 @@ final class LocalScheduler: JobScheduler {
     func beginDraining() {
         state.withLock { s in
             s.draining = true
-            for id in s.runs.keys {
-                s.runs[id]?.interrupted = true
-                s.runs[id]?.cancel.cancel()
-            }
+            s.runs.interruptAll()
         }
         work.notifyAll()
     }

@@ -18,3 +18,31 @@ struct Run: Sendable {
         return true
     }
 }
+
+extension Dictionary where Key == JobID, Value == Run {
+    /// A shutdown: every run stops between two layers and its job goes back to the queue.
+    mutating func interruptAll() {
+        for id in keys {
+            self[id]?.interrupted = true
+            self[id]?.cancel.cancel()
+        }
+    }
+
+    /// Iterations a second of all the runs together.
+    var iterationsPerSecond: Double { values.reduce(0) { $0 + $1.iterationsPerSecond } }
+}
+
+extension JobCounts {
+    /// Every state is counted (0 where there is none).
+    init(byState counted: [JobState: Int], queued: Int, runs: [JobID: Run], draining: Bool) {
+        var byState: [JobState: Int] = [:]
+        for s in JobState.allCases { byState[s] = counted[s] ?? 0 }
+        self.init(byState: byState, queued: queued, running: runs.count, iterationsPerSecond: runs.iterationsPerSecond,
+                  draining: draining)
+    }
+}
+
+extension JobRecord {
+    /// Seconds from the run's start to the job's end, for the metrics.
+    var runSeconds: Double? { startedAt.flatMap { start in finishedAt.map { $0.timeIntervalSince(start) } } }
+}

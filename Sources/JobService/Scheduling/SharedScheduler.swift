@@ -187,10 +187,7 @@ final class SharedScheduler: JobScheduler {
     func counts() -> JobCounts {
         let stored = (try? shared.countByState()) ?? [:]
         return state.withLock { s in
-            var byState: [JobState: Int] = [:]
-            for st in JobState.allCases { byState[st] = stored[st] ?? 0 }
-            return JobCounts(byState: byState, queued: byState[.queued] ?? 0, running: s.runs.count,
-                             iterationsPerSecond: s.runs.values.reduce(0) { $0 + $1.iterationsPerSecond }, draining: s.draining)
+            JobCounts(byState: stored, queued: stored[.queued] ?? 0, runs: s.runs, draining: s.draining)
         }
     }
 
@@ -208,10 +205,7 @@ final class SharedScheduler: JobScheduler {
     func beginDraining() {
         state.withLock { s in
             s.draining = true
-            for id in s.runs.keys {
-                s.runs[id]?.interrupted = true
-                s.runs[id]?.cancel.cancel()
-            }
+            s.runs.interruptAll()
         }
         work.notifyAll()
     }
@@ -403,8 +397,7 @@ final class SharedScheduler: JobScheduler {
         let snap = snapshot(record, nil)
         publish(id, .state(snap))
         publish(id, .done(snap))
-        let seconds = record.startedAt.flatMap { start in record.finishedAt.map { $0.timeIntervalSince(start) } }
-        metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: seconds)
+        metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: record.runSeconds)
         logger.info("job \(id) \(record.state.rawValue) after \(record.progress.iteration) iterations")
     }
 
