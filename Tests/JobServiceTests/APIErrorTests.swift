@@ -15,7 +15,7 @@ struct APIErrorTests {
         .imageTooLarge(part: "image", width: 9000, height: 9000, maxPixels: 100, maxSide: 10),
         .unsupportedMediaType(.missingContentType), .invalidIdempotencyKey, .unauthorized,
         .queueFull(capacity: 4, retryAfterSeconds: 30), .draining(retryAfterSeconds: 30),
-        .storageUnavailable(retryAfterSeconds: 30), .pageAssetNotFound,
+        .storageUnavailable(retryAfterSeconds: 30), .insufficientStorage(retryAfterSeconds: 30), .pageAssetNotFound,
     ]
 
     /// The documented status and code of each case; the switch makes a new case fail to compile until it is here.
@@ -36,6 +36,7 @@ struct APIErrorTests {
         case .queueFull: (429, "queue_full")
         case .draining: (503, "draining")
         case .storageUnavailable: (503, "storage_unavailable")
+        case .insufficientStorage: (507, "insufficient_storage")
         case .pageAssetNotFound: (404, "not_found")
         }
     }
@@ -50,7 +51,7 @@ struct APIErrorTests {
 
     @Test func retriableErrorsSayWhenToRetry() {
         for error in Self.samples {
-            let retriable = [429, 503].contains(error.status.code)
+            let retriable = [429, 503, 507].contains(error.status.code)
             #expect((error.headers["Retry-After"] == "30") == retriable, "\(error)")
         }
         #expect(APIError.unauthorized.headers["WWW-Authenticate"] == #"Bearer realm="dipd""#)

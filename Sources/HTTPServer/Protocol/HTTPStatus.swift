@@ -34,6 +34,7 @@ public struct HTTPStatus: Sendable, Hashable, ExpressibleByIntegerLiteral {
     public static let notImplemented: HTTPStatus = 501
     public static let serviceUnavailable: HTTPStatus = 503
     public static let versionNotSupported: HTTPStatus = 505
+    public static let insufficientStorage: HTTPStatus = 507
 
     /// 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1).
     public var allowsBody: Bool { code >= 200 && code != 204 && code != 304 }
@@ -77,6 +78,7 @@ public struct HTTPStatus: Sendable, Hashable, ExpressibleByIntegerLiteral {
         case 503: "Service Unavailable"
         case 504: "Gateway Timeout"
         case 505: "HTTP Version Not Supported"
+        case 507: "Insufficient Storage"
         default: "Status \(code)"
         }
     }

@@ -20,6 +20,7 @@ enum APIError: HTTPResponseError, Equatable {
     case queueFull(capacity: Int, retryAfterSeconds: Int)
     case draining(retryAfterSeconds: Int)
     case storageUnavailable(retryAfterSeconds: Int)
+    case insufficientStorage(retryAfterSeconds: Int)
     case pageAssetNotFound
 
     enum MissingFile: Equatable {
@@ -45,6 +46,7 @@ enum APIError: HTTPResponseError, Equatable {
         case .unauthorized: .unauthorized
         case .queueFull: .tooManyRequests
         case .draining, .storageUnavailable: .serviceUnavailable
+        case .insufficientStorage: .insufficientStorage
         }
     }
 
@@ -65,6 +67,7 @@ enum APIError: HTTPResponseError, Equatable {
         case .queueFull: "queue_full"
         case .draining: "draining"
         case .storageUnavailable: "storage_unavailable"
+        case .insufficientStorage: "insufficient_storage"
         case .pageAssetNotFound: "not_found"
         }
     }
@@ -93,6 +96,7 @@ enum APIError: HTTPResponseError, Equatable {
         case .queueFull(let capacity, _): "the queue holds \(capacity) jobs already; try again later"
         case .draining: "the service is shutting down and takes no new jobs"
         case .storageUnavailable: "the job store cannot be reached now; try again later"
+        case .insufficientStorage: "the job store has no room for this job now; try again later"
         case .pageAssetNotFound: "no such page asset"
         }
     }
@@ -100,7 +104,7 @@ enum APIError: HTTPResponseError, Equatable {
     var headers: HTTPHeaders {
         switch self {
         case .unauthorized: ["WWW-Authenticate": #"Bearer realm="dipd""#]
-        case .queueFull(_, let seconds), .draining(let seconds), .storageUnavailable(let seconds):
+        case .queueFull(_, let seconds), .draining(let seconds), .storageUnavailable(let seconds), .insufficientStorage(let seconds):
             ["Retry-After": String(seconds)]
         default: HTTPHeaders()
         }

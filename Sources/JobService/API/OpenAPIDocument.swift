@@ -103,6 +103,12 @@ paths:
           content:
             application/json: { schema: { $ref: '#/components/schemas/Error' } }
         '503': { $ref: '#/components/responses/Unavailable' }
+        '507':
+          description: 'The job store has no room for the job now (`insufficient_storage`: a full disk or database volume); nothing was stored. Try again after `Retry-After` seconds.'
+          headers:
+            Retry-After: { schema: { type: integer } }
+          content:
+            application/json: { schema: { $ref: '#/components/schemas/Error' } }
     get:
       tags: [jobs]
       operationId: listJobs

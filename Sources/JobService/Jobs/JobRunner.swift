@@ -28,13 +28,17 @@ struct JobRunner {
                 guard snapshotError == nil, manager.isCurrent(id) else { return }
                 do {
                     let png = try ImageTensor.encodePNG(p.average, alpha: alpha)
-                    // The fit waits for a store that cannot be reached rather than lose the snapshot.
-                    try manager.whileStoreUnavailable { try manager.store.writeSnapshot(id, iteration: p.iteration, png: png) }
+                    // The fit waits for a store that cannot be reached rather than lose the snapshot;
+                    // on a full one it goes on, and the next snapshot tries again.
+                    try manager.whileStoreUnavailable(waitingForSpace: false) {
+                        try manager.store.writeSnapshot(id, iteration: p.iteration, png: png)
+                    }
                     let info = JobRecord.SnapshotInfo(iteration: p.iteration, loss: Double(p.loss),
                                                       psnrInput: p.psnrInput.isFinite ? p.psnrInput : 0, etag: ETag.of(png))
                     manager.addSnapshot(id, info)
-                } catch let e as JobStoreUnavailable {
-                    manager.logger.warning("job \(id): snapshot \(p.iteration) not kept: \(e)")
+                } catch let e where e is JobStoreUnavailable || e is JobStoreFull {
+                    manager.metrics.snapshotNotKept()
+                    manager.logger.warning("job \(id): snapshot \(p.iteration) not kept (the last one stays): \(e)")
                 } catch is LeaseLost {
                     return      // the job is no longer this service's: its run is stopping
                 } catch {

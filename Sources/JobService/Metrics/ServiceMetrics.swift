@@ -49,6 +49,11 @@ final class ServiceMetrics: Sendable {
         registry.makeGauge(name: "dipd_checkpoint_last_bytes", help: "Size of the last checkpoint written.").set(to: Double(bytes))
     }
 
+    func snapshotNotKept() {
+        registry.makeCounter(name: "dipd_snapshots_not_kept_total",
+                             help: "Snapshots a running fit could not store (a full or unreachable store); the fit went on.").increment()
+    }
+
     func runResumed() {
         registry.makeCounter(name: "dipd_runs_resumed_total", help: "Runs that went on from a checkpoint.").increment()
     }

@@ -114,11 +114,11 @@ extension JobScheduler {
     }
 
     /// Runs `write`, and again every `store_retry_seconds` while the store cannot be
-    /// reached (the worker waits for the database to come back rather than lose the job's
-    /// result), until a drain.
-    func whileStoreUnavailable(_ write: () throws -> Void) throws {
+    /// reached, or (`waitingForSpace`) has no room: the worker waits for the database to come
+    /// back, or for space, rather than lose the job's result. Until a drain.
+    func whileStoreUnavailable(waitingForSpace: Bool = true, _ write: () throws -> Void) throws {
         while true {
-            do { return try write() } catch let e as JobStoreUnavailable {
+            do { return try write() } catch let e where e is JobStoreUnavailable || (waitingForSpace && e is JobStoreFull) {
                 if counts().draining { throw e }
                 logger.warning("\(e); trying again in \(timing.storeRetry)")
                 Thread.sleep(forTimeInterval: timing.storeRetry.seconds)

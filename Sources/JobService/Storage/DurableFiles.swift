@@ -8,6 +8,15 @@ enum DurableFiles {
     struct Failure: Error, CustomStringConvertible {
         var operation: String, path: String, code: Int32
         var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+        /// The file system (or the user's quota) has no room left.
+        var isOutOfSpace: Bool { code == ENOSPC || code == EDQUOT }
+    }
+
+    /// Runs `body`, turning a write that failed for want of space into `JobStoreFull`.
+    static func reportingFull<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as Failure where e.isOutOfSpace {
+            throw JobStoreFull(description: "no space left for the job store: \(e)")
+        }
     }
 
     static func write(_ bytes: [UInt8], to path: String) throws {

@@ -28,29 +28,30 @@ final class FileJobStore: JobStore {
     func create(_ record: JobRecord, inputs: [(file: String, bytes: [UInt8])]) throws {
         let staging = "\(jobsDirectory)/.staging-\(record.id.rawValue)"
         DurableFiles.removeTree(staging)
-        try DurableFiles.makeDirectory(staging)
-        do {
+        try DurableFiles.reportingFull { try DurableFiles.makeDirectory(staging) }
+        do { try DurableFiles.reportingFull {
             try DurableFiles.makeDirectory(staging + "/snapshots")
             for (file, bytes) in inputs { try DurableFiles.writeNew(bytes, to: "\(staging)/\(file)") }
             try DurableFiles.writeNew(try encode(record), to: staging + "/job.json")
             try DurableFiles.syncDirectory(staging)
             try DurableFiles.renameDurably(staging, directory(record.id))
-        } catch {
+        } } catch {
             DurableFiles.removeTree(staging)
             throw error
         }
     }
 
     func save(_ record: JobRecord) throws {
-        try DurableFiles.write(try encode(record), to: directory(record.id) + "/job.json")
+        let bytes = try encode(record)
+        try DurableFiles.reportingFull { try DurableFiles.write(bytes, to: directory(record.id) + "/job.json") }
     }
 
     func writeSnapshot(_ id: JobID, iteration: Int, png: [UInt8]) throws {
-        try DurableFiles.write(png, to: snapshotPath(id, iteration))
+        try DurableFiles.reportingFull { try DurableFiles.write(png, to: snapshotPath(id, iteration)) }
     }
 
     func writeResult(_ id: JobID, png: [UInt8]) throws {
-        try DurableFiles.write(png, to: directory(id) + "/result.png")
+        try DurableFiles.reportingFull { try DurableFiles.write(png, to: directory(id) + "/result.png") }
     }
 
     func snapshotPath(_ id: JobID, _ iteration: Int) -> String { "\(directory(id))/snapshots/\(iteration).png" }
@@ -75,7 +76,7 @@ final class FileJobStore: JobStore {
 
     /// The fit's saved state at an iteration, written atomically under a name of its own.
     func writeCheckpoint(_ id: JobID, iteration: Int, _ bytes: [UInt8]) throws {
-        try DurableFiles.write(bytes, to: directory(id) + "/" + CheckpointFile.name(iteration))
+        try DurableFiles.reportingFull { try DurableFiles.write(bytes, to: directory(id) + "/" + CheckpointFile.name(iteration)) }
     }
 
     func readCheckpoint(_ id: JobID, iteration: Int) -> [UInt8]? {

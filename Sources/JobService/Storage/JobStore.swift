@@ -40,6 +40,13 @@ struct JobStoreUnavailable: Error, CustomStringConvertible {
     var description: String
 }
 
+/// The store has no room for what was to be written (a full disk or quota, a full database
+/// volume); nothing half-written was kept. Submissions are answered 507, a running fit keeps
+/// its last snapshot and checkpoint and writes again later.
+struct JobStoreFull: Error, CustomStringConvertible {
+    var description: String
+}
+
 extension JobStore {
     func clearSnapshots(_ id: JobID) { clearSnapshots(id, after: 0) }
 }

@@ -93,6 +93,8 @@ final class PostgresJobStore: SharedJobStore {
                 }
                 do {
                     return try conn.query(query, logger: logger).wait()
+                } catch let e as PSQLError where e.serverInfo?[.sqlState] == "53100" {
+                    throw JobStoreFull(description: "the database at \(location) has no space left (\(e.serverInfo?[.message] ?? "disk full"))")
                 } catch where conn.isClosed {
                     current = nil
                     if attempt == 1 { throw JobStoreUnavailable(description: "the connection to \(location) was lost (\(error))") }

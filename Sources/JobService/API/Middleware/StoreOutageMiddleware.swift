@@ -1,8 +1,8 @@
 import HTTPServer
 import Logging
 
-/// A job store that cannot be reached is a 503 with `Retry-After`, whichever route met
-/// it: nothing was lost, and the client may try again.
+/// A job store that cannot be reached is a 503, one that is full a 507, each with
+/// `Retry-After`, whichever route met it: nothing was lost, and the client may try again.
 struct StoreOutageMiddleware: Middleware {
     let retryAfterSeconds: Int
     let logger: Logger
@@ -13,6 +13,9 @@ struct StoreOutageMiddleware: Middleware {
         } catch let error as JobStoreUnavailable {
             logger.warning("\(error)")
             throw APIError.storageUnavailable(retryAfterSeconds: retryAfterSeconds)
+        } catch let error as JobStoreFull {
+            logger.warning("\(error)")
+            throw APIError.insufficientStorage(retryAfterSeconds: retryAfterSeconds)
         }
     }
 }
