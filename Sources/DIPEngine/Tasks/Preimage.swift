@@ -106,12 +106,17 @@ public final class FitFeatures: FitObjective {
         return PSNR.compute(target, crop)
     }
 
-    /// Copies the top-left window the two tensors have in common.
-    private static func copyTopLeft(_ src: Tensor, _ dst: Tensor) {
-        let h = min(src.height, dst.height), w = min(src.width, dst.width)
+    static func copyTopLeft(_ src: Tensor, _ dst: Tensor) { src.copyTopLeft(into: dst) }
+}
+
+extension Tensor {
+    /// Copies the top-left window this tensor and `dst` have in common (the classifier tasks'
+    /// crop of a network output made at a multiple of 2^levels).
+    func copyTopLeft(into dst: Tensor) {
+        let h = min(height, dst.height), w = min(width, dst.width)
         for c in 0..<dst.channels {
             for y in 0..<h {
-                (dst.data + (c * dst.height + y) * dst.width).update(from: src.data + (c * src.height + y) * src.width, count: w)
+                (dst.data + (c * dst.height + y) * dst.width).update(from: data + (c * height + y) * width, count: w)
             }
         }
     }
