@@ -51,19 +51,19 @@ func decode(_ bytes: [UInt8]) -> FitCheckpoint? { try? FitCheckpoint(decoding: b
 
 /// What a resumed fit relies on.
 func checkResumable(_ cp: FitCheckpoint, inputSize: Int) {
-    precondition(cp.iteration >= 0 && cp.adamStep >= 0, "negative iteration or Adam step decoded")
-    precondition(cp.seconds.isFinite && cp.seconds >= 0 && cp.seconds * 1e9 < 9.2e18, "unusable seconds decoded: \(cp.seconds)")
+    require(cp.iteration >= 0 && cp.adamStep >= 0, "negative iteration or Adam step decoded")
+    require(cp.seconds.isFinite && cp.seconds >= 0 && cp.seconds * 1e9 < 9.2e18, "unusable seconds decoded: \(cp.seconds)")
     _ = Duration.nanoseconds(Int64(cp.seconds * 1e9))
     let floats = [cp.parameters, cp.adamFirstMoments, cp.adamSecondMoments, cp.backtrackingCopy].joined().map(\.count).reduce(0, +)
         + cp.average.count + cp.lastOutput.count + (cp.best?.count ?? 0) + (cp.detector?.imageCount ?? 0)
-    precondition(4 * floats <= inputSize, "decoded more floats than the input holds")
+    require(4 * floats <= inputSize, "decoded more floats than the input holds")
 }
 
 /// Decode → encode → decode gives the same bytes again (bytes, not ==, so that NaNs compare).
 func checkStable(_ cp: FitCheckpoint) {
     let once = cp.encoded()
-    guard let again = decode(once) else { preconditionFailure("a decoded checkpoint's encoding is refused") }
-    precondition(again.encoded() == once, "decode → encode is not stable")
+    guard let again = decode(once) else { fatalError("a decoded checkpoint's encoding is refused") }
+    require(again.encoded() == once, "decode → encode is not stable")
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -84,17 +84,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         var recipe = Recipe(bytes: rest[...])
         let cp = makeCheckpoint(&recipe)
         let bytes = cp.encoded()
-        guard let back = decode(bytes) else { preconditionFailure("a valid checkpoint is refused") }
-        precondition(back.encoded() == bytes && back.iteration == cp.iteration && back.seconds == cp.seconds,
+        guard let back = decode(bytes) else { fatalError("a valid checkpoint is refused") }
+        require(back.encoded() == bytes && back.iteration == cp.iteration && back.seconds == cp.seconds,
                      "a valid checkpoint does not round-trip")
         checkResumable(back, inputSize: bytes.count)
         // Cuts and one-byte changes at places the recipe's tail picks.
         for _ in 0..<8 {
             let at = Int(recipe.u64() % UInt64(bytes.count))
-            precondition(decode(Array(bytes[..<at])) == nil, "a checkpoint cut at \(at) of \(bytes.count) bytes is accepted")
+            require(decode(Array(bytes[..<at])) == nil, "a checkpoint cut at \(at) of \(bytes.count) bytes is accepted")
             var changed = bytes
             changed[at] ^= recipe.byte() | 1
-            precondition(decode(changed) == nil, "a checkpoint with byte \(at) changed is accepted")
+            require(decode(changed) == nil, "a checkpoint with byte \(at) changed is accepted")
         }
     }
     return 0

@@ -14,12 +14,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     checkTightLimits(bytes, loose: decoded)
     guard case .success(let image) = decoded else { return 0 }
     checkShape(image, fuzzLimits, channels: 1...3)
-    precondition(image.channels != 2, "JPEG decoded with 2 channels")
+    require(image.channels != 2, "JPEG decoded with 2 channels")
     if let frame = JPEGFrameHeader.find(in: bytes) {
-        precondition(frame.width == image.width && frame.height == image.height,
+        require(frame.width == image.width && frame.height == image.height,
                      "frame header says \(frame.width)×\(frame.height), TurboJPEG decoded \(image.width)×\(image.height)")
     }
-    guard case .success(let info) = probed else { preconditionFailure("decoded, but the probe refused: \(probed)") }
+    guard case .success(let info) = probed else { fatalError("decoded, but the probe refused: \(probed)") }
     checkAgreement(info, image)
     checkRoundTrip(image, eightBit: true)
     return 0

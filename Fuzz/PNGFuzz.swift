@@ -12,7 +12,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     checkTightLimits(bytes, loose: decoded)
     guard case .success(let image) = decoded else { return 0 }
     checkShape(image, fuzzLimits, channels: 1...4)
-    guard case .success(let info) = probed else { preconditionFailure("decoded, but the probe refused: \(probed)") }
+    guard case .success(let info) = probed else { fatalError("decoded, but the probe refused: \(probed)") }
     checkAgreement(info, image)
     // A successful decode means a valid IHDR right after the signature; its bit depth is at byte 24.
     checkRoundTrip(image, eightBit: bytes[24] <= 8)

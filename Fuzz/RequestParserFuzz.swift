@@ -35,15 +35,15 @@ func parse(_ input: [UInt8], ends: [Int], limits: ParserLimits, bodyLimit: Int) 
                 outcome.heads.append(h)
                 body = []
             case .body(let b):
-                precondition(!b.isEmpty, "empty body event")
+                require(!b.isEmpty, "empty body event")
                 body.append(contentsOf: b)
-                precondition(body.count <= bodyLimit, "body limit exceeded")
+                require(body.count <= bodyLimit, "body limit exceeded")
             case .end(let t):
-                if case .length(let n) = outcome.heads.last!.framing { precondition(body.count == n, "length mismatch") }
+                if case .length(let n) = outcome.heads.last!.framing { require(body.count == n, "length mismatch") }
                 outcome.bodies.append(body)
                 outcome.trailers.append(t)
             case .error(let e):
-                precondition((400...599).contains(e.status.code), "error status out of range")
+                require((400...599).contains(e.status.code), "error status out of range")
                 outcome.error = e
                 return outcome
             }
@@ -74,15 +74,15 @@ func decodeChunked(_ input: [UInt8], ends: [Int], limits: ParserLimits, bodyLimi
             switch decoder.next(&buffer) {
             case .needMore: break events
             case .data(let d):
-                precondition(!d.isEmpty, "empty chunk data event")
+                require(!d.isEmpty, "empty chunk data event")
                 outcome.data.append(contentsOf: d)
-                precondition(outcome.data.count <= bodyLimit, "chunked body limit exceeded")
+                require(outcome.data.count <= bodyLimit, "chunked body limit exceeded")
             case .end(let t):
                 outcome.trailers = t
                 outcome.consumed = offset - buffer.readableCount
                 return outcome
             case .failed(let e):
-                precondition((400...599).contains(e.status.code), "error status out of range")
+                require((400...599).contains(e.status.code), "error status out of range")
                 outcome.error = e
                 outcome.consumed = offset - buffer.readableCount
                 return outcome
@@ -113,18 +113,18 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     let whole = parse(input, ends: [n], limits: limits, bodyLimit: bodyLimit)
     let pieces = parse(input, ends: pieceEnds(count: n, step: step), limits: limits, bodyLimit: bodyLimit)
-    precondition(whole == pieces, "result depends on how the input is split (step \(step))")
+    require(whole == pieces, "result depends on how the input is split (step \(step))")
     for cut in cuts {
         let two = parse(input, ends: [cut, n], limits: limits, bodyLimit: bodyLimit)
-        precondition(whole == two, "result depends on a cut at \(cut)")
+        require(whole == two, "result depends on a cut at \(cut)")
     }
 
     let chunked = decodeChunked(input, ends: [n], limits: limits, bodyLimit: bodyLimit)
     let trickled = decodeChunked(input, ends: pieceEnds(count: n, step: step), limits: limits, bodyLimit: bodyLimit)
-    precondition(chunked == trickled, "chunked body depends on how it is split (step \(step))")
+    require(chunked == trickled, "chunked body depends on how it is split (step \(step))")
     for cut in cuts {
         let two = decodeChunked(input, ends: [cut, n], limits: limits, bodyLimit: bodyLimit)
-        precondition(chunked == two, "chunked body depends on a cut at \(cut)")
+        require(chunked == two, "chunked body depends on a cut at \(cut)")
     }
     return 0
 }

@@ -15,16 +15,16 @@ func attempt(_ body: () throws(SpecError) -> TaskSpec) -> Result<TaskSpec, SpecE
 }
 
 func within(_ v: Double?, _ ok: (Double) -> Bool, _ name: String) {
-    if let v { precondition(v.isFinite && ok(v), "\(name) accepted out of range: \(v)") }
+    if let v { require(v.isFinite && ok(v), "\(name) accepted out of range: \(v)") }
 }
 
 func checkRanges(_ s: TaskSpec) {
-    if let v = s.iterations { precondition((1...maxIterations).contains(v), "iterations accepted out of range: \(v)") }
-    if let v = s.snapshotEvery { precondition((0...maxIterations).contains(v), "snapshot_every accepted out of range: \(v)") }
+    if let v = s.iterations { require((1...maxIterations).contains(v), "iterations accepted out of range: \(v)") }
+    if let v = s.snapshotEvery { require((0...maxIterations).contains(v), "snapshot_every accepted out of range: \(v)") }
     if let every = s.snapshotEvery, every > 0, let its = s.iterations {
-        precondition(its / every <= maxSnapshots, "more than \(maxSnapshots) snapshots accepted")
+        require(its / every <= maxSnapshots, "more than \(maxSnapshots) snapshots accepted")
     }
-    if let v = s.seed { precondition(v < 1 << 53, "seed accepted out of range: \(v)") }
+    if let v = s.seed { require(v < 1 << 53, "seed accepted out of range: \(v)") }
     within(s.learningRate, { $0 > 0 && $0 <= 1 }, "learning_rate")
     within(s.regNoise, { $0 >= 0 && $0 <= 1 }, "reg_noise")
     within(s.expWeight, { $0 >= 0 && $0 < 1 }, "exp_weight")
@@ -32,16 +32,16 @@ func checkRanges(_ s: TaskSpec) {
     within(s.tvWeight, { $0 >= 0 && $0 <= 100 }, "tv_weight")
     within(s.maxSeconds, { $0 > 0 && $0 <= 31_536_000 }, "max_seconds")
     within(s.keep, { $0 > 0 && $0 <= 1 }, "keep")
-    if let v = s.autoStopPatience { precondition((1...1_000_000).contains(v), "auto_stop_patience accepted out of range: \(v)") }
-    if s.autoStop == false { precondition(s.autoStopRule == nil && s.autoStopPatience == nil, "auto stop options without auto stop") }
-    if let v = s.factor { precondition([2, 4, 8].contains(v), "factor accepted: \(v)") }
+    if let v = s.autoStopPatience { require((1...1_000_000).contains(v), "auto_stop_patience accepted out of range: \(v)") }
+    if s.autoStop == false { require(s.autoStopRule == nil && s.autoStopPatience == nil, "auto stop options without auto stop") }
+    if let v = s.factor { require([2, 4, 8].contains(v), "factor accepted: \(v)") }
     if let n = s.network {
         let lists = [(n.channelsDown, 1), (n.channelsUp, 1), (n.channelsSkip, 0)]
         for case let (list?, low) in lists {
-            precondition((1...8).contains(list.count) && list.allSatisfy { (low...256).contains($0) }, "network channels accepted: \(list)")
+            require((1...8).contains(list.count) && list.allSatisfy { (low...256).contains($0) }, "network channels accepted: \(list)")
         }
-        precondition(Set(lists.compactMap { $0.0?.count }).count <= 1, "network channel lists of different lengths accepted")
-        if let v = n.inputChannels { precondition((1...64).contains(v), "network.input_channels accepted: \(v)") }
+        require(Set(lists.compactMap { $0.0?.count }).count <= 1, "network channel lists of different lengths accepted")
+        if let v = n.inputChannels { require((1...64).contains(v), "network.input_channels accepted: \(v)") }
     }
 }
 
@@ -54,13 +54,13 @@ func encoder() -> JSONEncoder {
 
 /// The record's form: what the service stores and shows.
 func canonicalJSON(_ spec: TaskSpec) -> [UInt8] {
-    do { return Array(try encoder().encode(spec)) } catch { preconditionFailure("an accepted spec does not encode: \(error)") }
+    do { return Array(try encoder().encode(spec)) } catch { fatalError("an accepted spec does not encode: \(error)") }
 }
 
 /// The same spec as form fields: every top-level value as text, `network` as JSON text.
 func canonicalText(_ spec: TaskSpec) -> [(name: String, value: String)] {
     guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(canonicalJSON(spec))) else {
-        preconditionFailure("canonical JSON is not an object")
+        fatalError("canonical JSON is not an object")
     }
     return fields.keys.sorted().map { name in
         switch fields[name]! {
@@ -69,7 +69,7 @@ func canonicalText(_ spec: TaskSpec) -> [(name: String, value: String)] {
         case .number(let d): return (name, d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)")
         default:
             guard let network = spec.network, let json = try? encoder().encode(network) else {
-                preconditionFailure("unexpected canonical field \(name)")
+                fatalError("unexpected canonical field \(name)")
             }
             return (name, String(decoding: json, as: UTF8.self))
         }
@@ -80,11 +80,11 @@ let knownFields: Set<String> = Set(TaskSpec.fieldNames).union(["spec"])
     .union(NetworkOverrides.fieldNames.map { "network.\($0)" })
 
 func checkRefusal(_ e: SpecError, given names: [String]) {
-    precondition(!e.problem.isEmpty, "a refusal without a reason")
+    require(!e.problem.isEmpty, "a refusal without a reason")
     if knownFields.contains(e.field) { return }
     let unknown = e.problem.hasPrefix("unknown field") || e.problem.hasPrefix("is given more than once")
     let named = names.contains(e.field) || (e.field.hasPrefix("network.") && unknown)
-    precondition(unknown && named, "refusal names \"\(e.field)\": \(e.problem)")
+    require(unknown && named, "refusal names \"\(e.field)\": \(e.problem)")
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -111,10 +111,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         checkRanges(spec)
         let json = canonicalJSON(spec)
         let again = attempt { () throws(SpecError) in try parser.parse(json: json) }
-        precondition(again == .success(spec), "canonical JSON \(String(decoding: json, as: UTF8.self)) parses to \(again)")
+        require(again == .success(spec), "canonical JSON \(String(decoding: json, as: UTF8.self)) parses to \(again)")
         let text = canonicalText(spec)
         let fromText = attempt { () throws(SpecError) in try parser.parse(text: text) }
-        precondition(fromText == .success(spec), "canonical text fields \(text) parse to \(fromText)")
+        require(fromText == .success(spec), "canonical text fields \(text) parse to \(fromText)")
     }
     return 0
 }

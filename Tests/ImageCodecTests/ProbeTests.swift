@@ -26,6 +26,21 @@ struct ProbeTests {
         }
     }
 
+    /// libpng ignores a tRNS it finds unusable, and the decode then has no alpha; the probe must agree.
+    @Test func pngTransparencyLibpngIgnoresAddsNoAlpha() throws {
+        var badCRC = Self.png(.gray, transparency: [0, 0])
+        let at = try #require(badCRC.firstRange(of: Array("tRNS".utf8))).upperBound + 2
+        badCRC[at] ^= 0xFF
+        let cases: [([UInt8], Int)] = [
+            (badCRC, 1), (Self.png(.gray, transparency: [0]), 1), (Self.png(.rgb, transparency: [0, 0]), 3),
+            (Self.png(.palette, palette: [1, 2, 3], transparency: [0, 0]), 3),
+        ]
+        for (bytes, channels) in cases {
+            #expect(try ImageCodec.decode(bytes).channels == channels)
+            #expect(try ImageCodec.probe(bytes).channels == channels)
+        }
+    }
+
     @Test func jpegFrameHeaderGivesSizeAndChannels() throws {
         for components in [1, 3] {
             let bytes = JPEGBuilder(width: 17, height: 9, components: components).build()
