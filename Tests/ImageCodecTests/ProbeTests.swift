@@ -52,6 +52,15 @@ struct ProbeTests {
         #expect(info.width == image.width && info.height == image.height && info.channels == image.channels)
     }
 
+    /// libjpeg takes an APP0 segment with a length under 2 as one without data and reads on;
+    /// the probe and the decoder's frame-header check must find the frame header after it.
+    @Test func jpegSegmentWithLengthUnderTwoIsSkippedAsLibjpegSkipsIt() throws {
+        let plain = JPEGBuilder(width: 17, height: 9, components: 3).build()
+        let bytes = Array(plain.prefix(2)) + [0xFF, 0xE0, 0x00, 0x00] + plain.dropFirst(2)
+        #expect(try ImageCodec.decode(bytes).width == 17)
+        #expect(try ImageCodec.probe(bytes) == ImageInfo(format: .jpeg, width: 17, height: 9, channels: 3))
+    }
+
     @Test func hostileDimensionsAreRefusedAsTheDecoderRefusesThem() {
         let huge = PNGHostileInputTests.claimingSize(width: 100_000, height: 100_000)
         #expect(throws: ImageCodecError.tooLarge(width: 100_000, height: 100_000)) { try ImageCodec.probe(huge) }
