@@ -56,7 +56,7 @@ struct ProbeTests {
     /// the probe and the decoder's frame-header check must find the frame header after it.
     @Test func jpegSegmentWithLengthUnderTwoIsSkippedAsLibjpegSkipsIt() throws {
         let plain = JPEGBuilder(width: 17, height: 9, components: 3).build()
-        let bytes = Array(plain.prefix(2)) + [0xFF, 0xE0, 0x00, 0x00] + plain.dropFirst(2)
+        let bytes: [UInt8] = Array(plain.prefix(2)) + [0xFF, 0xE0, 0x00, 0x00] + Array(plain.dropFirst(2))
         #expect(try ImageCodec.decode(bytes).width == 17)
         #expect(try ImageCodec.probe(bytes) == ImageInfo(format: .jpeg, width: 17, height: 9, channels: 3))
     }
