@@ -48,12 +48,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let pieces = run(body, step: step, limits: limits)
     // Limits may trip at different events, but the parts seen and the verdict must agree.
     if whole.1 == nil || pieces.1 == nil {
-        precondition(whole.0 == pieces.0 && whole.1 == pieces.1, "multipart result depends on the split (step \(step))")
+        require(whole.0 == pieces.0 && whole.1 == pieces.1, "multipart result depends on the split (step \(step))")
     } else {
-        precondition(whole.1!.status == pieces.1!.status, "different error for a different split")
+        require(whole.1!.status == pieces.1!.status, "different error for a different split")
     }
     var total = 0
     for case .partData(let d) in whole.0 { total += d.count }
-    precondition(total <= limits.maxTotalSize, "total size limit exceeded")
+    require(total <= limits.maxTotalSize, "total size limit exceeded")
     return 0
 }

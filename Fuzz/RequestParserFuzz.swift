@@ -1,6 +1,9 @@
-// libFuzzer target for RequestParser. Besides "no crash, no sanitizer report", it checks
-// that parsing is independent of how the bytes are split across reads: the input parsed
-// in one piece and in pieces of a size taken from the input must give the same result.
+// libFuzzer target for RequestParser and, on the same bytes, ChunkedDecoder alone. Besides
+// "no crash, no sanitizer report", it checks that parsing is independent of how the bytes
+// are split across reads: the input parsed in one piece must give the same requests, bodies,
+// trailers, verdict (and, for a chunked body, the same count of bytes consumed) as the input
+// fed in pieces of a size taken from the input, and as the input cut in two at every point
+// (inputs up to 160 bytes; longer ones at 24 points).
 
 struct Outcome: Equatable {
     var heads: [RequestHead] = []
@@ -9,14 +12,18 @@ struct Outcome: Equatable {
     var error: HTTPError?
 }
 
-func parse(_ input: [UInt8], step: Int, limits: ParserLimits, bodyLimit: Int) -> Outcome {
+/// The ends of the pieces the input is fed in.
+func pieceEnds(count: Int, step: Int) -> [Int] {
+    Array(stride(from: step, to: count, by: step)) + [count]
+}
+
+func parse(_ input: [UInt8], ends: [Int], limits: ParserLimits, bodyLimit: Int) -> Outcome {
     var parser = RequestParser(limits: limits, bodyLimit: bodyLimit)
     var buffer = ByteBuffer()
     var outcome = Outcome()
     var body: [UInt8] = []
     var offset = 0
-    while true {
-        let end = step == 0 ? input.count : min(input.count, offset + step)
+    for end in ends {
         if offset < end {
             buffer.append(contentsOf: input[offset..<end])
             offset = end
@@ -28,21 +35,61 @@ func parse(_ input: [UInt8], step: Int, limits: ParserLimits, bodyLimit: Int) ->
                 outcome.heads.append(h)
                 body = []
             case .body(let b):
-                precondition(!b.isEmpty, "empty body event")
+                require(!b.isEmpty, "empty body event")
                 body.append(contentsOf: b)
-                precondition(body.count <= bodyLimit, "body limit exceeded")
+                require(body.count <= bodyLimit, "body limit exceeded")
             case .end(let t):
-                if case .length(let n) = outcome.heads.last!.framing { precondition(body.count == n, "length mismatch") }
+                if case .length(let n) = outcome.heads.last!.framing { require(body.count == n, "length mismatch") }
                 outcome.bodies.append(body)
                 outcome.trailers.append(t)
             case .error(let e):
-                precondition((400...599).contains(e.status.code), "error status out of range")
+                require((400...599).contains(e.status.code), "error status out of range")
                 outcome.error = e
                 return outcome
             }
         }
-        if offset == input.count { return outcome }
     }
+    return outcome
+}
+
+struct ChunkedOutcome: Equatable {
+    var data: [UInt8] = []
+    var trailers: HTTPHeaders?
+    var error: HTTPError?
+    /// Bytes taken from the input when the body ended or failed (nil: it needs more).
+    var consumed: Int?
+}
+
+func decodeChunked(_ input: [UInt8], ends: [Int], limits: ParserLimits, bodyLimit: Int) -> ChunkedOutcome {
+    var decoder = ChunkedDecoder(limits: limits, bodyLimit: bodyLimit)
+    var buffer = ByteBuffer()
+    var outcome = ChunkedOutcome()
+    var offset = 0
+    for end in ends {
+        if offset < end {
+            buffer.append(contentsOf: input[offset..<end])
+            offset = end
+        }
+        events: while true {
+            switch decoder.next(&buffer) {
+            case .needMore: break events
+            case .data(let d):
+                require(!d.isEmpty, "empty chunk data event")
+                outcome.data.append(contentsOf: d)
+                require(outcome.data.count <= bodyLimit, "chunked body limit exceeded")
+            case .end(let t):
+                outcome.trailers = t
+                outcome.consumed = offset - buffer.readableCount
+                return outcome
+            case .failed(let e):
+                require((400...599).contains(e.status.code), "error status out of range")
+                outcome.error = e
+                outcome.consumed = offset - buffer.readableCount
+                return outcome
+            }
+        }
+    }
+    return outcome
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -61,8 +108,23 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     let bodyLimit = control & 0x40 != 0 ? 16 : 1 << 20
     let step = Int(control & 0x3F) + 1
-    let whole = parse(input, step: 0, limits: limits, bodyLimit: bodyLimit)
-    let pieces = parse(input, step: step, limits: limits, bodyLimit: bodyLimit)
-    precondition(whole == pieces, "result depends on how the input is split (step \(step))")
+    let n = input.count
+    let cuts = n <= 160 ? Array(0...n) : (0..<24).map { n * $0 / 23 }
+
+    let whole = parse(input, ends: [n], limits: limits, bodyLimit: bodyLimit)
+    let pieces = parse(input, ends: pieceEnds(count: n, step: step), limits: limits, bodyLimit: bodyLimit)
+    require(whole == pieces, "result depends on how the input is split (step \(step))")
+    for cut in cuts {
+        let two = parse(input, ends: [cut, n], limits: limits, bodyLimit: bodyLimit)
+        require(whole == two, "result depends on a cut at \(cut)")
+    }
+
+    let chunked = decodeChunked(input, ends: [n], limits: limits, bodyLimit: bodyLimit)
+    let trickled = decodeChunked(input, ends: pieceEnds(count: n, step: step), limits: limits, bodyLimit: bodyLimit)
+    require(chunked == trickled, "chunked body depends on how it is split (step \(step))")
+    for cut in cuts {
+        let two = decodeChunked(input, ends: [cut, n], limits: limits, bodyLimit: bodyLimit)
+        require(chunked == two, "chunked body depends on a cut at \(cut)")
+    }
     return 0
 }

@@ -34,7 +34,15 @@ struct JPEGFrameHeader: Equatable {
             }
             guard i + 1 < bytes.count else { return nil }
             let length = Int(bytes[i]) << 8 | Int(bytes[i + 1])
-            guard length >= 2, i + length <= bytes.count else { return nil }
+            if length < 2 {
+                // libjpeg reads a segment it only skips (APPn, COM, DNL) with a length under 2 as
+                // one without data, and goes on after the length field; so must we, or a file it
+                // decodes would have no frame header here.
+                guard (0xE0...0xEF).contains(marker) || marker == 0xFE || marker == 0xDC else { return nil }
+                i += 2
+                continue
+            }
+            guard i + length <= bytes.count else { return nil }
             if isStartOfFrame(marker) {
                 guard length >= 8 else { return nil }
                 return JPEGFrameHeader(

@@ -3,6 +3,7 @@ import CPNGRead
 /// PNG decoding through the classic libpng reader in CPNGRead.
 enum PNGDecoder {
     static func decode(_ bytes: [UInt8], limits: DecodeLimits) throws(ImageCodecError) -> Image {
+        try checkChunkLengths(bytes)
         // The decoder reads straight from `bytes`, so both C calls stay inside this closure.
         let result: Result<Image, ImageCodecError> = bytes.withUnsafeBufferPointer { input in
             guard let decoder = cpngread_create(input.baseAddress, input.count) else {
@@ -16,6 +17,14 @@ enum PNGDecoder {
             }
         }
         return try result.get()
+    }
+
+    /// libpng allocates a text chunk's buffer from the length it states before reading the data,
+    /// so a 200-byte file with a zTXt claiming 2 GB had it allocate 2 GB. Every chunk up to IEND must therefore lie
+    /// within the data before libpng sees it.
+    static func checkChunkLengths(_ bytes: [UInt8]) throws(ImageCodecError) {
+        var chunks = PNGHeader.Chunks(bytes: bytes, offset: ImageCodec.pngSignature.count)
+        while let chunk = try chunks.next(), chunk.type != "IEND" {}
     }
 
     private static func read(_ decoder: OpaquePointer, limits: DecodeLimits) throws(ImageCodecError) -> Image {

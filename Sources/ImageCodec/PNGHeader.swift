@@ -21,11 +21,15 @@ enum PNGHeader {
             throw .corrupt("unknown PNG compression, filter or interlace method")
         }
 
-        var transparency = false, palette = false, pixelData = false
+        var transparency = false, palette = false, pixelData = false, paletteEntries = 0
         while let chunk = try chunks.next() {
             switch chunk.type {
-            case "PLTE": palette = true
-            case "tRNS" where !pixelData: transparency = true
+            case "PLTE":
+                palette = true
+                // libpng keeps at most 2^depth entries of a palette image's PLTE.
+                paletteEntries = colorType == 3 ? min(chunk.length / 3, 1 << depth) : chunk.length / 3
+            case "tRNS" where !pixelData && !transparency:
+                transparency = usableTransparency(chunk, in: bytes, colorType: colorType, paletteEntries: palette ? paletteEntries : 0)
             case "IDAT":
                 if colorType == 3, !palette { throw .corrupt("missing PLTE before IDAT") }
                 pixelData = true
@@ -39,6 +43,19 @@ enum PNGHeader {
             }
         }
         throw .corrupt("unexpected end of PNG data (no IEND chunk)")
+    }
+
+    /// Whether libpng turns this tRNS into an alpha channel. It ignores (with a warning) one
+    /// with a bad CRC, of the wrong length for the colour type, before the palette or longer
+    /// than it, and any tRNS on a layout that already has alpha; the decode then has no alpha.
+    static func usableTransparency(_ chunk: Chunk, in bytes: [UInt8], colorType: Int, paletteEntries: Int) -> Bool {
+        let fits = switch colorType {
+        case 0: chunk.length == 2
+        case 2: chunk.length == 6
+        case 3: chunk.length > 0 && chunk.length <= paletteEntries
+        default: false
+        }
+        return fits && CRC32.of(bytes[(chunk.start - 4)..<(chunk.start + chunk.length)]) == chunk.crc
     }
 
     /// One chunk's place in the file: its data starts at `start`.

@@ -79,6 +79,35 @@ struct CheckpointTests {
         #expect(Self.identical(resumed.image, whole.image), "the result differs")
     }
 
+    /// A checkpoint with these values and a correct checksum: the checksum is no defence
+    /// against a crafted file, so the reader's own checks must hold.
+    static func crafted(seconds: Double = 1, adamStep: Int = 0, patch: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
+        let cp = FitCheckpoint(iteration: 1, seconds: seconds, parameters: [[0.5]], adamStep: adamStep,
+                               adamFirstMoments: [[0]], adamSecondMoments: [[0]], average: [0], lastOutput: [0],
+                               backtrackingCopy: [], backtrackingPSNR: 0, detector: nil, best: nil, picked: nil, copyAt: nil)
+        var bytes = cp.encoded()
+        bytes.removeLast(8)
+        patch(&bytes)
+        withUnsafeBytes(of: FNV1a.hash(bytes).littleEndian) { bytes += $0 }
+        return bytes
+    }
+
+    @Test func craftedCheckpointsAreRefused() throws {
+        #expect(try FitCheckpoint(decoding: Self.crafted()).iteration == 1)
+        for seconds in [Double.nan, .infinity, -1, 1e300] {
+            #expect(throws: FitCheckpoint.DecodingError.invalid("fitting time \(seconds) s")) {
+                try FitCheckpoint(decoding: Self.crafted(seconds: seconds))
+            }
+        }
+        #expect(throws: FitCheckpoint.DecodingError.invalid("negative Adam step -3")) {
+            try FitCheckpoint(decoding: Self.crafted(adamStep: -3))
+        }
+        // The first parameter's float count (after the magic, iteration, seconds and the array
+        // count) claiming 2^40 floats is refused before anything that size is allocated.
+        let huge = Self.crafted { bytes in withUnsafeBytes(of: Int64(1 << 40).littleEndian) { bytes.replaceSubrange(32..<40, with: $0) } }
+        #expect(throws: FitCheckpoint.DecodingError.truncated) { try FitCheckpoint(decoding: huge) }
+    }
+
     @Test func damagedOrForeignCheckpointsAreRefused() throws {
         var saved: [FitCheckpoint] = []
         _ = try Self.fit(saved: &saved)

@@ -29,6 +29,15 @@ struct PNGHostileInputTests {
         }
     }
 
+    /// A text chunk claiming far more bytes than the file holds is refused before libpng,
+    /// which would allocate what the chunk claims.
+    @Test func chunkLongerThanTheFileIsRejectedBeforeAllocation() {
+        var png = PNGBuilder.signature + PNGBuilder.chunk("IHDR", PNGBuilder.ihdr(width: 4, height: 4, bitDepth: 8, colorType: 2))
+        png += [0x74, 0x00, 0x00, 0x00] + Array("zTXt".utf8) + Array("Title".utf8) + [0, 0, 0x78, 0x9C, 1, 2, 3, 4]
+        let error = #expect(throws: ImageCodecError.self) { try ImageCodec.decode(png) }
+        #expect(error.map(Self.isCorrupt) == true)
+    }
+
     @Test func callerLimitsAreApplied() throws {
         let limits = DecodeLimits(maxWidth: 4, maxHeight: 100, maxPixels: 1000)
         #expect(throws: ImageCodecError.tooLarge(width: 5, height: 4)) { try ImageCodec.decode(Self.small, limits: limits) }

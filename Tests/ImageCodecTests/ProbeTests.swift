@@ -26,6 +26,21 @@ struct ProbeTests {
         }
     }
 
+    /// libpng ignores a tRNS it finds unusable, and the decode then has no alpha; the probe must agree.
+    @Test func pngTransparencyLibpngIgnoresAddsNoAlpha() throws {
+        var badCRC = Self.png(.gray, transparency: [0, 0])
+        let at = try #require(badCRC.firstRange(of: Array("tRNS".utf8))).upperBound + 2
+        badCRC[at] ^= 0xFF
+        let cases: [([UInt8], Int)] = [
+            (badCRC, 1), (Self.png(.gray, transparency: [0]), 1), (Self.png(.rgb, transparency: [0, 0]), 3),
+            (Self.png(.palette, palette: [1, 2, 3], transparency: [0, 0]), 3),
+        ]
+        for (bytes, channels) in cases {
+            #expect(try ImageCodec.decode(bytes).channels == channels)
+            #expect(try ImageCodec.probe(bytes).channels == channels)
+        }
+    }
+
     @Test func jpegFrameHeaderGivesSizeAndChannels() throws {
         for components in [1, 3] {
             let bytes = JPEGBuilder(width: 17, height: 9, components: components).build()
@@ -35,6 +50,15 @@ struct ProbeTests {
         let demo = try DemoData.bytes("denoising/snail.jpg")
         let image = try ImageCodec.decode(demo), info = try ImageCodec.probe(demo)
         #expect(info.width == image.width && info.height == image.height && info.channels == image.channels)
+    }
+
+    /// libjpeg takes an APP0 segment with a length under 2 as one without data and reads on;
+    /// the probe and the decoder's frame-header check must find the frame header after it.
+    @Test func jpegSegmentWithLengthUnderTwoIsSkippedAsLibjpegSkipsIt() throws {
+        let plain = JPEGBuilder(width: 17, height: 9, components: 3).build()
+        let bytes: [UInt8] = Array(plain.prefix(2)) + [0xFF, 0xE0, 0x00, 0x00] + Array(plain.dropFirst(2))
+        #expect(try ImageCodec.decode(bytes).width == 17)
+        #expect(try ImageCodec.probe(bytes) == ImageInfo(format: .jpeg, width: 17, height: 9, channels: 3))
     }
 
     @Test func hostileDimensionsAreRefusedAsTheDecoderRefusesThem() {

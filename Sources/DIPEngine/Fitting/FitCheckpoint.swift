@@ -22,6 +22,8 @@ public struct FitCheckpoint: Equatable, Sendable {
 
     public enum DecodingError: Error, Equatable, CustomStringConvertible {
         case notACheckpoint, truncated, checksumMismatch, doesNotFit(String)
+        /// A field holds a value no fit writes (a negative count, seconds that are not a time).
+        case invalid(String)
 
         public var description: String {
             switch self {
@@ -29,6 +31,7 @@ public struct FitCheckpoint: Equatable, Sendable {
             case .truncated: return "the checkpoint is truncated"
             case .checksumMismatch: return "the checkpoint is damaged (checksum mismatch)"
             case let .doesNotFit(what): return "the checkpoint does not fit this fit: \(what)"
+            case let .invalid(what): return "the checkpoint is invalid: \(what)"
             }
         }
     }
@@ -106,8 +109,16 @@ extension FitCheckpoint {
         let p = try r.int(), c = try r.int()
         picked = p < 0 ? nil : p
         copyAt = c < 0 ? nil : c
-        guard r.position == body, iteration >= 0 else { throw .truncated }
+        guard r.position == body else { throw .truncated }
+        // The checksum is no defence against a crafted file, so the values a resumed fit does
+        // arithmetic with are checked here: seconds become nanoseconds in an Int64.
+        guard iteration >= 0 else { throw .invalid("negative iteration \(iteration)") }
+        guard adamStep >= 0 else { throw .invalid("negative Adam step \(adamStep)") }
+        guard seconds.isFinite, seconds >= 0, seconds <= Self.maxSeconds else { throw .invalid("fitting time \(seconds) s") }
     }
+
+    /// About 31 years: far beyond any fit, far below the 292 years of nanoseconds an Int64 holds.
+    static let maxSeconds = 1e9
 }
 
 struct CheckpointWriter {
