@@ -149,3 +149,27 @@ struct BF16Tests {
         #expect(abs(a - b) < 0.2, "fp32 \(a) dB, bf16 \(b) dB")
     }
 }
+
+/// The precision knob on any CPU: names, refusals and what `auto` turns into.
+@Suite("Precision")
+struct PrecisionTests {
+    @Test func namesAndAuto() throws {
+        #expect(throws: PrecisionError.unknown("fp8")) { try Precision.named("fp8") }
+        #expect(try Precision.named("fp32") == .fp32)
+        if Precision.bf16Supported {
+            #expect(try Precision.named("bf16") == .bf16)
+        } else {
+            #expect(throws: PrecisionError.unsupported(.bf16)) { try Precision.named("bf16") }
+        }
+        // auto is bf16 only with AVX-512 kernels on an AVX512-BF16 CPU where it measured faster.
+        #expect(Precision.auto.resolved(for: .avx2) == .fp32)
+        #expect(Precision.auto.resolved(for: .avx512) == (Precision.bf16Supported && Precision.bf16MeasuredFaster ? .bf16 : .fp32))
+        #expect(Compute(threads: 1).productPrecision == Precision.selected.resolved(for: InstructionSet.selected))
+        // Small layers stay fp32 whatever is asked.
+        var compute = Compute(threads: 1)
+        compute.precision = .bf16
+        #expect(Conv2d(8, 8, kernel: 3).productPrecision(compute, height: 256, width: 256) == .fp32)
+        #expect(Conv2d(32, 32, kernel: 3).productPrecision(compute, height: 32, width: 32) == .fp32)
+        #expect(Conv2d(32, 32, kernel: 1).productPrecision(compute, height: 256, width: 256) == .fp32)
+    }
+}
