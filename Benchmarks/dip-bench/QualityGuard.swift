@@ -74,7 +74,7 @@ func runQualityGuard(_ paths: [String], crop: Int, threads: Int, precisions: [Pr
             if base == nil { base = psnr } else { deltas.append(delta) }
             let name = URL(fileURLWithPath: path).lastPathComponent
             print(String(format: "%-24@ %-9@ %8.3f   %6@ / %-5d  %6.3f   %+.3f", name, precision.rawValue, psnr,
-                         r.bestIteration.map(String.init) ?? "-", r.iterations, r.seconds / Double(max(1, r.iterations)), delta))
+                         r.bestIteration.map { "\($0)" } ?? "-", r.iterations, r.seconds / Double(max(1, r.iterations)), delta))
         }
     }
     if !deltas.isEmpty {
