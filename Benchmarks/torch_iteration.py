@@ -2,19 +2,21 @@
 """PyTorch CPU baseline: seconds per DIP training iteration.
 
     python3 Benchmarks/torch_iteration.py --size 256 512 --threads 2 \
-        --iterations 3 [--json]
+        --iterations 3 [--json] [--bf16]
 
 Builds the denoising preset skip(32, 3, [128]*5, [128]*5, [4]*5, reflection
 padding, bilinear upsampling) with PyTorch's default initialisation, input
 0.1 * U[0,1) of shape 1x32xSxS and a random U[0,1) target, and times full
 training iterations (zero_grad, forward, MSE loss, backward, Adam lr 0.01
-step) after one warm-up iteration. Each size runs in a fresh subprocess so
+step) after one warm-up iteration. With --bf16 the forward pass and loss
+run under torch.autocast('cpu', dtype=torch.bfloat16) (weights and Adam
+stay fp32, as in the engine's bf16 mode). Each size runs in a fresh subprocess so
 that the peak resident memory (ru_maxrss of that process) belongs to that
 size alone.
 
 Output: one line per size; with --json one JSON object per line:
 {"size", "threads", "seconds_min", "seconds_median", "peak_rss_mb",
- "torch_version"}. The 1-minute load average before and after each size is
+ "torch_version", "precision"}. The 1-minute load average before and after each size is
 printed on stderr (the figures are only meaningful on an idle machine).
 """
 
@@ -31,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCE = os.path.normpath(os.path.join(HERE, '..', 'Tests', 'TorchReference'))
 
 
-def child(size, threads, iterations, seed):
+def child(size, threads, iterations, seed, bf16=False):
     import torch
     import torch.nn as nn
     sys.path.insert(0, REFERENCE)
@@ -49,7 +51,12 @@ def child(size, threads, iterations, seed):
 
     def step():
         opt.zero_grad()
-        loss = loss_fn(net(z), target)
+        if bf16:
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                out = net(z)
+            loss = loss_fn(out.float(), target)
+        else:
+            loss = loss_fn(net(z), target)
         loss.backward()
         opt.step()
         return loss.item()
@@ -79,6 +86,7 @@ def child(size, threads, iterations, seed):
         'seconds_median': round(statistics.median(times), 4),
         'peak_rss_mb': round(peak_kb / 1024.0, 1),
         'torch_version': torch.__version__,
+        'precision': 'bf16-autocast' if bf16 else 'fp32',
     }
     print(json.dumps(result), flush=True)
 
@@ -90,11 +98,12 @@ def main():
     ap.add_argument('--iterations', type=int, default=3)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--json', action='store_true')
+    ap.add_argument('--bf16', action='store_true', help='bf16 autocast for the forward pass')
     ap.add_argument('--child', action='store_true', help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.child:
-        child(args.size[0], args.threads, args.iterations, args.seed)
+        child(args.size[0], args.threads, args.iterations, args.seed, args.bf16)
         return
 
     for size in args.size:
@@ -102,6 +111,8 @@ def main():
         cmd = [sys.executable, os.path.abspath(__file__), '--child',
                '--size', str(size), '--threads', str(args.threads),
                '--iterations', str(args.iterations), '--seed', str(args.seed)]
+        if args.bf16:
+            cmd.append('--bf16')
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         load_after = os.getloadavg()[0]
         if proc.returncode != 0:
@@ -114,7 +125,7 @@ def main():
             print(json.dumps(result), flush=True)
         else:
             print(f"size {size}x{size}, {result['threads']} threads, "
-                  f"torch {result['torch_version']}: "
+                  f"torch {result['torch_version']} {result['precision']}: "
                   f"{result['seconds_min']:.3f} s/iter min, "
                   f"{result['seconds_median']:.3f} s/iter median, "
                   f"peak RSS {result['peak_rss_mb']:.0f} MB, "

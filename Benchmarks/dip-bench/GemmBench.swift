@@ -40,8 +40,19 @@ func pointwiseShapes(_ label: String, cin: Int, cout: Int) -> [GemmShape] {
     ]
 }
 
+/// The three products per tile position ξ of a Winograd F(4×4, 3×3) band (the engine's
+/// bands hold about 64 tiles, a whole tile row at 512² and wider): forward Uᵀ·V, input
+/// gradient the same with the adjoint filters, filter gradient M·Vᵀ.
+func winogradShapes(_ label: String, cin: Int, cout: Int, tiles: Int) -> [GemmShape] {
+    [GemmShape(name: "\(label) Winograd forward", transA: true, m: cout, n: tiles, k: cin, lda: cout, ldb: tiles, ldc: tiles),
+     GemmShape(name: "\(label) Winograd filter grad", transB: true, m: cout, n: cin, k: tiles, lda: tiles, ldb: tiles, ldc: cin)]
+}
+
 let gemmShapes: [GemmShape] =
-    convShapes("128←132 3×3 @256", cin: 132, cout: 128, width: 256)
+    winogradShapes("128←132 @512", cin: 132, cout: 128, tiles: 128)
+    + winogradShapes("32←36 @512", cin: 36, cout: 32, tiles: 128)
+    + winogradShapes("16←16 @256", cin: 16, cout: 16, tiles: 64)
+    + convShapes("128←132 3×3 @256", cin: 132, cout: 128, width: 256)
     + convShapes("128←128 3×3 @256, 4096 band", cin: 128, cout: 128, width: 256, band: 4096)
     + convShapes("128←128 3×3 @64", cin: 128, cout: 128, width: 64)
     + pointwiseShapes("128←128 1×1 @256", cin: 128, cout: 128)
@@ -74,13 +85,17 @@ struct OpenBLAS {
 func runGemmBench(repetitions: Int) {
     let paths = InstructionSet.supported
     let blas = OpenBLAS.load()
-    let columns = paths.map(\.rawValue) + (blas == nil ? [] : ["OpenBLAS"])
+    let bf16 = Precision.bf16Supported
+    let columns = paths.map(\.rawValue) + (bf16 ? ["bf16 (avx512)"] : []) + (blas == nil ? [] : ["OpenBLAS"])
     print("SGEMM, one thread, GFLOP/s at the fastest / median of \(repetitions) runs (each about 20 ms of the thread's CPU time,")
     print("so that time other programs take from this core on a shared machine is not counted)")
     if blas == nil { print("(libopenblas.so.0 not found: no OpenBLAS column)") }
+    print(bf16 ? "bf16: operands rounded to bf16 as packed, fp32 sums (AVX512-BF16); the same flop count"
+               : "(no AVX512-BF16 on this CPU: no bf16 column)")
     print("shape".padding(toLength: 46, withPad: " ", startingAt: 0) + "    m     n     k  "
           + columns.map { $0.leftPad(15) }.joined())
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paths.map { dip_sgemm_scratch_floats($0.id) }.max()!)
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(paths.map { dip_sgemm_scratch_floats($0.id) }.max()!,
+                                                                     dip_gemm_bf16_scratch_floats()))
     defer { scratch.deallocate() }
     for s in gemmShapes {
         let aCount = (s.transA ? s.k : s.m) * s.lda, bCount = (s.transB ? s.n : s.k) * s.ldb, cCount = s.m * s.ldc
@@ -94,6 +109,7 @@ func runGemmBench(repetitions: Int) {
         var runs: [() -> Void] = paths.map { p in
             { _ = dip_sgemm(p.id, s.transA, s.transB, s.m, s.n, s.k, 1, a, s.lda, b, s.ldb, 1, c, s.ldc, scratch) }
         }
+        if bf16 { runs.append { _ = dip_gemm_bf16(s.transA, s.transB, s.m, s.n, s.k, 1, a, s.lda, b, s.ldb, 1, c, s.ldc, scratch) } }
         if let blas { runs.append { blas.run(s, a, b, c) } }
         // Enough calls per timed run to last about 20 ms on a fast path; runs of the
         // columns alternate so that a busy moment on a shared machine hits them all.

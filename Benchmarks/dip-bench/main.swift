@@ -9,6 +9,9 @@
 //                                  [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network]
 //                                  [--gemm-repetitions 7] [--by-shape] [--conv winograd|strips|both]
 //                                  [--channels N]   (every level capped at N channels, as the presets do)
+//                                  [--precision fp32|bf16|auto|both|LIST]   (the large convolutions' products)
+//   swift run -c release dip-bench --quality a.ppm,b.ppm [--crop 256] [--precision both] [--threads 2]
+//                                  (the same denoising fit in each precision: PSNR and auto-stop iteration)
 import DIPEngine
 #if canImport(Glibc)
 import Glibc
@@ -31,6 +34,11 @@ struct Options {
     var winograd = [true]
     /// Every level's channels capped at this, as a preset does (32: `balanced`, 16: `fast`); nil: the reference's.
     var maxChannels: Int? = nil
+    /// The number formats of the large convolutions' products, each measured in turn.
+    var precision: [Precision] = [.fp32]
+    /// Images (binary PPM) for the quality guard, and the size of their centre crops.
+    var quality: [String] = []
+    var crop = 256
 }
 
 func fail(_ message: String) -> Never {
@@ -62,6 +70,14 @@ func parse() -> Options {
         case "--gemm-repetitions": o.gemmRepetitions = max(1, Int(args.next() ?? "") ?? o.gemmRepetitions)
         case "--child": o.child = Int(args.next() ?? "")
         case "--by-shape": o.byShape = true
+        case "--precision":
+            let v = args.next() ?? ""
+            do {
+                o.precision = v == "both" ? [.fp32, .bf16]
+                    : try v.split(separator: ",").map { try Precision.named(String($0)) }
+            } catch { fail("dip-bench: \(error)") }
+        case "--quality": o.quality = (args.next() ?? "").split(separator: ",").map(String.init)
+        case "--crop": o.crop = Int(args.next() ?? "") ?? o.crop
         case "--channels": o.maxChannels = Int(args.next() ?? "").flatMap { $0 > 0 ? $0 : nil }
         case "--conv":
             switch args.next() {
@@ -71,7 +87,7 @@ func parse() -> Options {
             default: fail("dip-bench: --conv takes winograd, strips or both")
             }
         default:
-            fail("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch] [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network] [--gemm-repetitions N] [--by-shape] [--conv winograd|strips|both] [--channels N]")
+            fail("usage: dip-bench [--sizes 256,512] [--iterations N] [--threads N] [--torch] [--isa auto|generic|avx2|avx512|all|LIST] [--only gemm|network] [--gemm-repetitions N] [--by-shape] [--conv winograd|strips|both] [--channels N] [--precision fp32|bf16|auto|both|LIST]")
         }
     }
     return o
@@ -118,6 +134,7 @@ func measure(size: Int, iterations: Int, threads: Int) -> [String: Double] {
     net.initialize(seed: 1)
     var compute = Compute(threads: threads)
     compute.winograd = options.winograd[0]
+    compute.precision = options.precision[0]
     let z = NetworkInput.noise(channels: 32).make(height: size, width: size, seed: 1)
     let target = Tensor(Shape(3, size, size))
     var rng = RandomSource(seed: 5)
@@ -232,6 +249,11 @@ let me = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0]
 let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("torch_iteration.py").path
 print("CPU: \(CPUFeatures.current)")
+if !options.quality.isEmpty {
+    runQualityGuard(options.quality, crop: options.crop, threads: options.threads,
+                    precisions: options.precision.count > 1 ? options.precision : [.fp32, .bf16])
+    exit(0)
+}
 print("kernels this machine runs: \(InstructionSet.supported.map(\.rawValue).joined(separator: ", ")); best: \(InstructionSet.best)\n")
 if options.gemm { runGemmBench(repetitions: options.gemmRepetitions) }
 guard options.network else { exit(0) }
@@ -239,39 +261,61 @@ print("Denoising network (skip 128/128/4, 5 levels, 32 input channels): one trai
 print("threads \(options.threads), \(options.iterations) timed iterations after one warm-up; each measurement in its own process\n")
 print("GFLOP/s counts a convolution's multiply-adds as the direct method does, whatever the algorithm;")
 print("\"/strips\": every convolution on the implicit-GEMM strips, none by Winograd\n")
+if options.precision != [.fp32] {
+    print("\"bf16\": the large Winograd convolutions' products with bf16 operands and fp32 sums (at least")
+    print("\(Precision.minimumChannels) channels each side and \(Precision.minimumTiles) output tiles); everything else fp32\n")
+}
 print("size  kernels        engine s/it (min/med)   GFLOP/s   peak MB   CPU s/it (min/med, all threads)")
 for size in options.sizes {
     var engine: (seconds: Double, rss: Double, gflops: Double)? = nil
+    var byPrecision: [(label: String, seconds: Double, rss: Double)] = []
     for isa in options.isa {
       for winograd in options.winograd {
+       for precision in options.precision {
+        let resolved = precision.resolved(for: isa)
         let label = isa.rawValue + (winograd ? "" : "/strips")
+            + (precision == .fp32 ? "" : precision == .auto ? " auto:\(resolved)" : " \(precision)")
         guard let e = lastJSON(runChild([me, "--child", "\(size)", "--iterations", "\(options.iterations)",
                                          "--threads", "\(options.threads)", "--isa", isa.rawValue,
-                                         "--conv", winograd ? "winograd" : "strips"]
+                                         "--conv", winograd ? "winograd" : "strips", "--precision", precision.rawValue]
                                          + (options.byShape ? ["--by-shape"] : [])
                                          + (options.maxChannels.map { ["--channels", "\($0)"] } ?? []))) else {
             print("\(size) \(label): engine run failed"); continue
         }
         let es = e["seconds_min"] as! Double, em = e["seconds_median"] as! Double, erss = e["peak_rss_mb"] as! Double
-        if winograd { engine = engine ?? (es, erss, e["gflops"] as! Double) }
+        if winograd && resolved == .fp32 { engine = engine ?? (es, erss, e["gflops"] as! Double) }
+        if options.precision.count > 1 { byPrecision.append((label, es, erss)) }
         print(String(format: "%-5d %-14@ %7.3f / %-7.3f   %7.1f   %7.0f   %7.3f / %-7.3f", size, label, es, em,
                      e["gflops"] as! Double, erss, e["cpu_seconds_min"] as! Double, e["cpu_seconds_median"] as! Double))
         printShares(e)
+       }
       }
     }
-    if options.torch, let engine {
+    if let base = byPrecision.first {
+        for other in byPrecision.dropFirst() {
+            print(String(format: "%-5d %@ against %@: %.2f× the speed, peak memory %.0f MB against %.0f MB", size,
+                         other.label, base.label, base.seconds / other.seconds, other.rss, base.rss))
+        }
+    }
+    // PyTorch fp32, and with bf16 among the precisions also PyTorch under bf16 autocast.
+    let torchModes = options.precision.contains(where: { $0 != .fp32 }) ? ["fp32", "bf16"] : ["fp32"]
+    for mode in torchModes where options.torch {
+        guard let engine else { break }
         let out = runChild(["/usr/bin/env", "python3", script, "--size", "\(size)", "--threads", "\(options.threads)",
-                            "--iterations", "\(options.iterations)", "--json"])
+                            "--iterations", "\(options.iterations)", "--json"] + (mode == "bf16" ? ["--bf16"] : []))
+        let label = mode == "bf16" ? "torch bf16" : "torch"
+        // Against the engine's run in the same format: its fp32 one, or its bf16 one.
+        let mine: (seconds: Double, rss: Double)? = mode == "bf16" ? byPrecision.last.map { ($0.seconds, $0.rss) } : (engine.seconds, engine.rss)
         if let t = lastJSON(out), let ts = t["seconds_min"] as? Double, let tm = t["seconds_median"] as? Double,
-           let trss = t["peak_rss_mb"] as? Double {
-            print(String(format: "%-5d %-14@ %7.3f / %-7.3f             %7.0f   (engine, %@: %.2f× faster, %.2f× the memory)",
-                         size, "torch", ts, tm, trss, options.isa[0].rawValue, ts / engine.seconds, engine.rss / trss))
-            if let sgemm = t["sgemm_gflops"] as? Double {
+           let trss = t["peak_rss_mb"] as? Double, let mine {
+            print(String(format: "%-5d %-14@ %7.3f / %-7.3f             %7.0f   (engine, %@ %@: %.2f× faster, %.2f× the memory)",
+                         size, label, ts, tm, trss, options.isa[0].rawValue, mode, ts / mine.seconds, mine.rss / trss))
+            if mode == "fp32", let sgemm = t["sgemm_gflops"] as? Double {
                 print(String(format: "      torch.mm SGEMM 2048³ on %d threads: %.0f GFLOP/s; the engine's direct-convolution GFLOP/s are %.0f %% of it",
                              options.threads, sgemm, 100 * engine.gflops / sgemm))
             }
         } else {
-            print("\(size) torch run failed (is torch installed? pip install torch)")
+            print("\(size) \(label) run failed (is torch installed? pip install torch)")
         }
     }
 }

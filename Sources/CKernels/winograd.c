@@ -94,19 +94,30 @@ static void input_tiles(dip_isa isa, const float *src, long cin, long src_plane,
     }
 }
 
-int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
+// One ξ's product in the band's precision: bf16 operands with fp32 sums, or fp32 throughout.
+static void product(dip_isa isa, dip_precision precision, bool trans_a, bool trans_b, long m, long n, long k,
+                    const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc, float *scratch) {
+    if (precision == DIP_PRECISION_BF16) dip_gemm_bf16(trans_a, trans_b, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, scratch);
+    else dip_sgemm(isa, trans_a, trans_b, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, scratch);
+}
+
+static bool runs(dip_isa isa, dip_precision precision) {
+    return dip_isa_supported(isa) && (precision == DIP_PRECISION_FP32 || dip_bf16_supported());
+}
+
+int dip_winograd_f43(dip_isa isa, dip_precision precision, const float *src, long cin, long src_plane,
                      const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                      const float *u, long cout, const float *bias,
                      float *dst, long dst_plane, long dst_ld, long out_h, long out_w,
                      long crop, float *border, double *stats, float *scratch, float *gemm_scratch) {
-    if (!dip_isa_supported(isa) || (stats && crop > 0)) return -1;
+    if (!runs(isa, precision) || (stats && crop > 0)) return -1;
     const long n = (ty1 - ty0) * tiles_x;
     if (n <= 0) return 0;
     float *v = scratch, *m = v + 36 * cin * n, *buf = m + 36 * cout * n;
     input_tiles(isa, src, cin, src_plane, scale, shift, row_off, col_idx, tiles_x, ty0, ty1, v, n, buf);
     for (long xi = 0; xi < 36; xi++) {
-        dip_sgemm(isa, true, false, cout, n, cin, 1, u + xi * cout * cin, cout,
-                  v + xi * cin * n, n, 0, m + xi * cout * n, n, gemm_scratch);
+        product(isa, precision, true, false, cout, n, cin, u + xi * cout * cin, cout,
+                v + xi * cin * n, n, 0, m + xi * cout * n, n, gemm_scratch);
     }
     switch (isa) {
 #if defined(__x86_64__)
@@ -123,11 +134,11 @@ int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
     return 0;
 }
 
-int dip_winograd_f43_filter_gradient(dip_isa isa, const float *src, long cin, long src_plane,
+int dip_winograd_f43_filter_gradient(dip_isa isa, dip_precision precision, const float *src, long cin, long src_plane,
                                      const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                                      const float *dy, long cout, long dy_plane, long dy_ld, long out_h, long out_w,
                                      float *du, float *scratch, float *gemm_scratch) {
-    if (!dip_isa_supported(isa)) return -1;
+    if (!runs(isa, precision)) return -1;
     const long n = (ty1 - ty0) * tiles_x;
     if (n <= 0) return 0;
     float *v = scratch, *m = v + 36 * cin * n, *buf = m + 36 * cout * n;
@@ -146,8 +157,8 @@ int dip_winograd_f43_filter_gradient(dip_isa isa, const float *src, long cin, lo
     }
     // dU_ξ += M_ξ · V_ξᵀ: the gradient of the transformed filters, summed over the band's tiles.
     for (long xi = 0; xi < 36; xi++) {
-        dip_sgemm(isa, false, true, cout, cin, n, 1, m + xi * cout * n, n,
-                  v + xi * cin * n, n, 1, du + xi * cout * cin, cin, gemm_scratch);
+        product(isa, precision, false, true, cout, cin, n, m + xi * cout * n, n,
+                v + xi * cin * n, n, 1, du + xi * cout * cin, cin, gemm_scratch);
     }
     return 0;
 }

@@ -1,20 +1,27 @@
 import ArgumentParser
 import DIPEngine
 
-/// --isa: the instruction set of the engine's kernels, shared by the subcommands
-/// that run a network. The choice is checked against this CPU before anything runs.
+/// --isa and --precision: the instruction set and number format of the engine's kernels,
+/// shared by the subcommands that run a network. Both are checked against this CPU before
+/// anything runs.
 struct KernelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Kernels to run: auto (the fastest this CPU supports), generic, avx2 or avx512.",
                                valueName: "isa"))
     var isa = "auto"
 
+    @Option(help: ArgumentHelp("Products of the large convolutions: fp32, bf16 (bf16 operands, fp32 sums; needs AVX512-BF16) or auto (bf16 where it measured faster here).",
+                               valueName: "precision"))
+    var precision = "fp32"
+
     func validate() throws {
         do { _ = try InstructionSet.named(isa) } catch { throw ValidationError("--isa: \(error)") }
+        do { _ = try Precision.named(precision) } catch { throw ValidationError("--precision: \(error)") }
     }
 
     /// Makes the choice the process-wide default for the engine.
     func select() throws {
         try InstructionSet.select(InstructionSet.named(isa))
+        try Precision.select(Precision.named(precision))
     }
 }
 
@@ -32,5 +39,8 @@ struct InfoCommand: ParsableCommand {
         print("features: \(f.names.joined(separator: " "))")
         print("supported kernels: \(InstructionSet.supported.map(\.rawValue).joined(separator: " "))")
         print("kernels: \(InstructionSet.selected)" + (kernels.isa == "auto" ? " (auto)" : ""))
+        let precision = Precision.selected, resolved = precision.resolved(for: InstructionSet.selected)
+        print("precision: \(resolved)" + (precision == .auto ? " (auto; bf16 product measured faster here: \(Precision.bf16MeasuredFaster))" : "")
+              + (resolved == .bf16 ? " (Winograd products of layers with ≥ \(Precision.minimumChannels) channels and ≥ \(Precision.minimumTiles) tiles; the rest fp32)" : ""))
     }
 }

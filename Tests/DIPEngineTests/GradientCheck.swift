@@ -13,19 +13,23 @@ struct GradientCheck {
     var seed: UInt64 = 7
     /// The kernels the module's matrix multiplies use.
     var kernels = InstructionSet.best
+    /// The number format of the module's large convolutions.
+    var precision = Precision.fp32
 
     struct Failure: CustomStringConvertible {
         let what: String, index: Int, analytic: Double, numeric: Double
         var description: String { "\(what)[\(index)]: analytic \(analytic), numeric \(numeric)" }
     }
 
-    /// Returns the failures (empty means the module passed) and the number of coordinates checked.
-    func run(_ module: Module, input shape: Shape, checkInput: Bool = true) -> (failures: [Failure], checked: Int) {
+    /// Returns the failures (empty means the module passed), the number of coordinates checked
+    /// and the worst mismatch seen, as a fraction of the scale it was judged against.
+    func run(_ module: Module, input shape: Shape, checkInput: Bool = true) -> (failures: [Failure], checked: Int, worst: Double) {
         var rng = RandomSource(seed: seed)
         let x = Tensor(shape)
         for i in 0..<x.count { x.data[i] = 2 * rng.uniform() - 1 }
         for p in module.parameters { for i in 0..<p.count { p.value[i] = 2 * rng.uniform() - 1 } }
-        let compute = try! Compute(threads: 2, instructionSet: kernels)
+        var compute = try! Compute(threads: 2, instructionSet: kernels)
+        compute.precision = precision
         module.needsInputGradient = checkInput
 
         let outShape = module.outputShape(for: shape)
@@ -45,7 +49,7 @@ struct GradientCheck {
         let paramGrads = module.parameters.map { $0.gradients }
 
         var failures: [Failure] = []
-        var checked = 0
+        var checked = 0, worst = 0.0
         let globalMax = max(dx.map { t in (0..<t.count).map { abs(Double(t.data[$0])) }.max() ?? 0 } ?? 0,
                             paramGrads.flatMap { $0 }.map { abs(Double($0)) }.max() ?? 0)
         func probe(_ what: String, _ ptr: UnsafeMutablePointer<Float>, _ count: Int, _ analytic: (Int) -> Double) {
@@ -61,18 +65,19 @@ struct GradientCheck {
                 ptr[i] = old
                 let numeric = (fp - fm) / (2 * Double(h))
                 checked += 1
+                worst = max(worst, abs(numeric - analytic(i)) / scale)
                 if abs(numeric - analytic(i)) > tolerance * scale {
                     failures.append(Failure(what: what, index: i, analytic: analytic(i), numeric: numeric))
                 }
             }
         }
         if checkInput {
-            guard let dx else { return ([Failure(what: "input gradient missing", index: 0, analytic: 0, numeric: 0)], 0) }
+            guard let dx else { return ([Failure(what: "input gradient missing", index: 0, analytic: 0, numeric: 0)], 0, 0) }
             probe("input", x.data, x.count) { Double(dx.data[$0]) }
         }
         for (k, p) in module.parameters.enumerated() {
             probe(p.name, p.value, p.count) { Double(paramGrads[k][$0]) }
         }
-        return (failures, checked)
+        return (failures, checked, worst)
     }
 }

@@ -13,6 +13,14 @@ typedef enum {
     DIP_ISA_AVX512 = 2,    ///< AVX-512F, 512-bit vectors
 } dip_isa;
 
+/// The number format of the convolutions' matrix products. Sums are fp32 either way;
+/// with BF16 the two operands are rounded to bfloat16 (8 significant bits) as they are
+/// packed, which AVX512-BF16 multiplies twice as densely (vdpbf16ps).
+typedef enum {
+    DIP_PRECISION_FP32 = 0,
+    DIP_PRECISION_BF16 = 1,
+} dip_precision;
+
 /// What cpuid and xgetbv report. The `os_*` flags say whether the operating
 /// system saves the registers on context switches; without that the
 /// instructions cannot be used even if the CPU has them.
@@ -55,6 +63,21 @@ int dip_sgemm_avx512_layout_on_avx2(bool trans_a, bool trans_b, long m, long n, 
                                     float alpha, const float *a, long lda, const float *b, long ldb,
                                     float beta, float *c, long ldc);
 
+/// Whether this CPU and operating system run the bf16 kernels: AVX512-BF16 with
+/// AVX-512F/BW/VL, and ZMM and opmask state saved by the OS.
+bool dip_bf16_supported(void);
+
+/// Floats of scratch memory one `dip_gemm_bf16` call needs (for any matrix sizes).
+size_t dip_gemm_bf16_scratch_floats(void);
+
+/// dip_sgemm's product with op(A) and alpha·op(B) rounded to bf16 (round to nearest
+/// even) as they are packed, multiplied and summed in fp32 by AVX512-BF16; beta·C and
+/// the sum over k slices in fp32. Same arguments and scratch rules as dip_sgemm.
+/// Returns 0, or -1 when the CPU lacks AVX512-BF16 (nothing is done).
+int dip_gemm_bf16(bool trans_a, bool trans_b, long m, long n, long k,
+                  float alpha, const float *a, long lda, const float *b, long ldb,
+                  float beta, float *c, long ldc, float *scratch);
+
 /// Winograd F(4×4, 3×3): the filters of a stride-1 3×3 convolution (w is
 /// cout×cin×3×3) transformed to u = G·g·Gᵀ, stored as 36 matrices in×out
 /// (u[(ξ·cin + ci)·cout + co]). With `adjoint`, the filters of the input
@@ -83,8 +106,10 @@ size_t dip_winograd_f43_scratch_floats(long cin, long cout, long tiles_x, long t
 /// With `stats` (only without crop), each output channel's sum and sum of squares over
 /// the band's rows are added to stats[2·co] and stats[2·co + 1] as the rows are written:
 /// a following batch norm's statistics without a pass of its own.
-/// Returns 0, or −1 when the path is not supported here (or stats with crop).
-int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
+/// With BF16 precision the 36 matrix products per band run on dip_gemm_bf16 (the
+/// transforms stay fp32); `gemm_scratch` then holds dip_gemm_bf16_scratch_floats().
+/// Returns 0, or −1 when the path or precision is not supported here (or stats with crop).
+int dip_winograd_f43(dip_isa isa, dip_precision precision, const float *src, long cin, long src_plane,
                      const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                      const float *u, long cout, const float *bias,
                      float *dst, long dst_plane, long dst_ld, long out_h, long out_w,
@@ -94,8 +119,9 @@ int dip_winograd_f43(dip_isa isa, const float *src, long cin, long src_plane,
 /// the input tiles (src, scale, shift, maps and band as for dip_winograd_f43) and the output
 /// gradient's 4×4 tiles (dy, cout channels, out_h × out_w, rows dy_ld apart)
 /// transformed, and du[ξ][co][ci] += Σ_tiles M_ξ[co]·V_ξ[ci] (36 × cout × cin,
-/// summed into). Returns 0, or −1 when the path is not supported here.
-int dip_winograd_f43_filter_gradient(dip_isa isa, const float *src, long cin, long src_plane,
+/// summed into), the products in `precision` as for dip_winograd_f43.
+/// Returns 0, or −1 when the path or precision is not supported here.
+int dip_winograd_f43_filter_gradient(dip_isa isa, dip_precision precision, const float *src, long cin, long src_plane,
                                      const float *scale, const float *shift, const long *row_off, const long *col_idx, long tiles_x, long ty0, long ty1,
                                      const float *dy, long cout, long dy_plane, long dy_ld, long out_h, long out_w,
                                      float *du, float *scratch, float *gemm_scratch);

@@ -17,6 +17,11 @@ public struct Compute {
     /// multiply-adds; results differ from the direct sums by float rounding only).
     /// False: every convolution on the implicit-GEMM path.
     public var winograd = true
+    /// The number format of the large convolutions' matrix products (see `Precision`);
+    /// starts as the process-wide `Precision.selected`.
+    public var precision: Precision = Precision.selected
+    /// What the large convolutions' products run in here: `.fp32` or `.bf16`.
+    public var productPrecision: Precision { precision.resolved(for: instructionSet) }
     /// Where composite modules add each layer's time (benchmarks; nil: not timed).
     public var profile: LayerProfile?
     private let pool: PoolOwner

@@ -27,9 +27,12 @@ public enum DeepImagePrior {
         precondition(input.channels == network.configuration.inputChannels, "input has \(input.channels) channels, network takes \(network.configuration.inputChannels)")
         // The network's passes stop between layers once `cancel` is set; the objective
         // (a classifier, for the pre-image) always runs whole.
-        let objectiveCompute = Compute(threads: settings.threads)
+        // Only the network's convolutions may run bf16; the objective stays fp32.
+        var objectiveCompute = Compute(threads: settings.threads)
+        objectiveCompute.precision = .fp32
         var compute = objectiveCompute
         compute.interrupt = cancel
+        compute.precision = settings.precision ?? Precision.selected
 
         let z = input.make(height: shape.height, width: shape.width, seed: settings.seed)
         // A fitted input is one more parameter, last in the list: backtracking and checkpoints

@@ -15,6 +15,9 @@ public struct FitSettings: Sendable, Equatable {
     public var seed: UInt64 = 0
     public var batchNormInit: BatchNormInit = .uniform
     public var threads = 1
+    /// The number format of the network's large convolutions (see `Precision`); nil: the
+    /// process-wide `Precision.selected`. The objective (loss, a classifier) stays fp32.
+    public var precision: Precision? = nil
     /// Adam (every reference notebook), or the reference's optimize('LBFGS'): Adam
     /// warm-up steps, then L-BFGS at `learningRate` (see `LBFGSOptions`).
     public var optimizer: Optimizer = .adam

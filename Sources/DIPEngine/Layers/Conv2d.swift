@@ -114,6 +114,16 @@ public final class Conv2d: Module {
         compute.winograd && kernel == 3 && stride == 1 && inChannels >= 8 && outChannels >= 8
     }
 
+    /// The number format of this layer's Winograd products for an output of `height` × `width`:
+    /// bf16 where `compute` asks for it and the layer is large enough to gain from it
+    /// (see `Precision`), else fp32. The other paths always run fp32.
+    func productPrecision(_ compute: Compute, height: Int, width: Int) -> Precision {
+        guard usesWinograd(compute), compute.productPrecision == .bf16,
+              min(inChannels, outChannels) >= Precision.minimumChannels,
+              ((height + 3) / 4) * ((width + 3) / 4) >= Precision.minimumTiles else { return .fp32 }
+        return .bf16
+    }
+
     public func forward(_ x: Tensor, _ compute: Compute) -> Tensor { forward(x, affine: nil, compute) }
 
     /// The convolution of x·scale + shift (per input channel), read that way by the
@@ -133,7 +143,7 @@ public final class Conv2d: Module {
             let (rows, cols) = winogradInputMaps(g)
             winograd(x.data, channels: inChannels, plane: x.plane, affine: affine, rows: rows, cols: cols,
                      to: y.data, channels: outChannels, plane: y.plane, rowStride: g.wo, height: g.ho, width: g.wo,
-                     bias: bias?.value, sums: outputSums, compute)
+                     bias: bias?.value, sums: outputSums, precision: productPrecision(compute, height: g.ho, width: g.wo), compute)
             packedByForward = nil
             return y
         }
@@ -343,7 +353,7 @@ public final class Conv2d: Module {
         let cols = (0..<(4 * ((g.wp + 3) / 4) + 2)).map { q in q >= 2 && q - 2 < g.wo ? q - 2 : -1 }
         winograd(dy.data, channels: outChannels, plane: dy.plane, rows: rows, cols: cols,
                  to: dx.data, channels: cin, plane: dx.plane, rowStride: g.w, height: g.hp, width: g.wp,
-                 crop: p, border: border, bias: nil, compute)
+                 crop: p, border: border, bias: nil, precision: productPrecision(compute, height: g.ho, width: g.wo), compute)
         guard p > 0, padding != .zero else { return dx }
         // The adjoint of the padding on the ring: each padded position adds to its source.
         let pad = padding, (h, w, hp, wp) = (g.h, g.w, g.hp, g.wp)
@@ -379,16 +389,17 @@ public final class Conv2d: Module {
     private func winogradFilterGradient(_ x: Tensor, _ dy: Tensor, _ g: Geometry, _ compute: Compute) {
         let (rows, cols) = winogradInputMaps(g)
         let cout = outChannels, cin = inChannels, kernels = compute.instructionSet
+        let precision = productPrecision(compute, height: g.ho, width: g.wo)
         let bands = WinogradBands(height: g.ho, width: g.wo, threads: compute.threads)
         let ws = compute.workspace
         let scratchCount = dip_winograd_f43_scratch_floats(cin, cout, bands.tilesX, bands.rows)
         let scratch = (0..<bands.threads).map { ws.buffer("conv.winograd\($0)", scratchCount) }
-        let gemmScratch = (0..<bands.threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels)) }
+        let gemmScratch = (0..<bands.threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels, precision)) }
         let part = 36 * cout * cin
         let du = ws.buffer("conv.winogradFilterGradient", bands.threads * part)
         du.update(repeating: 0, count: bands.threads * part)
         forEachWinogradBand(bands, rows: rows, cols: cols, affine: inputAffine, compute) { t, ty0, ty1, scale, shift, rowMap, colMap in
-            dip_winograd_f43_filter_gradient(kernels.kernelID, x.data, cin, x.plane, scale, shift, rowMap, colMap,
+            dip_winograd_f43_filter_gradient(kernels.kernelID, precision.kernelID, x.data, cin, x.plane, scale, shift, rowMap, colMap,
                                              bands.tilesX, ty0, ty1, dy.data, cout, dy.plane, g.wo, g.ho, g.wo,
                                              du + t * part, scratch[t], gemmScratch[t])
         }
@@ -401,16 +412,16 @@ public final class Conv2d: Module {
     private func winograd(_ src: UnsafePointer<Float>, channels cin: Int, plane srcPlane: Int, affine: Affine? = nil, rows: [Int], cols: [Int],
                           to dst: UnsafeMutablePointer<Float>, channels cout: Int, plane: Int, rowStride: Int,
                           height: Int, width: Int, crop: Int = 0, border: UnsafeMutablePointer<Float>? = nil,
-                          bias: UnsafeMutablePointer<Float>?, sums: ChannelSums? = nil, _ compute: Compute) {
+                          bias: UnsafeMutablePointer<Float>?, sums: ChannelSums? = nil, precision: Precision, _ compute: Compute) {
         let bands = WinogradBands(height: height, width: width, threads: compute.threads)
         sums?.reset(parts: bands.threads, channels: cout)
         let ws = compute.workspace, kernels = compute.instructionSet
         let scratchCount = dip_winograd_f43_scratch_floats(cin, cout, bands.tilesX, bands.rows)
         let scratch = (0..<bands.threads).map { ws.buffer("conv.winograd\($0)", scratchCount) }
-        let gemmScratch = (0..<bands.threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels)) }
+        let gemmScratch = (0..<bands.threads).map { ws.buffer("conv.gemm\($0)", gemmScratchCount(kernels, precision)) }
         let u = winogradWeight.pointer
         forEachWinogradBand(bands, rows: rows, cols: cols, affine: affine, compute) { t, ty0, ty1, scale, shift, rowMap, colMap in
-            dip_winograd_f43(kernels.kernelID, src, cin, srcPlane, scale, shift, rowMap, colMap,
+            dip_winograd_f43(kernels.kernelID, precision.kernelID, src, cin, srcPlane, scale, shift, rowMap, colMap,
                              bands.tilesX, ty0, ty1, u, cout, bias, dst, plane, rowStride, height, width,
                              crop, border, sums?.part(t), scratch[t], gemmScratch[t])
         }
@@ -432,7 +443,7 @@ public final class Conv2d: Module {
                         for b in Compute.chunk(t, of: bands.threads, count: bands.count) {
                             let (ty0, ty1) = bands.tileRows(b)
                             let status = band(t, ty0, ty1, scale, shift, rowMap.baseAddress, colMap.baseAddress)
-                            precondition(status == 0, "the \(kernels) kernels cannot run on this CPU")
+                            precondition(status == 0, "the \(kernels) (\(compute.productPrecision)) kernels cannot run on this CPU")
                         }
                     }
                 }
