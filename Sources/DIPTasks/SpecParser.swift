@@ -45,6 +45,9 @@ public struct SpecParser: Sendable {
             case "false", "0", "no", "off": return .bool(false)
             default: throw SpecError(name, "must be true or false")
             }
+        case "webhook_events":
+            // A form field lists them separated by commas.
+            return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
         case "network":
             guard let v = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
                 throw SpecError(name, "must be a JSON object")
@@ -93,7 +96,48 @@ public struct SpecParser: Sendable {
         if let every = spec.snapshotEvery, every > 0, let its = spec.iterations, its / every > maxSnapshots {
             throw SpecError("snapshot_every", "\(its) iterations every \(every) makes more than \(maxSnapshots) snapshots")
         }
+        if let w = fields["webhook"], w != .null {
+            guard case .string(let url) = w else { throw SpecError("webhook", "must be a string, not \(w.kind)") }
+            if let problem = Self.webhookProblem(url) { throw SpecError("webhook", problem) }
+            spec.webhook = url
+        }
+        spec.webhookEvents = try webhookEvents(fields)
+        if spec.webhookEvents != nil && spec.webhook == nil { throw SpecError("webhook_events", "has no effect without webhook") }
         return spec
+    }
+
+    /// The longest webhook URL taken.
+    public static let maxWebhookLength = 2048
+
+    /// Why `url` cannot be a webhook: an absolute http or https URL with a host, no user
+    /// name or password (they would travel in the clear in logs), no fragment.
+    public static func webhookProblem(_ url: String) -> String? {
+        guard url.utf8.count <= maxWebhookLength else { return "must be at most \(maxWebhookLength) bytes long" }
+        guard url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            return "must be an absolute http or https URL without spaces or non-ASCII characters"
+        }
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            return "must be an absolute http or https URL"
+        }
+        guard let host = parts.host, !host.isEmpty else { return "must name a host" }
+        if parts.user != nil || parts.password != nil { return "must not hold a user name or password" }
+        if parts.fragment != nil { return "must not hold a fragment" }
+        if let port = parts.port, !(1...65535).contains(port) { return "must have a port between 1 and 65535" }
+        return nil
+    }
+
+    private func webhookEvents(_ f: [String: JSONValue]) throws(SpecError) -> [WebhookEvent]? {
+        guard let v = f["webhook_events"], v != .null else { return nil }
+        let names = WebhookEvent.allCases.map(\.rawValue).joined(separator: ", ")
+        guard case .array(let items) = v, !items.isEmpty else { throw SpecError("webhook_events", "must be a non-empty list of \(names)") }
+        var events: [WebhookEvent] = []
+        for item in items {
+            guard case .string(let s) = item, let e = WebhookEvent(rawValue: s) else {
+                throw SpecError("webhook_events", "must hold only \(names)")
+            }
+            if !events.contains(e) { events.append(e) }
+        }
+        return events
     }
 
     public static var taskNames: String { TaskKind.allCases.map(\.rawValue).joined(separator: ", ") }

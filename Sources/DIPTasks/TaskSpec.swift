@@ -37,6 +37,10 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var layer: SqueezeNetLayer?
     public var optimizer: FitSettings.Optimizer?
     public var network: NetworkOverrides?
+    /// An http or https URL the service POSTs the job to when one of `webhookEvents` happens.
+    public var webhook: String?
+    /// The events the webhook is told of (default: `completed` only).
+    public var webhookEvents: [WebhookEvent]?
 
     public init(task: TaskKind) { self.task = task }
 
@@ -44,5 +48,18 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public static let fieldNames = ["task", "iterations", "snapshot_every", "seed", "learning_rate", "reg_noise", "exp_weight",
                                     "backtracking", "input_learning_rate", "tv_weight", "auto_stop", "auto_stop_rule",
                                     "auto_stop_patience", "max_seconds", "preset", "setup", "factor", "keep", "layer", "optimizer",
-                                    "network"]
+                                    "network", "webhook", "webhook_events"]
+
+    /// The events a webhook is told of: `webhookEvents`, or `completed` when the spec names none.
+    public var notifiedEvents: [WebhookEvent] { webhook == nil ? [] : webhookEvents ?? [.completed] }
+}
+
+/// What a job's webhook can be told of.
+public enum WebhookEvent: String, Codable, Sendable, CaseIterable {
+    /// A worker started the job's run (again after a restart).
+    case started
+    /// The fit stored a snapshot (at most one every `webhook_snapshot_interval_seconds`).
+    case snapshot
+    /// The job finished: succeeded, failed or canceled.
+    case completed
 }

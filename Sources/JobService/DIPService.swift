@@ -22,6 +22,9 @@ public final class DIPService: Sendable {
     public let workers: Int
     public let threadsPerWorker: Int
     let classifier: ClassifierProvider
+    /// Webhook deliveries: queued by the scheduler's events, sent (when a secret is set) by the sender.
+    let deliveries: any DeliveryStore
+    let sender: WebhookSender?
 
     public init(configuration: ServiceConfiguration, logger: Logger,
                 cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
@@ -51,11 +54,22 @@ public final class DIPService: Sendable {
                 throw StartupError.dataDirectory(configuration.dataDirectory, error)
             }
         }
+        if let postgres = store as? PostgresJobStore {
+            deliveries = postgres
+        } else if let files = store as? FileJobStore {
+            deliveries = FileDeliveryStore(jobsDirectory: files.jobsDirectory)
+        } else {
+            deliveries = InMemoryDeliveryStore()
+        }
+        let outbox = WebhookOutbox(store: deliveries, links: links,
+                                   snapshotInterval: TimeInterval(configuration.webhookSnapshotIntervalSeconds),
+                                   metrics: metrics, logger: logger)
+        sender = Self.makeSender(configuration, deliveries: deliveries, signal: outbox.added, metrics: metrics, logger: logger)
         // The scheduler is chosen once, by the store: shared with other services, or this one's own.
         if let shared = store as? any SharedJobStore {
-            manager = SharedScheduler(store: shared, configuration: configuration, metrics: metrics, logger: logger)
+            manager = SharedScheduler(store: shared, configuration: configuration, metrics: metrics, logger: logger, notifier: outbox)
         } else {
-            manager = LocalScheduler(store: store, configuration: configuration, metrics: metrics, logger: logger)
+            manager = LocalScheduler(store: store, configuration: configuration, metrics: metrics, logger: logger, notifier: outbox)
         }
         (workers, threadsPerWorker) = configuration.resolvedWorkers(cores: cores)
         do { classifier = try ClassifierProvider(weightsPath: configuration.preimageWeights) } catch {
@@ -71,9 +85,26 @@ public final class DIPService: Sendable {
                           workers: workers, nice: configuration.workerNice)
     }
 
-    /// Reloads stored jobs, starts the workers and the retention sweep.
+    /// The webhook sender, or nil without a `webhook_secret` (jobs that name a webhook are
+    /// then refused; deliveries stored by an earlier run wait for a secret).
+    static func makeSender(_ c: ServiceConfiguration, deliveries: any DeliveryStore, signal: WorkSignal,
+                           metrics: ServiceMetrics, logger: Logger) -> WebhookSender? {
+        guard !c.webhookSecret.isEmpty else { return nil }
+        var tls: TLSClientContext?
+        do { tls = try TLSClientContext() } catch { logger.warning("https webhooks cannot be sent: \(error)") }
+        let client = WebhookClient(policy: AddressPolicy(allowed: c.webhookAllowedNetworks.compactMap(IPNetwork.init)),
+                                   connectTimeout: .seconds(c.webhookConnectTimeoutSeconds), timeout: .seconds(c.webhookTimeoutSeconds),
+                                   maxResponseBytes: c.webhookMaxResponseBytes, tls: tls)
+        let policy = RetryPolicy(maxAttempts: c.webhookMaxAttempts, first: TimeInterval(c.webhookFirstBackoffMilliseconds) / 1000,
+                                 max: TimeInterval(c.webhookMaxBackoffSeconds))
+        return WebhookSender(store: deliveries, client: client, signer: WebhookSigner(secret: c.webhookSecret), policy: policy,
+                             metrics: metrics, logger: logger, signal: signal)
+    }
+
+    /// Reloads stored jobs, starts the workers, the webhook sender and the retention sweep.
     public func start() {
         manager.start()
+        sender?.start()
         _ = manager.sweepExpired()
         pool.start()
         let interval = max(1, configuration.sweepIntervalSeconds)
@@ -87,6 +118,7 @@ public final class DIPService: Sendable {
         manager.beginDraining()
         let clean = pool.stop(timeout: .seconds(configuration.shutdownGraceSeconds))
         sweeper.cancel()
+        sender?.stop()
         manager.stop()
         logger.info(clean ? "workers stopped; running jobs saved as queued" : "workers still busy after the grace time; their jobs run again on restart")
     }
@@ -105,6 +137,7 @@ public final class DIPService: Sendable {
         JobRoutes(jobs: manager, configuration: configuration, views: views, links: links, classifier: classifier,
                   threadsPerWorker: threadsPerWorker, logger: logger).register(on: &router)
         JobFileRoutes(jobs: manager, links: links).register(on: &router)
+        DeliveryRoutes(jobs: manager, deliveries: deliveries).register(on: &router)
         EventRoutes(jobs: manager, links: links, heartbeat: .seconds(configuration.sseHeartbeatSeconds)).register(on: &router)
         OperationsRoutes(jobs: manager, metrics: metrics, queueCapacity: configuration.queueCapacity,
                          classifier: classifier).register(on: &router)

@@ -1,4 +1,5 @@
 import DIPEngine
+import DIPTasks
 import Foundation
 import Testing
 @testable import JobService
@@ -62,7 +63,7 @@ struct JobLifecycleTests {
         let effects = try JobLifecycle.apply(.start(at: Self.t0), to: &r)
         #expect(r.state == .running && r.attempts == 1 && r.startedAt == Self.t0)
         #expect(r.progress.iteration == 40 && r.progress.total == 100)
-        #expect(effects == [.dequeue, .save, .publishState])
+        #expect(effects == [.dequeue, .save, .publishState, .notify(.started)])
     }
 
     @Test func finishingEndsTheRunAndDropsTheCheckpoint() throws {
@@ -71,7 +72,7 @@ struct JobLifecycleTests {
         let effects = try JobLifecycle.apply(.finish(stop: .autoStop, result: result, at: Self.t0), to: &r)
         #expect(r.state == .succeeded && r.stopReason == "auto_stop" && r.result == result && r.finishedAt == Self.t0)
         #expect(r.checkpoint == nil)
-        #expect(effects == [.removeCheckpoints(keeping: nil), .save, .publishState, .countFinished])
+        #expect(effects == [.removeCheckpoints(keeping: nil), .save, .publishState, .countFinished, .notify(.completed)])
 
         var c = Self.record(.running)
         _ = try JobLifecycle.apply(.finish(stop: .canceled, result: nil, at: Self.t0), to: &c)
@@ -82,7 +83,7 @@ struct JobLifecycleTests {
         var r = Self.record(.running)
         let effects = try JobLifecycle.apply(.fail(JobError(code: "fit_failed", message: "m"), at: Self.t0), to: &r)
         #expect(r.state == .failed && r.error?.code == "fit_failed" && r.finishedAt == Self.t0)
-        #expect(effects == [.removeCheckpoints(keeping: nil), .save, .publishState, .countFinished])
+        #expect(effects == [.removeCheckpoints(keeping: nil), .save, .publishState, .countFinished, .notify(.completed)])
     }
 
     @Test func anInterruptedRunGoesBackFirstRewoundToItsCheckpoint() throws {
@@ -102,13 +103,13 @@ struct JobLifecycleTests {
         effects = try JobLifecycle.apply(.lose(maxLostRuns: 2, at: Self.t0), to: &r)
         #expect(r.state == .failed && r.lostRuns == 2 && r.error?.code == "run_lost" && r.finishedAt == Self.t0)
         #expect(r.error?.message.contains("each of this job's 2 runs") == true)
-        #expect(effects == [.removeCheckpoints(keeping: nil), .save, .publishState, .countFinished])
+        #expect(effects == [.removeCheckpoints(keeping: nil), .save, .publishState, .countFinished, .notify(.completed)])
     }
 
     @Test func cancelEndsAQueuedJobAndOnlyAsksARunningOne() throws {
         var q = Self.record(.queued, checkpoint: 30)
         #expect(try JobLifecycle.apply(.cancel(at: Self.t0), to: &q)
-                == [.dequeue, .removeCheckpoints(keeping: nil), .save, .publishState, .countFinished])
+                == [.dequeue, .removeCheckpoints(keeping: nil), .save, .publishState, .countFinished, .notify(.completed)])
         #expect(q.state == .canceled && q.stopReason == "canceled" && q.finishedAt == Self.t0 && q.checkpoint == nil)
         var r = Self.record(.running)
         let before = r
@@ -121,7 +122,7 @@ struct JobLifecycleTests {
         #expect(try JobLifecycle.apply(.progress(.init(iteration: 7, total: 100, loss: 0.2)), to: &r) == [.publishProgress])
         #expect(r.progress.iteration == 7 && r.progress.loss == 0.2)
         let info = JobRecord.SnapshotInfo(iteration: 10, loss: 0.1, psnrInput: 21, etag: "\"10\"")
-        #expect(try JobLifecycle.apply(.snapshot(info), to: &r) == [.save, .publishSnapshot(info)])
+        #expect(try JobLifecycle.apply(.snapshot(info), to: &r) == [.save, .publishSnapshot(info), .notify(.snapshot)])
         #expect(r.snapshots.map(\.iteration) == [5, 10])
         #expect(try JobLifecycle.apply(.checkpoint(iteration: 10, at: Self.t0), to: &r) == [.save, .removeCheckpoints(keeping: 10)])
         #expect(r.checkpoint == .init(iteration: 10, savedAt: Self.t0))

@@ -79,7 +79,7 @@ struct JobStoreConformanceTests {
             INSERT INTO dipd_jobs VALUES \(rows.joined(separator: ", "));
             """])
         let store = try PostgresJobStore(url: server.url, owner: "a", logger: Logger(label: "test"))
-        #expect(try store.run("SELECT max(version) FROM dipd_schema").rows.first?.decode(Int.self) == 2)
+        #expect(try store.run("SELECT max(version) FROM dipd_schema").rows.first?.decode(Int.self) == PostgresJobStore.schemaVersion)
         #expect(try store.find(second)?.queuePosition == 2)
         #expect(try store.nextSequence() == 8)
         let claimed = try #require(try store.claim(leaseSeconds: 30))

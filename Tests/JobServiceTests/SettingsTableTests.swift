@@ -141,6 +141,8 @@ struct SettingsTableTests {
         #expect(try await Self.refusal(file: #"{"public_base_url": "dip.example.com"}"#)
             == "public_base_url: must start with http:// or https://")
         #expect(try await Self.refusal(file: #"{"data_dir": ""}"#) == "data_dir: must not be empty")
+        #expect(try await Self.refusal(file: #"{"webhook_allowed_networks": ["10.0.0.0/8", "intranet"]}"#)
+            == #"webhook_allowed_networks: must be IP addresses or networks (`10.0.0.0/8`, `fc00::/7`) (not "intranet")"#)
         #expect(try await Self.load(file: #"{"public_base_url": "https://dip.example.com"}"#).0.publicBaseURL == "https://dip.example.com")
     }
 
@@ -175,6 +177,7 @@ struct SettingsTableTests {
         case (.integers(let range, _, _), .int(let d)): return .int(range.contains(d + 1) ? d + 1 : d - 1)
         case (.oneOf(let allowed), .string(let d)): return .string(allowed.first { $0 != d }!)
         case (.emptyOrPrefixed(let prefixes), _): return .string(prefixes[0] + "settings.example")
+        case (.networks, _): return .strings(["10.1.0.0/16", "::1"])
         case (_, .string): return .string("value-of-\(s.key)")
         case (_, .strings): return .strings(["first-\(s.key)", "second"])
         case (_, .int(let d)): return .int(d + 1)

@@ -66,6 +66,32 @@ paths:
         - { name: keep, in: query, required: false, schema: { type: number, exclusiveMinimum: 0, maximum: 1 } }
         - { name: layer, in: query, required: false, schema: { type: string } }
         - { name: optimizer, in: query, required: false, schema: { type: string, enum: [adam, lbfgs] } }
+        - { name: webhook, in: query, required: false, schema: { type: string, format: uri, maxLength: 2048 } }
+        - { name: webhook_events, in: query, required: false, schema: { type: string }, description: "comma-separated: started, snapshot, completed" }
+      callbacks:
+        jobWebhook:
+          '{$request.body#/webhook}':
+            post:
+              summary: The job's webhook
+              description: |
+                Sent for each event the spec's `webhook_events` names, at least once, one at a
+                time and in order for a job; retried with exponential backoff after a timeout,
+                a connection error or any status but 2xx (redirects are not followed). Signed
+                as Standard Webhooks does: `Webhook-Signature` holds `v1,` and the base64 of
+                HMAC-SHA256, keyed with the service's `webhook_secret`, over
+                `{Webhook-Id}.{Webhook-Timestamp}.{body}`. `Webhook-Id` is the same on every
+                attempt of a delivery: receivers drop ids they have seen.
+              parameters:
+                - { name: Webhook-Id, in: header, required: true, schema: { type: string } }
+                - { name: Webhook-Timestamp, in: header, required: true, schema: { type: integer }, description: Unix seconds of this attempt }
+                - { name: Webhook-Signature, in: header, required: true, schema: { type: string }, description: '`v1,<base64>`' }
+              requestBody:
+                required: true
+                content:
+                  application/json: { schema: { $ref: '#/components/schemas/WebhookPayload' } }
+              responses:
+                '2XX': { description: Delivered. }
+                default: { description: Any other status (or none within `webhook_timeout_seconds`) is tried again later. }
       requestBody:
         required: true
         content:
@@ -285,6 +311,26 @@ paths:
         '404': { $ref: '#/components/responses/NotFound' }
         '503': { $ref: '#/components/responses/Unavailable' }
 
+  /v1/jobs/{id}/deliveries:
+    parameters:
+      - $ref: '#/components/parameters/JobID'
+    get:
+      tags: [jobs]
+      operationId: listDeliveries
+      summary: The job's webhook deliveries
+      description: |
+        Every webhook call owed for the job's events, oldest first: pending (due at
+        `next_attempt_at`), delivered, or failed (given up after `webhook_max_attempts`).
+      responses:
+        '200':
+          description: Oldest first.
+          content:
+            application/json: { schema: { $ref: '#/components/schemas/DeliveryList' } }
+        '400': { $ref: '#/components/responses/BadRequest' }
+        '401': { $ref: '#/components/responses/Unauthorized' }
+        '404': { $ref: '#/components/responses/NotFound' }
+        '503': { $ref: '#/components/responses/Unavailable' }
+
   /healthz:
     get:
       tags: [operations]
@@ -477,6 +523,20 @@ components:
         layer: { type: string, description: 'preimage: fire9 | conv10' }
         optimizer: { type: string, enum: [adam, lbfgs] }
         network: { $ref: '#/components/schemas/NetworkOverrides' }
+        webhook:
+          type: string
+          format: uri
+          maxLength: 2048
+          description: |
+            An http or https URL the service POSTs the job to when one of `webhook_events`
+            happens (see the `jobWebhook` callback). Refused (422 `invalid_spec`) when the
+            service has no `webhook_secret`, or when it is not an absolute http(s) URL with a
+            host (no user name or password, no fragment).
+        webhook_events:
+          type: array
+          minItems: 1
+          items: { $ref: '#/components/schemas/WebhookEvent' }
+          description: The events the webhook is told of; default `[completed]`. Needs `webhook`.
 
     NetworkOverrides:
       type: object
@@ -522,6 +582,8 @@ components:
         layer: { type: string }
         optimizer: { type: string, enum: [adam, lbfgs] }
         network: { type: string, description: 'NetworkOverrides as JSON text' }
+        webhook: { type: string, format: uri, maxLength: 2048 }
+        webhook_events: { type: string, description: 'comma-separated: started, snapshot, completed' }
 
     Progress:
       type: object
@@ -585,6 +647,51 @@ components:
               loss: { type: number }
               psnr_input: { type: number }
               url: { type: string }
+
+    WebhookEvent:
+      type: string
+      enum: [started, snapshot, completed]
+      description: |
+        `started`: a worker started the job's run (again after a restart); `snapshot`: a snapshot
+        was stored (at most one per `webhook_snapshot_interval_seconds`); `completed`: the job
+        finished (succeeded, failed or canceled).
+
+    WebhookPayload:
+      type: object
+      required: [type, timestamp, data]
+      properties:
+        type: { $ref: '#/components/schemas/WebhookEvent' }
+        timestamp: { type: string, format: date-time, description: When the event happened }
+        data: { $ref: '#/components/schemas/Job' }
+        snapshot:
+          type: object
+          description: '`snapshot` events only: the snapshot, as the snapshots list shows it'
+          properties:
+            iteration: { type: integer }
+            loss: { type: number }
+            psnr_input: { type: number }
+            url: { type: string }
+
+    DeliveryList:
+      type: object
+      required: [deliveries]
+      properties:
+        deliveries: { type: array, items: { $ref: '#/components/schemas/Delivery' } }
+
+    Delivery:
+      type: object
+      required: [id, event, url, state, attempts, created_at, next_attempt_at, last_status, last_error, delivered_at]
+      properties:
+        id: { type: string, description: 'The `Webhook-Id` of its requests' }
+        event: { $ref: '#/components/schemas/WebhookEvent' }
+        url: { type: string }
+        state: { type: string, enum: [pending, delivered, failed] }
+        attempts: { type: integer }
+        created_at: { type: string, format: date-time }
+        next_attempt_at: { type: [string, 'null'], format: date-time, description: While pending }
+        last_status: { type: [integer, 'null'], description: The last attempt's HTTP status; null when none came back }
+        last_error: { type: [string, 'null'] }
+        delivered_at: { type: [string, 'null'], format: date-time }
 
 """#
 }

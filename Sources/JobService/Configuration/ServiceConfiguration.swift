@@ -100,6 +100,26 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Shortest time between two progress events of one job.
     public var progressEventIntervalMilliseconds = 250
 
+    // Webhooks
+    /// The key webhook deliveries are signed with; empty: jobs that name a webhook are refused.
+    public var webhookSecret = ""
+    /// Attempts of one delivery before it is given up.
+    public var webhookMaxAttempts = 8
+    /// The wait after a delivery's first failed attempt; it doubles with every failure after it.
+    public var webhookFirstBackoffMilliseconds = 1000
+    /// The longest wait between two attempts.
+    public var webhookMaxBackoffSeconds = 3600
+    /// Connecting to a receiver may take this long.
+    public var webhookConnectTimeoutSeconds = 5
+    /// A whole webhook request (connect, TLS, send, status line) may take this long.
+    public var webhookTimeoutSeconds = 10
+    /// Bytes of a receiver's response read, at most.
+    public var webhookMaxResponseBytes = 4096
+    /// Shortest time between two snapshot webhooks of a job.
+    public var webhookSnapshotIntervalSeconds = 60
+    /// Networks webhooks may reach though they are not public (`127.0.0.0/8`, `10.1.0.0/16`).
+    public var webhookAllowedNetworks: [String] = []
+
     // The HTTP server
     public var http = HTTP()
     public struct HTTP: Sendable, Equatable {

@@ -68,7 +68,12 @@ extension Setting {
 
     static func strings(_ key: String, _ path: WritableKeyPath<ServiceConfiguration, [String]> & Sendable, default value: [String],
                         _ summary: String) -> Setting {
-        Setting(key: key, kind: .strings, defaultValue: .strings(value), rule: .any, isSecret: false, summary: summary,
+        strings(key, path, default: value, .any, summary)
+    }
+
+    static func strings(_ key: String, _ path: WritableKeyPath<ServiceConfiguration, [String]> & Sendable, default value: [String],
+                        _ rule: SettingRule, _ summary: String) -> Setting {
+        Setting(key: key, kind: .strings, defaultValue: .strings(value), rule: rule, isSecret: false, summary: summary,
                 get: { .strings($0[keyPath: path]) },
                 set: { c, v in if case .strings(let items) = v { c[keyPath: path] = items } })
     }

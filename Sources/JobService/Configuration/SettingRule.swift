@@ -14,6 +14,8 @@ public enum SettingRule: Sendable {
     case nonEmpty
     /// Empty, or a string that starts with one of these prefixes.
     case emptyOrPrefixed([String])
+    /// A list of IP addresses or networks in CIDR notation (`10.0.0.0/8`, `::1`).
+    case networks
 
     /// Why `value` is refused ("must be ..."), or nil when it is accepted.
     public func problem(with value: SettingValue) -> String? {
@@ -25,6 +27,8 @@ public enum SettingRule: Sendable {
             return allowed.contains(s) ? nil : "\(requirement) (not \(JSONString.quoted(s)))"
         case (.nonEmpty, .string(let s)): accepted = !s.isEmpty
         case (.emptyOrPrefixed(let prefixes), .string(let s)): accepted = s.isEmpty || prefixes.contains { s.hasPrefix($0) }
+        case (.networks, .strings(let items)):
+            return items.first { IPNetwork($0) == nil }.map { "\(requirement) (not \(JSONString.quoted($0)))" }
         default: accepted = false
         }
         return accepted ? nil : requirement
@@ -52,6 +56,8 @@ public enum SettingRule: Sendable {
             return "must not be empty"
         case .emptyOrPrefixed(let prefixes):
             return "must start with " + Self.alternatives(prefixes)
+        case .networks:
+            return "must be IP addresses or networks (`10.0.0.0/8`, `fc00::/7`)"
         }
     }
 

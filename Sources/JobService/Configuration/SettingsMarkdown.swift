@@ -10,7 +10,7 @@ extension SettingsTable {
             var meaning = s.summary
             switch s.rule {
             case .any, .nonEmpty: break
-            case .integers, .oneOf: meaning += " Accepted: " + s.rule.requirement.replacingPrefix("must be ", with: "") + "."
+            case .integers, .oneOf, .networks: meaning += " Accepted: " + s.rule.requirement.replacingPrefix("must be ", with: "") + "."
             case .emptyOrPrefixed(let prefixes): meaning += " Accepted: empty, or starting with " + SettingRule.alternatives(prefixes) + "."
             }
             lines.append("| `\(s.key)` | `\(s.environmentName)` | \(markdown(s.defaultValue)) | \(cell(meaning)) |")

@@ -63,6 +63,26 @@ public enum SettingsTable {
         .int("progress_event_interval_ms", \.progressEventIntervalMilliseconds, default: 250, .integers(0...60_000),
              "Shortest time between two progress events of a job (the last iteration always sends one), so that fast fits do not flood their followers."),
 
+        // Webhooks
+        .string("webhook_secret", \.webhookSecret, default: "", .any, secret: true,
+                "Key of the webhooks' HMAC-SHA256 signatures (`whsec_<base64>` or any text); empty: jobs that name a `webhook` are refused (422)."),
+        .int("webhook_max_attempts", \.webhookMaxAttempts, default: 8, .integers(1...100),
+             "Attempts of one webhook delivery (a timeout, a refused connection, a status other than 2xx) before it is given up."),
+        .int("webhook_first_backoff_ms", \.webhookFirstBackoffMilliseconds, default: 1000, .integers(1...3_600_000),
+             "Wait after a delivery's first failed attempt; it doubles after each failure, up to `webhook_max_backoff_seconds`."),
+        .int("webhook_max_backoff_seconds", \.webhookMaxBackoffSeconds, default: 3600, .integers(1...86_400),
+             "Longest wait between two attempts of a delivery."),
+        .int("webhook_connect_timeout_seconds", \.webhookConnectTimeoutSeconds, default: 5, .integers(1...60),
+             "Connecting to a webhook's receiver may take this long."),
+        .int("webhook_timeout_seconds", \.webhookTimeoutSeconds, default: 10, .integers(1...300),
+             "A whole webhook request (connect, TLS, send, the response's status line) may take this long."),
+        .int("webhook_max_response_bytes", \.webhookMaxResponseBytes, default: 4096, .integers(64...65_536),
+             "Bytes of a receiver's response read at most (only its status is used)."),
+        .int("webhook_snapshot_interval_seconds", \.webhookSnapshotIntervalSeconds, default: 60, .integers(0...86_400),
+             "Shortest time between two `snapshot` webhooks of a job; snapshots in between send none."),
+        .strings("webhook_allowed_networks", \.webhookAllowedNetworks, default: [], .networks,
+                 "Networks (`127.0.0.0/8`, `::1`, `10.1.0.0/16`) webhooks may reach though they are not public; others (loopback, private, link-local, ...) are refused."),
+
         // Engine
         .string("preimage_weights", \.preimageWeights, default: "", .any,
                 "SqueezeNet 1.1 weights for the `preimage` task: `.safetensors` or an ncnn `.param`/`.bin` pair, read at start; empty: task unavailable."),

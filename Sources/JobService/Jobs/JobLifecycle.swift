@@ -1,4 +1,5 @@
 import DIPEngine
+import DIPTasks
 import Foundation
 
 /// A job's life as a value: every change to a job's state is an `Event` applied to its
@@ -56,6 +57,8 @@ enum JobLifecycle {
         case removeCheckpoints(keeping: Int?)
         /// Count the finished job in the metrics.
         case countFinished
+        /// Tell the job's webhook, if its spec asks for this event.
+        case notify(WebhookEvent)
     }
 
     struct Refused: Error, Equatable, CustomStringConvertible {
@@ -74,7 +77,7 @@ enum JobLifecycle {
             record.attempts += 1
             // A run that goes on from a checkpoint starts its progress there.
             record.progress = .init(iteration: record.checkpoint?.iteration ?? 0, total: record.parameters.iterations)
-            return [.dequeue, .save, .publishState]
+            return [.dequeue, .save, .publishState, .notify(.started)]
 
         case (.running, .progress(let p)):
             record.progress = p
@@ -83,7 +86,7 @@ enum JobLifecycle {
         case (.running, .snapshot(let info)):
             record.snapshots.removeAll { $0.iteration >= info.iteration }
             record.snapshots.append(info)
-            return [.save, .publishSnapshot(info)]
+            return [.save, .publishSnapshot(info), .notify(.snapshot)]
 
         case (.running, .checkpoint(let iteration, let date)):
             record.checkpoint = .init(iteration: iteration, savedAt: date)
@@ -101,14 +104,14 @@ enum JobLifecycle {
             record.state = stop == .canceled ? .canceled : .succeeded
             record.stopReason = stop.rawValue
             record.result = result
-            effects += [.save, .publishState, .countFinished]
+            effects += [.save, .publishState, .countFinished, .notify(.completed)]
             return effects
 
         case (.running, .fail(let error, let date)):
             var effects = end(&record, at: date)
             record.state = .failed
             record.error = error
-            effects += [.save, .publishState, .countFinished]
+            effects += [.save, .publishState, .countFinished, .notify(.completed)]
             return effects
 
         case (.running, .interrupt):
@@ -122,7 +125,7 @@ enum JobLifecycle {
                 var effects = end(&record, at: date)
                 record.state = .failed
                 record.error = JobError(code: "run_lost", message: "the service stopped during \(lost == 1 ? "this job's run" : "each of this job's \(lost) runs") (a crash or an out-of-memory kill?); it is not run again (max_lost_runs \(maxLostRuns))")
-                effects += [.save, .publishState, .countFinished]
+                effects += [.save, .publishState, .countFinished, .notify(.completed)]
                 return effects
             }
             record.state = .queued
@@ -133,7 +136,7 @@ enum JobLifecycle {
             let effects = end(&record, at: date)
             record.state = .canceled
             record.stopReason = StopReason.canceled.rawValue
-            return [.dequeue] + effects + [.save, .publishState, .countFinished]
+            return [.dequeue] + effects + [.save, .publishState, .countFinished, .notify(.completed)]
 
         case (.running, .cancel):
             return [.stopRun]

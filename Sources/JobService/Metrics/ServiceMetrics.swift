@@ -58,6 +58,23 @@ final class ServiceMetrics: Sendable {
         registry.makeCounter(name: "dipd_runs_resumed_total", help: "Runs that went on from a checkpoint.").increment()
     }
 
+    func webhookQueued(event: String) {
+        registry.makeCounter(name: "dipd_webhook_deliveries_queued_total", labels: [("event", event)],
+                             help: "Webhook deliveries queued, by event.").increment()
+    }
+
+    /// One attempt: delivered (2xx), rejected (another status) or failed (no answer, refused address).
+    func webhookAttempt(outcome: String) {
+        registry.makeCounter(name: "dipd_webhook_attempts_total", labels: [("outcome", outcome)],
+                             help: "Webhook requests made, by outcome: delivered, rejected, failed.").increment()
+    }
+
+    /// A delivery's end: delivered, or failed after its last attempt.
+    func webhookFinished(outcome: String) {
+        registry.makeCounter(name: "dipd_webhook_deliveries_total", labels: [("outcome", outcome)],
+                             help: "Webhook deliveries ended, by outcome: delivered, failed (every attempt failed).").increment()
+    }
+
     /// The exposition text, with the current state gauges.
     func exposition(_ counts: JobCounts) -> [UInt8] {
         for (state, n) in counts.byState {

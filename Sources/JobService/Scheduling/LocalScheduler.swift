@@ -40,10 +40,13 @@ final class LocalScheduler: JobScheduler {
     let timing: SchedulerTiming
     private let state = Mutex(State())
     private let work = WorkSignal()
+    /// Told of the lifecycle's `notify` effects (webhooks).
+    private let notifier: any JobNotifier
 
     init(store: any JobStore, configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger,
-         timing: SchedulerTiming? = nil) {
+         timing: SchedulerTiming? = nil, notifier: any JobNotifier = SilentNotifier()) {
         self.store = store
+        self.notifier = notifier
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -112,6 +115,9 @@ final class LocalScheduler: JobScheduler {
                 store.removeCheckpoints(id, keeping: keeping)
             case .countFinished:
                 metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: record.runSeconds)
+            case .notify(let event):
+                // Under the lock, so that a job's events reach the outbox in order.
+                if let snap = s.snapshot(id) { notifier.notify(event, snap) }
             }
         }
     }

@@ -40,10 +40,13 @@ final class SharedScheduler: JobScheduler {
     private let followers: SharedEventFollowers
     /// Appends this service's events to the store in order.
     private let eventWriter = DispatchQueue(label: "dipd-event-writer")
+    /// Told of the lifecycle's `notify` effects (webhooks).
+    private let notifier: any JobNotifier
 
     init(store: any SharedJobStore, configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger,
-         timing: SchedulerTiming? = nil) {
+         timing: SchedulerTiming? = nil, notifier: any JobNotifier = SilentNotifier()) {
         self.shared = store
+        self.notifier = notifier
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -165,6 +168,7 @@ final class SharedScheduler: JobScheduler {
         let snap = snapshot(record, nil)
         publish(id, .state(snap))
         publish(id, .done(snap))
+        notify(effects, snap)
         return false
     }
 
@@ -220,6 +224,11 @@ final class SharedScheduler: JobScheduler {
         }
     }
 
+    /// Carries the transition's `notify` effects out, once what they tell of is stored.
+    private func notify(_ effects: [JobLifecycle.Effect], _ snap: JobSnapshot) {
+        for case .notify(let event) in effects { notifier.notify(event, snap) }
+    }
+
     func subscribe(_ id: JobID, lastEventID: Int?) throws -> JobSubscription? {
         try followers.subscribe(id, lastEventID: lastEventID) { try job(id) }
     }
@@ -253,10 +262,11 @@ final class SharedScheduler: JobScheduler {
     /// first, and fails instead when too many of its runs were.
     private func begin(_ claimed: JobRecord, takenOver: Bool) -> (JobRecord, CancellationFlag)? {
         var record = claimed
+        let startEffects: [JobLifecycle.Effect]
         do {
             if takenOver || record.state == .running {
                 logger.warning("job \(record.id): its run was lost (its lease expired); taken over")
-                _ = try JobLifecycle.apply(.lose(maxLostRuns: configuration.maxLostRuns, at: Date()), to: &record)
+                let effects = try JobLifecycle.apply(.lose(maxLostRuns: configuration.maxLostRuns, at: Date()), to: &record)
                 if record.state == .failed {
                     store.clearSnapshots(record.id, after: record.checkpoint?.iteration ?? 0)
                     store.removeCheckpoints(record.id, keeping: nil)
@@ -264,12 +274,13 @@ final class SharedScheduler: JobScheduler {
                     let snap = snapshot(record, nil)
                     publish(record.id, .state(snap))
                     publish(record.id, .done(snap))
+                    notify(effects, snap)
                     metrics.jobFinished(state: .failed, stopReason: nil, seconds: nil)
                     return nil
                 }
                 store.clearSnapshots(record.id, after: record.checkpoint?.iteration ?? 0)
             }
-            _ = try JobLifecycle.apply(.start(at: Date()), to: &record)
+            startEffects = try JobLifecycle.apply(.start(at: Date()), to: &record)
         } catch {
             logger.error("job \(record.id): \(error)")
             return nil
@@ -283,6 +294,7 @@ final class SharedScheduler: JobScheduler {
         }
         publish(record.id, .state(snap))
         hold(record.id)
+        notify(startEffects, snap)
         return (record, run.cancel)
     }
 
@@ -339,9 +351,10 @@ final class SharedScheduler: JobScheduler {
     }
 
     func addSnapshot(_ id: JobID, _ info: JobRecord.SnapshotInfo) {
-        guard apply(.snapshot(info), id) != nil else { return }
+        guard let (record, effects) = apply(.snapshot(info), id) else { return }
         publish(id, .snapshot(info))
         hold(id)
+        notify(effects, snapshot(record, nil))
     }
 
     func noteCheckpoint(_ id: JobID, iteration: Int) {
@@ -397,6 +410,7 @@ final class SharedScheduler: JobScheduler {
         let snap = snapshot(record, nil)
         publish(id, .state(snap))
         publish(id, .done(snap))
+        notify(effects, snap)
         metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: record.runSeconds)
         logger.info("job \(id) \(record.state.rawValue) after \(record.progress.iteration) iterations")
     }

@@ -17,7 +17,7 @@ import Synchronization
 /// The store's methods are called from worker and request threads, never from an event
 /// loop: each waits for its query on one connection, which is opened again if it was lost.
 final class PostgresJobStore: SharedJobStore {
-    static let schemaVersion = 2
+    static let schemaVersion = 3
 
     let location: String
     /// The service's name in the leases; the writes of a running job's files are fenced by
@@ -118,7 +118,7 @@ final class PostgresJobStore: SharedJobStore {
 
     /// Creates the schema, or brings an older one up to date, under an advisory lock (so
     /// that services starting together do it once). Version 2 added the queue's columns,
-    /// the leases and the events.
+    /// the leases and the events; version 3 the webhook deliveries.
     private func migrate() throws {
         try run("""
             DO $$ BEGIN
@@ -165,6 +165,20 @@ final class PostgresJobStore: SharedJobStore {
                   data text NOT NULL);
                 CREATE INDEX dipd_events_job ON dipd_events (job_id, id);
                 UPDATE dipd_schema SET version = 2;
+              END IF;
+              IF (SELECT max(version) FROM dipd_schema) = 2 THEN
+                CREATE TABLE dipd_deliveries (
+                  id text PRIMARY KEY,
+                  job_id text NOT NULL REFERENCES dipd_jobs (id) ON DELETE CASCADE,
+                  seq bigint NOT NULL,
+                  state text NOT NULL,
+                  next_attempt_at timestamptz NOT NULL,
+                  lease_owner text,
+                  lease_expires timestamptz,
+                  delivery jsonb NOT NULL,
+                  UNIQUE (job_id, seq));
+                CREATE INDEX dipd_deliveries_pending ON dipd_deliveries (next_attempt_at) WHERE state = 'pending';
+                UPDATE dipd_schema SET version = 3;
               END IF;
             END $$;
             """)

@@ -16,6 +16,10 @@ extension JobRoutes {
         let parser = SpecParser(maxIterations: limits.maxIterations, maxSnapshots: limits.maxSnapshots)
         let submission = try Submission.parse(request, parser: parser, maxUploadBytes: limits.maxUploadBytes)
         let spec = submission.spec
+        if spec.webhook != nil && configuration.webhookSecret.isEmpty {
+            // Unsigned calls could not be told from forged ones: no secret, no webhooks.
+            throw Submission.invalid("webhook", "this service sends no webhooks (it has no webhook_secret)")
+        }
         do {
             try TaskCatalog.check(spec, hasMask: submission.files[JobInputs.maskFile] != nil,
                                   hasGuide: submission.files[JobInputs.guideFile] != nil)
