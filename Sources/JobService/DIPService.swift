@@ -30,6 +30,9 @@ public final class DIPService: Sendable {
                 cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         self.configuration = configuration
         self.logger = logger
+        do { try Precision.select(Precision.named(configuration.precision)) } catch {
+            throw StartupError(description: "precision: \(error)", exitStatus: 64)
+        }
         do { try InstructionSet.select(InstructionSet.named(configuration.instructionSet)) } catch {
             throw StartupError(description: "isa: \(error)", exitStatus: 64)
         }
@@ -109,7 +112,7 @@ public final class DIPService: Sendable {
         pool.start()
         let interval = max(1, configuration.sweepIntervalSeconds)
         sweeper.schedule(deadline: .now() + .seconds(interval), repeating: .seconds(interval))
-        logger.info("dipd \(Self.version): \(workers) worker(s) × \(threadsPerWorker) engine thread(s), \(InstructionSet.selected) kernels (\(CPUFeatures.current)), jobs in \(manager.store.location)")
+        logger.info("dipd \(Self.version): \(workers) worker(s) × \(threadsPerWorker) engine thread(s), \(InstructionSet.selected) kernels in \(Precision.selected.resolved(for: InstructionSet.selected)) (precision \(Precision.selected)) (\(CPUFeatures.current)), jobs in \(manager.store.location)")
     }
 
     /// Takes no new jobs (503); running fits stop between two layers and are saved as

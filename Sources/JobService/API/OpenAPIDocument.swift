@@ -387,6 +387,7 @@ paths:
                   api: { type: string }
                   tasks: { type: array, items: { $ref: '#/components/schemas/TaskName' } }
                   kernels: { type: string, enum: [generic, avx2, avx512], description: 'the instruction set of the engine''s kernels: the fastest this CPU runs, or the isa setting' }
+                  precision: { type: string, enum: [fp32, bf16], description: 'the number format the large convolutions'' products run in: the precision setting, with auto resolved on this CPU' }
                   cpu_features: { type: array, items: { type: string }, description: 'what cpuid and xgetbv report, e.g. avx2 fma os-ymm' }
   /openapi.yaml:
     get:

@@ -61,6 +61,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// The engine's kernels: `auto` (the fastest this CPU runs), or `generic`, `avx2`, `avx512` to force one.
     public var instructionSet = "auto"
 
+    /// The number format of the convolutions' products: `fp32`, `bf16` or `auto`.
+    public var precision = "fp32"
+
     /// Weights of the classifier used by the `preimage` task (ncnn .param/.bin pair or .safetensors); empty: task unavailable.
     public var preimageWeights = ""
 

@@ -88,6 +88,8 @@ public enum SettingsTable {
                 "SqueezeNet 1.1 weights for the `preimage` task: `.safetensors` or an ncnn `.param`/`.bin` pair, read at start; empty: task unavailable."),
         .string("isa", \.instructionSet, default: "auto", .oneOf(["auto"] + InstructionSet.allCases.map(\.rawValue)),
                 "The engine's kernels: `auto` (the fastest this CPU runs) or one to force; kernels the CPU cannot run stop the start."),
+        .string("precision", \.precision, default: "fp32", .oneOf(Precision.allCases.map(\.rawValue)),
+                "Number format of the large convolutions' products: `fp32`; `bf16` (AVX512-BF16; fp32 sums and weights); `auto` (bf16 where this CPU has it and it measured faster). A format the CPU cannot run stops the start."),
 
         // Limits
         .int("limits.max_upload_bytes", \.limits.maxUploadBytes, default: 32 << 20, .integers(1024...Int.max),

@@ -34,6 +34,6 @@ struct OperationsRoutes: Sendable {
         let tasks = TaskKind.allCases.filter { $0 != .preimage || classifier.isAvailable }
             .map { JSONString.quoted($0.rawValue) }.joined(separator: ",")
         let features = CPUFeatures.current.names.map(JSONString.quoted).joined(separator: ",")
-        return .json(raw: #"{"name":"dipd","version":\#(JSONString.quoted(DIPService.version)),"api":"v1","tasks":[\#(tasks)],"kernels":\#(JSONString.quoted(InstructionSet.selected.rawValue)),"cpu_features":[\#(features)]}"#)
+        return .json(raw: #"{"name":"dipd","version":\#(JSONString.quoted(DIPService.version)),"api":"v1","tasks":[\#(tasks)],"kernels":\#(JSONString.quoted(InstructionSet.selected.rawValue)),"precision":\#(JSONString.quoted(Precision.selected.resolved(for: InstructionSet.selected).rawValue)),"cpu_features":[\#(features)]}"#)
     }
 }
