@@ -73,8 +73,11 @@ func runQualityGuard(_ paths: [String], crop: Int, threads: Int, precisions: [Pr
             let delta = base.map { psnr - $0 } ?? 0
             if base == nil { base = psnr } else { deltas.append(delta) }
             let name = URL(fileURLWithPath: path).lastPathComponent
-            print(String(format: "%-24@ %-9@ %8.3f   %6@ / %-5d  %6.3f   %+.3f", name, precision.rawValue, psnr,
-                         r.bestIteration.map { "\($0)" } ?? "-", r.iterations, r.seconds / Double(max(1, r.iterations)), delta))
+            let stop = (r.bestIteration.map { "\($0)" } ?? "-")
+            print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
+                  + precision.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                  + String(format: " %8.3f   %6d / %-5d  %6.3f   %+.3f", psnr, Int(stop) ?? -1, r.iterations,
+                           r.seconds / Double(max(1, r.iterations)), delta))
         }
     }
     if !deltas.isEmpty {
