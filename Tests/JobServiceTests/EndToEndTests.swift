@@ -315,7 +315,7 @@ struct EndToEndTests {
                                 (["learning_rate": "-1"], "learning_rate"), (["exp_weight": "1"], "exp_weight"),
                                 (["task": "inpaint"], "mask"), (["task": "super-resolution"], "factor"),
                                 (["network": #"{"channels_down":[8]}"#], "network"), (["backtracking": "maybe"], "backtracking"),
-                                (["preset": "vivid"], "preset")] {
+                                (["preset": "vivid"], "preset"), (["snapshot_every": "1"], "snapshot_every")] {
             expectError(try Self.submit(dipd, image: path, fields: fields), 422, "invalid_spec", mentions: field)
         }
         expectError(try curl(["-F", "image=@\(path)", "-F", "spec={\"task\":\"denoise\",\"seed\":true}", jobs]), 422, "invalid_spec", mentions: "seed")

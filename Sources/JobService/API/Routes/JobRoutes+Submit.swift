@@ -48,6 +48,10 @@ extension JobRoutes {
         } catch {
             throw APIError.invalidInput(field: nil, problem: "\(error)")
         }
+        // On the effective parameters: a spec may leave iterations (or snapshot_every) to the preset.
+        if parameters.snapshotEvery > 0, parameters.iterations / parameters.snapshotEvery > limits.maxSnapshots {
+            throw Submission.invalid("snapshot_every", "\(parameters.iterations) iterations every \(parameters.snapshotEvery) makes more than \(limits.maxSnapshots) snapshots")
+        }
         var files: [(file: String, bytes: [UInt8])] = []
         var names: [String: String] = [:]
         for (role, bytes) in submission.files.sorted(by: { $0.key < $1.key }) {
