@@ -40,7 +40,7 @@ let package = Package(
         // The fitting engine: tensors, layers, the skip network, Adam, the DIP loop. No I/O.
         .target(name: "DIPEngine", dependencies: ["CKernels"],
                 swiftSettings: numericFlags),
-        // Classic-libpng reader: keeps libpng's setjmp/longjmp in C, returns exact 16-bit samples.
+        // Classic-libpng reader and writer: keep libpng's setjmp/longjmp in C, pass exact 16-bit samples.
         .target(name: "CPNGRead", dependencies: ["CPNG"]),
         // Image decoding and encoding (PNG, JPEG). Knows nothing of networks.
         .target(name: "ImageCodec", dependencies: ["CPNG", "CPNGRead", "CTurboJPEG"],

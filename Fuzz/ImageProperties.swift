@@ -34,6 +34,7 @@ func checkAgreement(_ info: ImageInfo, _ image: Image) {
                  "probe says \(info.width)×\(info.height), decode gives \(image.width)×\(image.height)")
     require(info.channels == image.channels && info.hasAlpha == image.hasAlpha,
                  "probe says \(info.channels) channels, decode gives \(image.channels)")
+    require(info.bitDepth == image.bitDepth, "probe says \(info.bitDepth) bits, decode gives \(image.bitDepth)")
 }
 
 /// Decoding under tighter limits gives the same image when it fits them and `tooLarge` when it does not.
@@ -55,7 +56,14 @@ func checkTightLimits(_ bytes: [UInt8], loose: Result<Image, ImageCodecError>) {
 }
 
 /// PNG encode → decode: exact for 8-bit samples; after one 8-bit quantisation, a fixed point.
+/// A 16-bit image written at 16 bits comes back exactly.
 func checkRoundTrip(_ image: Image, eightBit: Bool) {
+    require(image.bitDepth == (eightBit ? 8 : 16), "decoded bit depth \(image.bitDepth), file has \(eightBit ? "8 or fewer" : "16")")
+    if !eightBit {
+        let wide: Image
+        do { wide = try ImageCodec.decode(ImageCodec.encodePNG(image, bitDepth: 16)) } catch { fatalError("16-bit PNG round trip failed: \(error)") }
+        require(wide == image, "16-bit PNG round trip changed the image")
+    }
     let encoded: [UInt8]
     do { encoded = try ImageCodec.encodePNG(image) } catch { fatalError("a decoded image does not encode: \(error)") }
     let back: Image

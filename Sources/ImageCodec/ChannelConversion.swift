@@ -3,7 +3,7 @@ extension Image {
     ///
     /// Colour → gray uses Rec. 601 luma (0.299 R + 0.587 G + 0.114 B), the weights most image
     /// libraries use for "L"; gray → colour replicates the value. A missing alpha channel is added
-    /// as fully opaque (1); an unwanted one is dropped without compositing.
+    /// as fully opaque (1); an unwanted one is dropped without compositing. The bit depth is kept.
     public func converted(toChannels target: Int) -> Image {
         precondition((1...4).contains(target), "channels must be 1...4, got \(target)")
         precondition((1...4).contains(channels), "image has \(channels) channels")
@@ -37,6 +37,6 @@ extension Image {
                 }
             }
         }
-        return Image(width: width, height: height, channels: target, samples: out)
+        return Image(width: width, height: height, channels: target, samples: out, bitDepth: bitDepth)
     }
 }

@@ -14,9 +14,12 @@ public enum ImageCodec {
         }
     }
 
-    /// Encodes as an 8-bit PNG with the image's channel layout (1, 2, 3 or 4 channels).
-    /// Samples are clamped to [0, 1] and rounded to the nearest of 256 levels; NaN becomes 0.
-    public static func encodePNG(_ image: Image) throws(ImageCodecError) -> [UInt8] {
-        try PNGEncoder.encode(image)
+    /// Encodes as a PNG with the image's channel layout (1, 2, 3 or 4 channels) and `bitDepth`
+    /// bits per sample, 8 or 16 (`invalidImage` otherwise). Samples are clamped to [0, 1] and
+    /// rounded to the nearest of 256 or 65536 levels; NaN becomes 0. The default is 8 whatever
+    /// the image's own `bitDepth`; pass `bitDepth: image.bitDepth` to keep a 16-bit input's
+    /// precision. The file is marked sRGB, and its samples are written with no gamma conversion.
+    public static func encodePNG(_ image: Image, bitDepth: Int = 8) throws(ImageCodecError) -> [UInt8] {
+        try PNGEncoder.encode(image, bitDepth: bitDepth)
     }
 }

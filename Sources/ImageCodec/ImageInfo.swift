@@ -5,9 +5,13 @@ public struct ImageInfo: Sendable, Equatable {
     public var height: Int
     /// The channels `ImageCodec.decode` returns: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA.
     public var channels: Int
+    /// The `bitDepth` of the image `ImageCodec.decode` returns: 16 for a 16-bit PNG, 8 for
+    /// every other file (PNGs of 1, 2 or 4 bits are expanded to 8; JPEG is 8-bit).
+    public var bitDepth: Int
 
-    public init(format: ImageFormat, width: Int, height: Int, channels: Int) {
+    public init(format: ImageFormat, width: Int, height: Int, channels: Int, bitDepth: Int = 8) {
         self.format = format; self.width = width; self.height = height; self.channels = channels
+        self.bitDepth = bitDepth
     }
 
     /// True for the gray+alpha and RGBA layouts.

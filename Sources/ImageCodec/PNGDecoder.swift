@@ -52,6 +52,6 @@ enum PNGDecoder {
         guard status == 0 else { throw failure() }
 
         let samples = bitDepth == 16 ? SampleConversion.fromBigEndian16(raw) : SampleConversion.from8(raw)
-        return Image(width: w, height: h, channels: c, samples: samples)
+        return Image(width: w, height: h, channels: c, samples: samples, bitDepth: Int(bitDepth))
     }
 }

@@ -1,9 +1,49 @@
 import CPNG
+import CPNGRead
 
-/// 8-bit PNG encoding through libpng's simplified write API, which handles errors internally.
+/// PNG encoding: 8-bit through libpng's simplified write API, which handles errors internally;
+/// 16-bit through the classic writer in CPNGRead, since the simplified API writes 16-bit samples
+/// only as linear light (premultiplying alpha and marking the file gamma 1.0).
 enum PNGEncoder {
-    static func encode(_ image: Image) throws(ImageCodecError) -> [UInt8] {
+    static func encode(_ image: Image, bitDepth: Int = 8) throws(ImageCodecError) -> [UInt8] {
         try validate(image)
+        switch bitDepth {
+        case 8: return try encode8(image)
+        case 16: return try encode16(image)
+        default: throw .invalidImage("PNG bit depth must be 8 or 16, got \(bitDepth)")
+        }
+    }
+
+    private static func encode16(_ image: Image) throws(ImageCodecError) -> [UInt8] {
+        // Big-endian, as PNG stores 16-bit samples.
+        var pixels = [UInt8](repeating: 0, count: image.samples.count * 2)
+        image.samples.withUnsafeBufferPointer { src in
+            pixels.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count {
+                    let v = SampleConversion.to16(src[i])
+                    dst[2 * i] = UInt8(v >> 8)
+                    dst[2 * i + 1] = UInt8(v & 0xFF)
+                }
+            }
+        }
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = pixels.withUnsafeBufferPointer { src in
+            message.withUnsafeMutableBufferPointer { text in
+                cpngwrite_encode(src.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels), 16,
+                                 image.width * image.channels * 2, &out, &size, text.baseAddress, text.count)
+            }
+        }
+        defer { cpngwrite_free(out) }
+        guard status == 0, let out else {
+            let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw .invalidImage("libpng could not write the image: \(text)")
+        }
+        return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+
+    private static func encode8(_ image: Image) throws(ImageCodecError) -> [UInt8] {
         let format: UInt32 = switch image.channels {
         case 1: UInt32(PNG_FORMAT_GRAY)
         case 2: UInt32(PNG_FORMAT_GA)

@@ -38,7 +38,7 @@ enum PNGHeader {
                 // Gray 1, RGB and palette 3, with alpha from tRNS; gray+alpha 2 and RGBA 4 as stored.
                 let base = [0: 1, 2: 3, 3: 3, 4: 2, 6: 4][colorType]!
                 let channels = transparency && (colorType == 0 || colorType == 2 || colorType == 3) ? base + 1 : base
-                return ImageInfo(format: .png, width: width, height: height, channels: channels)
+                return ImageInfo(format: .png, width: width, height: height, channels: channels, bitDepth: depth == 16 ? 16 : 8)
             default: break
             }
         }

@@ -30,4 +30,13 @@ enum SampleConversion {
         guard x < 1 else { return 255 }
         return UInt8((x * 255).rounded())
     }
+
+    /// Clamps to [0, 1] and rounds to the nearest of 65536 levels; NaN maps to 0. Exact for
+    /// samples decoded from 16-bit data (k/65535 as Float comes back to k).
+    @inline(__always)
+    static func to16(_ x: Float) -> UInt16 {
+        guard x > 0 else { return 0 }   // also catches NaN
+        guard x < 1 else { return 65535 }
+        return UInt16((x * 65535).rounded())
+    }
 }

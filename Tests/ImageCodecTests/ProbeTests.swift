@@ -21,7 +21,7 @@ struct ProbeTests {
         for (bytes, channels) in cases {
             let info = try ImageCodec.probe(bytes)
             let image = try ImageCodec.decode(bytes)
-            #expect(info == ImageInfo(format: .png, width: 3, height: 2, channels: channels))
+            #expect(info == ImageInfo(format: .png, width: 3, height: 2, channels: channels, bitDepth: image.bitDepth))
             #expect(info.channels == image.channels && info.hasAlpha == image.hasAlpha)
         }
     }

@@ -1,9 +1,10 @@
-// Classic-libpng PNG reader with C-side error handling.
+// Classic-libpng PNG reader and writer with C-side error handling.
 //
 // libpng's classic API reports errors with longjmp, which Swift code cannot survive, and its
-// simplified API (png_image_*) cannot return 16-bit samples unchanged: it applies gamma to
-// them and premultiplies alpha. This small reader keeps the setjmp in C and hands Swift plain
-// status codes, so samples come out exactly as stored in the file.
+// simplified API (png_image_*) cannot pass 16-bit samples through unchanged: it applies gamma
+// to them and premultiplies alpha, reading or writing. This small reader and writer keep the
+// setjmp in C and hand Swift plain status codes, so samples come out exactly as stored in the
+// file, and go in exactly as given.
 #ifndef CPNGREAD_H
 #define CPNGREAD_H
 
@@ -39,6 +40,17 @@ int cpngread_read_image(cpngread_decoder *decoder, uint8_t *pixels, size_t row_b
 
 /// The last error message; never NULL, empty when there was none.
 const char *cpngread_message(const cpngread_decoder *decoder);
+
+/// Encodes `height` rows of `row_bytes` at `pixels` (`width` pixels of `channels` samples: 1 gray,
+/// 2 gray+alpha, 3 RGB, 4 RGBA; `bit_depth` 8 or 16, 16-bit samples big-endian) as a
+/// non-interlaced PNG marked sRGB, samples unchanged. On success returns 0 and sets `*out` to a
+/// buffer of `*out_size` bytes, to be released with cpngwrite_free. On error returns nonzero,
+/// leaves `*out` NULL and puts a message in `message` (`message_size` bytes, NUL-terminated).
+int cpngwrite_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels, int bit_depth,
+                     size_t row_bytes, uint8_t **out, size_t *out_size, char *message, size_t message_size);
+
+/// Releases a buffer from cpngwrite_encode. Accepts NULL.
+void cpngwrite_free(uint8_t *buffer);
 
 #ifdef __cplusplus
 }
