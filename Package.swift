@@ -89,7 +89,8 @@ let package = Package(
         .target(name: "TestData", path: "Tests/TestData"),
         .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine", "CKernels"], exclude: ["Fixtures"],
                     swiftSettings: numericFlags),
-        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "TestData"]),
+        // TurboJPEG's encoder makes the JPEGs the decoder is tested on (orientations, YCCK).
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "CTurboJPEG", "TestData"]),
         // The applications (super-resolution, inpainting, ...) on the demo images.
         .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec", "TestData"],
                     swiftSettings: numericFlags),

@@ -19,8 +19,9 @@ public struct ImageInfo: Sendable, Equatable {
 }
 
 extension ImageCodec {
-    /// Reads the size and channel layout from the header (PNG: IHDR and the chunks before the
-    /// pixel data; JPEG: the frame header), applying the decoder's limits and refusing what
+    /// Reads the size, channel layout and bit depth from the header (PNG: IHDR and the chunks
+    /// before the pixel data; JPEG: the frame header, and the EXIF orientation, so that the size
+    /// is the upright one `decode` returns), applying the decoder's limits and refusing what
     /// the decoder would refuse from the header alone, and a file cut short. Allocates no pixel
     /// buffer; damage inside the compressed pixel data is found only by `decode`.
     public static func probe(_ bytes: [UInt8], limits: DecodeLimits = .default) throws(ImageCodecError) -> ImageInfo {

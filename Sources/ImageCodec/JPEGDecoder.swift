@@ -1,19 +1,23 @@
 import CTurboJPEG
 
-/// JPEG decoding through TurboJPEG: grayscale files give 1 channel, colour files 3.
+/// JPEG decoding through TurboJPEG: grayscale files give 1 channel, colour files 3. The picture is turned upright by its EXIF orientation, so its width and
+/// height are those of the upright picture; the limits apply to that size.
 ///
 /// Decoding is strict: anything libjpeg reports, even a warning such as premature end of data,
 /// fails the decode, so a truncated upload is an error rather than a half-gray picture.
 enum JPEGDecoder {
     static func decode(_ bytes: [UInt8], limits: DecodeLimits) throws(ImageCodecError) -> Image {
-        if let frame = JPEGFrameHeader.find(in: bytes) {
+        let metadata = JPEGMetadata.read(bytes)
+        let orientation = metadata.orientation
+        if let frame = metadata.frame {
             if frame.isLossless { throw .unsupportedEncoding("lossless JPEG") }
             if frame.precision != 8 { throw .unsupportedEncoding("\(frame.precision)-bit JPEG") }
             if ![1, 3, 4].contains(frame.components) {
                 throw .unsupportedEncoding("JPEG with \(frame.components) components")
             }
             // Height 0 means "given later in a DNL marker", which libjpeg does not support either.
-            try limits.check(width: frame.width, height: frame.height)
+            let upright = orientation.upright(width: frame.width, height: frame.height)
+            try limits.check(width: upright.width, height: upright.height)
         }
 
         guard let handle = tjInitDecompress() else { throw .corrupt("TurboJPEG could not be initialised") }
@@ -27,7 +31,8 @@ enum JPEGDecoder {
             tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &width, &height, &subsampling, &colorspace)
         }
         guard headerStatus == 0 else { throw failure() }
-        try limits.check(width: Int(width), height: Int(height))
+        let upright = orientation.upright(width: Int(width), height: Int(height))
+        try limits.check(width: upright.width, height: upright.height)
 
         let channels: Int, pixelFormat: TJPF
         switch colorspace {
@@ -49,6 +54,8 @@ enum JPEGDecoder {
             }
         }
         guard status == 0 else { throw failure() }
-        return Image(width: w, height: h, channels: channels, samples: SampleConversion.from8(raw))
+        let turned = orientation.apply(to: raw, width: w, height: h, channels: channels)
+        return Image(width: turned.width, height: turned.height, channels: channels,
+                     samples: SampleConversion.from8(turned.pixels), bitDepth: 8)
     }
 }

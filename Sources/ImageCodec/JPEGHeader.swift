@@ -1,8 +1,9 @@
 /// A JPEG's header: the frame header's size and components, checked as `JPEGDecoder` checks
-/// them, and an end-of-image marker after it, which a file cut short lacks.
+/// them, the EXIF orientation, and an end-of-image marker after it, which a file cut short lacks.
 enum JPEGHeader {
     static func probe(_ bytes: [UInt8], limits: DecodeLimits) throws(ImageCodecError) -> ImageInfo {
-        guard let frame = JPEGFrameHeader.find(in: bytes) else { throw .corrupt("no JPEG frame header before the image data") }
+        let metadata = JPEGMetadata.read(bytes)
+        guard let frame = metadata.frame else { throw .corrupt("no JPEG frame header before the image data") }
         if frame.isLossless { throw .unsupportedEncoding("lossless JPEG") }
         if frame.precision != 8 { throw .unsupportedEncoding("\(frame.precision)-bit JPEG") }
         switch frame.components {
@@ -10,9 +11,11 @@ enum JPEGHeader {
         case 4: throw .unsupportedEncoding("4-component (CMYK or YCCK) JPEG")
         default: throw .unsupportedEncoding("JPEG with \(frame.components) components")
         }
-        try limits.check(width: frame.width, height: frame.height)
+        // The decoder returns the picture upright, so the probe reports (and limits) that size.
+        let upright = metadata.orientation.upright(width: frame.width, height: frame.height)
+        try limits.check(width: upright.width, height: upright.height)
         guard hasEndOfImage(bytes) else { throw .corrupt("premature end of JPEG data (no end-of-image marker)") }
-        return ImageInfo(format: .jpeg, width: frame.width, height: frame.height, channels: frame.components)
+        return ImageInfo(format: .jpeg, width: upright.width, height: upright.height, channels: frame.components, bitDepth: 8)
     }
 
     /// Whether an EOI marker (FF D9) follows the start of image. Searched from the end, where it

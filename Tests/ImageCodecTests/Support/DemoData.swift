@@ -9,3 +9,10 @@ enum DemoData {
 
     static func bytes(_ name: String) throws -> [UInt8] { try TestData.demoBytes(name) }
 }
+
+/// The codec's own small fixtures in Tests/Data/codec (how they were made: its README).
+enum CodecFixtures {
+    static func bytes(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: TestData.root.appendingPathComponent("codec/\(name)")))
+    }
+}
