@@ -1,6 +1,6 @@
 // libFuzzer target for the JPEG decoder (TurboJPEG), its marker-segment reader (frame header,
-// EXIF orientation) and the probe. Properties: a decoded image is within the
-// limits, gray or RGB, 8-bit, with a buffer matching its size; the
+// EXIF orientation, Adobe segment) and the probe. Properties: a decoded image is within the
+// limits, gray or RGB (CMYK and YCCK become RGB), 8-bit, with a buffer matching its size; the
 // probe agrees with every successful decode; tighter limits give the same image or `tooLarge`;
 // the frame header the decoder checks agrees with what TurboJPEG decoded, once turned by the
 // EXIF orientation: the same pixel count, the sides swapped for orientations 5–8 and kept for

@@ -224,6 +224,13 @@ def jpeg_seeds():
     com = b"a comment"
     segs = b"".join(b"\xff" + m + struct.pack(">H", len(p) + 2) + p for m, p in ((b"\xe1", app1), (b"\xe2", app2), (b"\xfe", com)))
     write(JPEG_DIR, "rgb-exif-icc", base[:2] + segs + base[2:])
+    # A big-endian EXIF with the Orientation entry among others (a transposing one, 5), on a
+    # YCCK file (CMYK data behind an Adobe segment).
+    ifd = struct.pack(">H", 3) + struct.pack(">HHII", 0x010F, 2, 4, 0x4142_4300) \
+        + struct.pack(">HHIHH", 0x0112, 3, 1, 5, 0) + struct.pack(">HHII", 0x0132, 2, 4, 0x3230_3000) + b"\x00" * 4
+    app1 = b"Exif\x00\x00" + b"MM\x00*" + struct.pack(">I", 8) + ifd
+    ycck = encode_jpeg(cmyk, 24, 16, TJPF_CMYK, TJSAMP_444)
+    write(JPEG_DIR, "ycck-exif-be", ycck[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + ycck[2:])
     # A whole demo image from the test data, as it is (under 8 KB).
     write(JPEG_DIR, "snail", open(SOURCE, "rb").read())
 

@@ -5,8 +5,8 @@ public enum ImageCodec {
     /// PNG keeps its channel layout (palette becomes RGB, or RGBA with tRNS; a tRNS colour key on
     /// gray/RGB becomes an alpha channel); 8-bit samples become v/255, 16-bit v/65535, with no
     /// gamma conversion; the image's `bitDepth` says which. JPEG yields 1 channel for grayscale
-    /// and 3 for colour, turned upright by the EXIF orientation (values 5–8 swap width and
-    /// height); the limits apply to the upright size.
+    /// and 3 for colour (RGB, YCbCr, and CMYK or YCCK converted to RGB), turned upright by the
+    /// EXIF orientation (values 5–8 swap width and height); the limits apply to the upright size.
     public static func decode(_ bytes: [UInt8], limits: DecodeLimits = .default) throws(ImageCodecError) -> Image {
         guard !bytes.isEmpty else { throw .empty }
         switch sniff(bytes) {

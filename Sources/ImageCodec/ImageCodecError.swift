@@ -8,7 +8,7 @@ public enum ImageCodecError: Error, Equatable, Sendable, CustomStringConvertible
     case tooLarge(width: Int, height: Int)
     /// The data is damaged or truncated; the message comes from the underlying library.
     case corrupt(String)
-    /// A valid file in a variant this codec does not handle (e.g. CMYK JPEG).
+    /// A valid file in a variant this codec does not handle (e.g. 12-bit or lossless JPEG).
     case unsupportedEncoding(String)
     /// The image handed to the encoder is inconsistent (bad channel count, size mismatch...).
     case invalidImage(String)

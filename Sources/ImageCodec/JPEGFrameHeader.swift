@@ -40,13 +40,16 @@ struct JPEGFrameHeader: Equatable {
     }
 }
 
-/// What the decoder takes from the marker segments before the first scan: the frame header
-/// and the EXIF orientation.
+/// What the decoder takes from the marker segments before the first scan: the frame header,
+/// the EXIF orientation and whether an Adobe APP14 segment is present.
 struct JPEGMetadata: Equatable {
     /// The first SOF segment; nil if none well-formed precedes the first scan.
     var frame: JPEGFrameHeader?
     /// From the first EXIF APP1 segment; `.identity` without one, or when it cannot be read.
     var orientation: ExifOrientation = .identity
+    /// An APP14 segment starting "Adobe" with the 12 bytes libjpeg needs to recognise it. It says
+    /// that 4-component (CMYK, YCCK) data is stored inverted (see `CMYKConversion`).
+    var hasAdobeMarker = false
 
     /// The frame's size once turned upright.
     var uprightSize: (width: Int, height: Int)? {
@@ -96,6 +99,9 @@ struct JPEGMetadata: Equatable {
             } else if marker == 0xE1, !sawExif, ExifOrientation.isExif(bytes, payload: payload) {
                 sawExif = true
                 metadata.orientation = ExifOrientation.read(exif: bytes, payload: payload)
+            } else if marker == 0xEE, payload.count >= 12,
+                      bytes[payload.lowerBound..<(payload.lowerBound + 5)].elementsEqual("Adobe".utf8) {
+                metadata.hasAdobeMarker = true
             }
             i += length
         }

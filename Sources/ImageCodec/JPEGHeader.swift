@@ -6,16 +6,17 @@ enum JPEGHeader {
         guard let frame = metadata.frame else { throw .corrupt("no JPEG frame header before the image data") }
         if frame.isLossless { throw .unsupportedEncoding("lossless JPEG") }
         if frame.precision != 8 { throw .unsupportedEncoding("\(frame.precision)-bit JPEG") }
+        let channels: Int
         switch frame.components {
-        case 1, 3: break
-        case 4: throw .unsupportedEncoding("4-component (CMYK or YCCK) JPEG")
+        case 1: channels = 1
+        case 3, 4: channels = 3   // colour; CMYK and YCCK are converted to RGB
         default: throw .unsupportedEncoding("JPEG with \(frame.components) components")
         }
         // The decoder returns the picture upright, so the probe reports (and limits) that size.
         let upright = metadata.orientation.upright(width: frame.width, height: frame.height)
         try limits.check(width: upright.width, height: upright.height)
         guard hasEndOfImage(bytes) else { throw .corrupt("premature end of JPEG data (no end-of-image marker)") }
-        return ImageInfo(format: .jpeg, width: upright.width, height: upright.height, channels: frame.components, bitDepth: 8)
+        return ImageInfo(format: .jpeg, width: upright.width, height: upright.height, channels: channels, bitDepth: 8)
     }
 
     /// Whether an EOI marker (FF D9) follows the start of image. Searched from the end, where it

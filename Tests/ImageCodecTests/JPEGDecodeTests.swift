@@ -18,11 +18,16 @@ struct JPEGDecodeTests {
         #expect(image.samples.allSatisfy { $0 == Self.midGray })
     }
 
-    @Test(arguments: [UInt8?.none, 0, 2])
-    func cmykAndYCCKAreUnsupported(adobeTransform: UInt8?) {
-        let jpeg = JPEGBuilder(width: 8, height: 8, components: 4, adobeTransform: adobeTransform).build()
-        let error = #expect(throws: ImageCodecError.self) { try ImageCodec.decode(jpeg) }
-        if case .unsupportedEncoding = error {} else { Issue.record("got \(String(describing: error))") }
+    /// Every component is flat 128. Plain CMYK (no Adobe segment): C = K = 128 ink, so
+    /// R = 127·127/255 ≈ 63. Adobe CMYK: stored inverted, R = 128·128/255 ≈ 64. Adobe YCCK: the
+    /// YCC part is gray 128, so C = 255 − 128 as stored, and R = 127·128/255 ≈ 64.
+    @Test(arguments: [(UInt8?.none, 63), (0, 64), (2, 64)])
+    func cmykAndYCCKBecomeRGB(adobeTransform: UInt8?, level: Int) throws {
+        let jpeg = JPEGBuilder(width: 8, height: 5, components: 4, adobeTransform: adobeTransform).build()
+        let image = try ImageCodec.decode(jpeg)
+        #expect(image.width == 8 && image.height == 5 && image.channels == 3)
+        #expect(image.samples.allSatisfy { $0 == Float(level) / 255 })
+        #expect(try ImageCodec.probe(jpeg) == ImageInfo(format: .jpeg, width: 8, height: 5, channels: 3))
     }
 
     @Test func otherUnsupportedVariantsAreReportedAsSuch() {

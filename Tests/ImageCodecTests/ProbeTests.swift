@@ -96,7 +96,9 @@ struct ProbeTests {
         #expect(throws: ImageCodecError.unsupportedEncoding("12-bit JPEG")) {
             try ImageCodec.probe(JPEGBuilder(width: 8, height: 8, precision: 12).build())
         }
-        #expect(throws: ImageCodecError.self) { try ImageCodec.probe(JPEGBuilder(width: 8, height: 8, components: 4).build()) }
+        #expect(throws: ImageCodecError.unsupportedEncoding("JPEG with 2 components")) {
+            try ImageCodec.probe(JPEGBuilder(width: 8, height: 8, components: 2).build())
+        }
     }
 
     /// The probe stops short of the pixel data: damage inside it is the decoder's to find.

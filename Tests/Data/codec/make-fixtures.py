@@ -29,6 +29,13 @@ INVERSE = {
     Image.Transpose.ROTATE_270: Image.Transpose.ROTATE_90,
 }
 
+# CMYK ink amounts (0 = none, 255 = full) of 4 × 2 blocks of 8 × 8 pixels; the top row is what
+# Pillow's RGB → CMYK gives for four colours (K = 0), the bottom row uses black ink.
+CMYK_BLOCKS = [
+    [(55, 205, 205, 0), (205, 75, 185, 0), (195, 185, 45, 0), (15, 35, 195, 0)],
+    [(0, 0, 0, 128), (100, 0, 50, 64), (0, 150, 200, 30), (255, 255, 255, 255)],
+]
+
 
 def blocks(rows, mode):
     image = Image.new(mode, (8 * len(rows[0]), 8 * len(rows)))
@@ -56,4 +63,17 @@ def orientation_fixtures():
         assert check.size == upright.size and max_difference(check, upright) <= 4, orientation
 
 
+def cmyk_fixture():
+    path = os.path.join(HERE, "cmyk.jpg")
+    blocks(CMYK_BLOCKS, "CMYK").save(path, quality=95)
+    # Pillow stores CMYK inverted behind an Adobe APP14 segment and converts R = (255 − C)(255 − K)/255.
+    data = open(path, "rb").read()
+    assert b"\xff\xee\x00\x0eAdobe" in data
+    rgb = Image.open(path).convert("RGB")
+    expected = blocks([[tuple(round((255 - c) * (255 - ink[3]) / 255) for c in ink[:3]) for ink in row]
+                       for row in CMYK_BLOCKS], "RGB")
+    assert max_difference(rgb, expected) <= 4
+
+
 orientation_fixtures()
+cmyk_fixture()
