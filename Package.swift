@@ -51,6 +51,10 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["COpenSSL", "CEpoll", .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
 
+        // Cutting a large image into overlapping tiles and blending the tiles' outputs back. Pure
+        // arithmetic on decoded images; optimised even in debug builds, like the codecs.
+        .target(name: "Tiling", dependencies: ["ImageCodec"], swiftSettings: numericFlags),
+
         // Decoded images ↔ engine tensors (alpha set aside, masks); shared by the CLI and the service.
         .target(name: "ImageTensors", dependencies: ["DIPEngine", "ImageCodec"]),
         // From a task spec (the API's JSON or form fields, the CLI's flags) to an engine task:
@@ -94,6 +98,7 @@ let package = Package(
         // The applications (super-resolution, inpainting, ...) on the demo images.
         .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec", "TestData"],
                     swiftSettings: numericFlags),
+        .testTarget(name: "TilingTests", dependencies: ["Tiling", "ImageCodec"], swiftSettings: numericFlags),
         .testTarget(name: "ModelWeightsTests", dependencies: ["ModelWeights", "TestData"]),
         // The pretrained classifier and the pre-image task, fed by real weights files.
         .testTarget(name: "PreimageTests", dependencies: ["DIPEngine", "ModelWeights", "ImageCodec", "TestData"],
