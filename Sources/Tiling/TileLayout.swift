@@ -3,13 +3,14 @@
 /// Per axis, a side of at most `tileSize` is one tile; a longer side is cut into
 /// n = ⌈(side − overlap) / (tileSize − overlap)⌉ tiles of `tileSize` whose starts are spread
 /// evenly (rounded) from 0 to side − tileSize, so consecutive tiles overlap by at least
-/// `overlap` and tiles never leave the image. Every pixel lies in at most 2 tiles per axis:
-/// the blend's weights (`TileWeights`) are a ramp between two neighbours, and the blend keeps
-/// no more than a neighbour's overlap in flight. For sides just under k·tileSize (k = 2, 3)
-/// n tiles of `tileSize` would put some pixels in 3 tiles, and k − 1 tiles would overlap by
-/// less than `overlap`; there the n tiles are shortened to the longest length that keeps
-/// both rules (about 2·side/(n + 1), at least 5/6 of `tileSize`). Tiles of one axis always
-/// have one length.
+/// `overlap` and tiles never leave the image. Every pixel lies in at most 2 tiles per axis, so
+/// the blend's weights (`TileWeights`) are a ramp between two neighbours.
+///
+/// For some sides (those just under 2·tileSize; with overlaps near the largest, a few longer
+/// ones too) n tiles of `tileSize` would put pixels in 3 tiles, and n − 1 tiles would overlap
+/// by less than `overlap`. There the n tiles are shortened to the longest length that keeps
+/// both rules: about 2·side/(n + 1), never much under 5/6 of `tileSize`. The tiles of one axis
+/// always have one length.
 public struct TileLayout: Codable, Sendable, Equatable {
     public var width: Int
     public var height: Int
@@ -22,8 +23,8 @@ public struct TileLayout: Codable, Sendable, Equatable {
     /// Row-major: tile `index` is at `row * columns + column`.
     public var tiles: [Tile]
 
-    /// Precondition-free: throws nothing and traps on nothing. A tile size below 1 is taken as 1,
-    /// negative sizes as 0 (no tiles), and the overlap is clamped to 0...`largestOverlap(tileSize:)`.
+    /// Precondition-free: throws nothing. A tile size below 1 is taken as 1, negative sizes as 0
+    /// (no tiles), and the overlap is clamped to 0...`largestOverlap(tileSize:)`.
     public init(width: Int, height: Int, tileSize: Int, overlap: Int) {
         let size = max(1, tileSize)
         let overlap = min(max(0, overlap), Self.largestOverlap(tileSize: size))
@@ -47,7 +48,7 @@ public struct TileLayout: Codable, Sendable, Equatable {
         width > max(1, tileSize) || height > max(1, tileSize)
     }
 
-    /// The largest overlap a layout keeps: a third of the tile size. Up to 2/5 of it the rules
+    /// The largest overlap a layout keeps: a third of the tile size. Below 2/5 of it the rules
     /// above can always be met; a third leaves room for rounding, and more overlap would spend
     /// most of each tile's fit on pixels another tile fits too.
     public static func largestOverlap(tileSize: Int) -> Int { max(1, tileSize) / 3 }

@@ -25,6 +25,7 @@ func constantImage(width: Int, height: Int, channels: Int, value: Float) -> Imag
     Image(width: width, height: height, channels: channels, samples: [Float](repeating: value, count: width * height * channels))
 }
 
+/// The 8 bits a PNG would store: round(v·255), clamped to 0...255.
 func quantised(_ image: Image) -> [UInt8] {
-    image.samples.map { UInt8(($0 * 255).rounded()) }
+    image.samples.map { UInt8(min(max(($0 * 255).rounded(), 0), 255)) }
 }

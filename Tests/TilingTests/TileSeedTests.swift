@@ -9,7 +9,8 @@ struct TileSeedTests {
             #expect(Set(seeds).count == seeds.count, "seed \(seed): two tiles share a seed")
             #expect(seeds == (0..<10_000).map { TileSeed.derive(seed, tile: $0) })
             #expect(seeds.allSatisfy { $0 <= TileSeed.mask }, "a valid spec seed")
-            #expect(!seeds.contains(seed))
+            let keepsTheJobsSeed = seeds.contains(seed)
+            #expect(!keepsTheJobsSeed, "a tile's seed is not the job's own")
         }
         // Different jobs, different tile seeds.
         #expect(TileSeed.derive(1, tile: 0) != TileSeed.derive(2, tile: 0))
