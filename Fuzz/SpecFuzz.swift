@@ -32,6 +32,7 @@ func checkRanges(_ s: TaskSpec) {
     within(s.tvWeight, { $0 >= 0 && $0 <= 100 }, "tv_weight")
     within(s.maxSeconds, { $0 > 0 && $0 <= 31_536_000 }, "max_seconds")
     within(s.keep, { $0 > 0 && $0 <= 1 }, "keep")
+    within(s.noiseLevel, { $0 > 0 && $0 <= 0.5 }, "noise_level")
     if let v = s.autoStopPatience { require((1...1_000_000).contains(v), "auto_stop_patience accepted out of range: \(v)") }
     if s.autoStop == false { require(s.autoStopRule == nil && s.autoStopPatience == nil, "auto stop options without auto stop") }
     if let v = s.factor { require([2, 4, 8].contains(v), "factor accepted: \(v)") }

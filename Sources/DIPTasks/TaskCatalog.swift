@@ -54,6 +54,8 @@ public enum TaskCatalog {
         if spec.task == .restore, spec.keep != nil, hasMask { throw SpecError("keep", "give either a mask or a keep fraction, not both") }
         if spec.task == .restore, spec.keep == nil, !hasMask { throw SpecError("mask", "restore needs a mask image or a keep fraction") }
         if spec.task != .preimage, spec.layer != nil { throw SpecError("layer", "only preimage takes a layer") }
+        // jpeg fits the same task, but its artefacts are not white noise of one level.
+        if spec.task != .denoise, spec.noiseLevel != nil { throw SpecError("noise_level", "only denoise takes a noise level") }
     }
 
     public static let preimageLayers = SqueezeNetLayer.allCases.filter { $0 != .logits }
@@ -131,6 +133,8 @@ public enum TaskCatalog {
         // Rule and patience change auto stop where it is on; they do not turn it on.
         if let v = spec.autoStopRule { task.settings.autoStop?.criterion = v }
         if let v = spec.autoStopPatience { task.settings.autoStop?.patience = v }
+        // The floor the task would otherwise set from the image's estimated noise (`DenoisingTask.fitSettings`).
+        if let v = spec.noiseLevel, spec.task == .denoise { task.settings.autoStop?.lossFloor = v * v }
         task.settings.timeLimit = spec.maxSeconds
         if let n = spec.network { task.network = try apply(n, to: task.network) }
     }

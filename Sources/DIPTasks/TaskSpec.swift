@@ -26,6 +26,11 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var autoStopRule: AutoStop.Criterion?
     /// Iterations without a new minimum of auto stop's signal before the fit stops (default: the preset's).
     public var autoStopPatience: Int?
+    /// Denoise: the noise's standard deviation on the [0, 1] scale, which auto stop's variance rule
+    /// waits for the loss to come down to (its square is the loss floor), instead of the level
+    /// estimated from the image fitted: a tile of a large image can be given the whole image's
+    /// level, which the tile alone estimates less well. No effect where auto stop is off or watches held-out pixels.
+    public var noiseLevel: Double?
     /// Stop after this many seconds of fitting, with the best result so far.
     public var maxSeconds: Double?
     /// fast, balanced or reference (tasks that take presets; default balanced).
@@ -47,7 +52,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     /// The field names users write (the record on disk uses the same, through snake_case coding).
     public static let fieldNames = ["task", "iterations", "snapshot_every", "seed", "learning_rate", "reg_noise", "exp_weight",
                                     "backtracking", "input_learning_rate", "tv_weight", "auto_stop", "auto_stop_rule",
-                                    "auto_stop_patience", "max_seconds", "preset", "setup", "factor", "keep", "layer", "optimizer",
+                                    "auto_stop_patience", "noise_level", "max_seconds", "preset", "setup", "factor", "keep", "layer", "optimizer",
                                     "network", "webhook", "webhook_events"]
 
     /// The events a webhook is told of: `webhookEvents`, or `completed` when the spec names none.

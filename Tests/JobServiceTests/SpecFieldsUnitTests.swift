@@ -51,6 +51,61 @@ struct SpecFieldsUnitTests {
         #expect(try parameters(#"{"task":"jpeg","auto_stop_rule":"held-out"}"#).autoStopRule == "variance")
     }
 
+    /// noise_level: the whole image's noise for a denoising fit (a tile's), read from JSON and
+    /// forms within (0, 0.5], refused for other tasks, and the loss floor of auto stop's variance
+    /// rule in place of the level estimated from the image fitted.
+    @Test func noiseLevelIsParsedCheckedAndBecomesTheLossFloor() throws {
+        let json = try parser.parse(json: Array(#"{"task":"denoise","noise_level":0.1}"#.utf8))
+        #expect(json.noiseLevel == 0.1)
+        #expect(try parser.parse(text: [("task", "denoise"), ("noise_level", "0.5")]).noiseLevel == 0.5)
+        #expect(try parser.parse(json: Array(#"{"task":"denoise"}"#.utf8)).noiseLevel == nil)
+        let stored = String(decoding: try JSONEncoder.service().encode(json), as: UTF8.self)
+        #expect(stored.contains(#""noise_level":0.1"#))
+        #expect(try JSONDecoder.service().decode(TaskSpec.self, from: Data(stored.utf8)) == json)
+
+        #expect(refusal(#"{"task":"denoise","noise_level":0}"#) == SpecError("noise_level", "must be greater than 0.0, got 0.0"))
+        #expect(refusal(#"{"task":"denoise","noise_level":0.51}"#) == SpecError("noise_level", "must be at most 0.5, got 0.51"))
+        #expect(refusal(#"{"task":"denoise","noise_level":-0.1}"#)?.field == "noise_level")
+        #expect(refusal(#"{"task":"denoise","noise_level":"0.1"}"#)?.field == "noise_level")
+        #expect(throws: SpecError("noise_level", #"must be a number, got "low""#)) {
+            try parser.parse(text: [("task", "denoise"), ("noise_level", "low")])
+        }
+
+        // Only denoise takes it: jpeg fits the same task, but its artefacts are not white noise.
+        for task in TaskKind.allCases where task != .denoise {
+            var spec = TaskSpec(task: task)
+            if task == .superResolution { spec.factor = 4 }
+            if task == .restore { spec.keep = 0.5 }
+            let hasMask = TaskCatalog.mask(task) == .required, hasGuide = TaskCatalog.guide(task) == .required
+            #expect(throws: Never.self, "\(task)") { try TaskCatalog.check(spec, hasMask: hasMask, hasGuide: hasGuide) }
+            spec.noiseLevel = 0.1
+            #expect(throws: SpecError("noise_level", "only denoise takes a noise level"), "\(task)") {
+                try TaskCatalog.check(spec, hasMask: hasMask, hasGuide: hasGuide)
+            }
+        }
+        try TaskCatalog.check(json, hasMask: false, hasGuide: false)
+
+        // The floor: noise_level², where the task would otherwise estimate σ from the image.
+        let image = Tensor(channels: 3, height: 32, width: 32)
+        var state: UInt32 = 7
+        for i in 0..<image.count {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            image.data[i] = 0.45 + 0.1 * Float(state >> 8) / Float(1 << 24)
+        }
+        func floor(_ json: String) throws -> Double? {
+            let task = try TaskCatalog.build(parser.parse(json: Array(json.utf8)), inputs: TaskInputs(image: image), threads: 1,
+                                             classifier: { nil })
+            return try #require(task as? DenoisingTask).fitSettings.autoStop?.lossFloor
+        }
+        let estimate = NoiseLevel.estimate(image)
+        #expect(abs(estimate - 0.1) > 0.01, "the estimate differs from the level given")
+        #expect(try floor(#"{"task":"denoise","preset":"reference"}"#) == estimate * estimate)
+        #expect(try floor(#"{"task":"denoise","preset":"reference","noise_level":0.1}"#) == 0.1 * 0.1)
+        #expect(try floor(#"{"task":"denoise","auto_stop_rule":"variance","noise_level":0.25}"#) == 0.25 * 0.25)
+        // With auto stop off there is no floor to set.
+        #expect(try floor(#"{"task":"denoise","auto_stop":false,"noise_level":0.1}"#) == nil)
+    }
+
     /// Submission computes the parameters from the channels alone; the job builds its task on
     /// the decoded pixels. Both must agree for every task.
     @Test func parametersFromChannelsEqualThoseOfTheBuiltTask() throws {

@@ -59,6 +59,7 @@ paths:
         - { name: auto_stop, in: query, required: false, schema: { type: boolean } }
         - { name: auto_stop_rule, in: query, required: false, schema: { type: string, enum: [variance, held-out] } }
         - { name: auto_stop_patience, in: query, required: false, schema: { type: integer, minimum: 1, maximum: 1000000 } }
+        - { name: noise_level, in: query, required: false, schema: { type: number, exclusiveMinimum: 0, maximum: 0.5 } }
         - { name: max_seconds, in: query, required: false, schema: { type: number, exclusiveMinimum: 0, maximum: 31536000 } }
         - { name: preset, in: query, required: false, schema: { type: string, enum: [fast, balanced, reference] } }
         - { name: setup, in: query, required: false, schema: { type: string, enum: [text, large-hole, region] } }
@@ -516,6 +517,7 @@ components:
         auto_stop: { type: boolean, description: 'stop where the signal of the preset''s rule has passed its minimum and return the result from there (default: on, except flash and preimage): the error on 2 % of the pixels left out of the loss for denoise, the moving variance of the outputs elsewhere (and for the reference preset); iterations is then the cap' }
         auto_stop_rule: { type: string, enum: [variance, held-out], description: 'what auto stop watches: the moving variance of the outputs, or the error on pixels left out of the loss (denoise only; the other tasks watch the variance); not with auto_stop false (default: the preset''s)' }
         auto_stop_patience: { type: integer, minimum: 1, maximum: 1000000, description: 'auto stop: iterations without a new minimum of its signal before the fit stops; not with auto_stop false (default: the preset''s)' }
+        noise_level: { type: number, exclusiveMinimum: 0, maximum: 0.5, description: 'denoise only: the noise''s standard deviation on the 0–1 scale (σ/255 for 8-bit images); auto stop''s variance rule waits for the loss to come down to its square instead of to the noise variance estimated from the upload; no effect where auto stop is off or watches held-out pixels (default: estimated)' }
         max_seconds: { type: number, exclusiveMinimum: 0, maximum: 31536000, description: 'stop after this many seconds of fitting, with the best result so far' }
         preset: { type: string, enum: [fast, balanced, reference], description: 'denoise, jpeg, super-resolution and inpaint: how much network and how many iterations the fit spends (default balanced; reference is the reference notebook unchanged); the other tasks take none' }
         setup: { type: string, enum: [text, large-hole, region], description: 'inpaint: which of the reference setups the network and input follow (default text)' }
@@ -575,6 +577,7 @@ components:
         auto_stop: { type: boolean }
         auto_stop_rule: { type: string, enum: [variance, held-out] }
         auto_stop_patience: { type: integer, minimum: 1, maximum: 1000000 }
+        noise_level: { type: number, exclusiveMinimum: 0, maximum: 0.5 }
         max_seconds: { type: number, exclusiveMinimum: 0, maximum: 31536000 }
         preset: { type: string, enum: [fast, balanced, reference] }
         setup: { type: string, enum: [text, large-hole, region] }
