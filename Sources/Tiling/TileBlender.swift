@@ -12,6 +12,7 @@ public enum TileBlender {
     /// It is called once per tile, in index order, and its image is released before the next call.
     /// Throws what `tile` throws; a tile of the wrong size or channel count is an error (TilingError),
     /// as are a scale or channel count below 1 and a layout that `TileLayout.init` would not make.
+    /// The result has the largest bit depth of the tiles' (a 16-bit input's tiles keep its precision).
     public static func blend(layout: TileLayout, scale: Int = 1, channels: Int,
                              tile: (Int) throws -> Image) throws -> Image {
         guard scale >= 1 else { throw TilingError.invalidScale(scale) }
@@ -20,6 +21,7 @@ public enum TileBlender {
         let weights = TileWeights(layout: layout, scale: scale)
         let width = layout.width * scale, height = layout.height * scale
         var output = [Float](repeating: 0, count: width * height * channels)
+        var bitDepth = 8
         for t in layout.tiles {
             let image = try tile(t.index)
             let w = t.width * scale, h = t.height * scale
@@ -30,10 +32,11 @@ public enum TileBlender {
             guard image.samples.count == w * h * channels else {
                 throw TilingError.tileSamples(index: t.index, expected: w * h * channels, count: image.samples.count)
             }
+            bitDepth = max(bitDepth, image.bitDepth)
             add(image.samples, columnWeights: weights.columnWeights[t.column], rowWeights: weights.rowWeights[t.row],
                 at: t.x * scale, t.y * scale, width: w, height: h, channels: channels, into: &output, outputWidth: width)
         }
-        return Image(width: width, height: height, channels: channels, samples: output)
+        return Image(width: width, height: height, channels: channels, samples: output, bitDepth: bitDepth)
     }
 
     /// output[x0 + x, y0 + y] += wx[x]·wy[y]·tile[x, y], every channel.

@@ -2,7 +2,7 @@ import ImageCodec
 
 /// Cuts a tile's pixels out of the input, so each tile can be fitted as an image of its own.
 public enum TileCutter {
-    /// The tile's pixels (all channels) as an Image of tile.width × tile.height.
+    /// The tile's pixels (all channels) as an Image of tile.width × tile.height, of the image's bit depth.
     /// The tile must lie inside the image (every tile of the image's `TileLayout` does).
     public static func cut(_ image: Image, _ tile: Tile) -> Image {
         precondition(tile.x >= 0 && tile.y >= 0 && tile.width >= 0 && tile.height >= 0
@@ -18,6 +18,6 @@ public enum TileCutter {
                 }
             }
         }
-        return Image(width: tile.width, height: tile.height, channels: c, samples: samples)
+        return Image(width: tile.width, height: tile.height, channels: c, samples: samples, bitDepth: image.bitDepth)
     }
 }

@@ -45,8 +45,23 @@ struct TileBlenderTests {
             return TileCutter.cut(image, layout.tiles[i])
         }
         #expect(asked == Array(layout.tiles.indices), "each tile once, in index order")
-        #expect(blended.width == width && blended.height == height && blended.channels == 3)
+        #expect(blended.width == width && blended.height == height && blended.channels == 3 && blended.bitDepth == 8)
         #expect(quantised(blended) == quantised(image))
+    }
+
+    /// A 16-bit input's tiles and their blend keep its bit depth, so the result can be written at 16 bits.
+    @Test func sixteenBitInputsStaySixteenBit() throws {
+        var image = randomImage(width: 300, height: 200, channels: 1, seed: 4)
+        image.bitDepth = 16
+        let layout = TileLayout(width: 300, height: 200, tileSize: 128, overlap: 16)
+        let blended = try TileBlender.blend(layout: layout, channels: 1) { i in
+            let cut = TileCutter.cut(image, layout.tiles[i])
+            #expect(cut.bitDepth == 16)
+            return cut
+        }
+        #expect(blended.bitDepth == 16)
+        let worst = zip(blended.samples, image.samples).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-6, "largest change \(worst)")
     }
 
     /// Tiles that each fitted a different constant. Along x, at a pixel in the overlap of two
