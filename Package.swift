@@ -63,7 +63,7 @@ let package = Package(
         // The job service: spec validation, queue, workers, persistence, the HTTP API. Wires
         // the engine, the codecs and the HTTP server together.
         .target(name: "JobService", dependencies: [
-            "DIPEngine", "DIPTasks", "ImageCodec", "ImageTensors", "ModelWeights", "HTTPServer", "COpenSSL",
+            "DIPEngine", "DIPTasks", "ImageCodec", "ImageTensors", "ModelWeights", "HTTPServer", "COpenSSL", "Tiling",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),

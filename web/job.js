@@ -27,7 +27,7 @@ export class JobPage {
   /** Opens job `id`; `inputURL` is the image kept from the submit, when there is one. */
   async open(id, inputURL) {
     this.close();
-    this.id = id; this.snapshots = []; this.job = null; this.resultShown = false; this.inputURL = inputURL || null;
+    this.id = id; this.snapshots = []; this.job = null; this.resultShown = false; this.inputURL = inputURL || null; this.tilesShown = null;
     this.liveSnapshots = 0;
     $('job-id').textContent = id;
     for (const el of ['job-task', 'job-state', 'job-stop', 'job-figures', 'snapshot-caption']) $(el).textContent = '';
@@ -85,8 +85,40 @@ export class JobPage {
     if (job.best_iteration !== null && job.best_iteration !== undefined) stop += `, result from iteration ${job.best_iteration}`;
     if (job.queue_position) stop = `position ${job.queue_position} in the queue`;
     $('job-stop').textContent = stop;
+    this.tiles(job.tiles);
     if (job.error) this.fail(new Error(job.error.message));
     if (job.links.result && !this.resultShown) this.showResult();
+  }
+
+  // A tiled job: one cell per tile, laid out as the image is cut, coloured by its state
+  // and filling with its progress.
+  tiles(t) {
+    const box = $('job-tiles');
+    box.hidden = !t;
+    if (!t) return;
+    box.style.gridTemplateColumns = `repeat(${t.columns}, 1fr)`;
+    while (box.children.length > t.items.length) box.lastChild.remove();
+    while (box.children.length < t.items.length) box.append(document.createElement('span'));
+    t.items.forEach((tile, i) => {
+      const cell = box.children[i];
+      const fraction = ['succeeded', 'copied'].includes(tile.state) ? 1 : (tile.total ? tile.iteration / tile.total : 0);
+      cell.className = `tile tile-${tile.state}`;
+      cell.style.setProperty('--done', `${Math.round(fraction * 100)}%`);
+      cell.title = `tile ${tile.index} at ${tile.x},${tile.y}: ${tile.state}` + (tile.total ? `, iteration ${tile.iteration} of ${tile.total}` : '');
+    });
+    box.setAttribute('aria-label', `${t.done} of ${t.fitted} tiles fitted, ${t.running} running`);
+    if (this.tilesShown !== t.done) { this.tilesShown = t.done; this.showTiles(t); }
+  }
+
+  // The image as its tiles are now: ended tiles' results, running ones' latest snapshots, the input elsewhere.
+  async showTiles(t) {
+    const id = this.id;
+    let url;
+    try { url = await blobURL(jobPath(id, '/snapshots/latest.png')); } catch (e) { return; }
+    if (this.id !== id) return;
+    const img = $('snapshot-image');
+    img.src = url; img.hidden = false; img.alt = `The image with ${t.done} of ${t.fitted} tiles fitted`;
+    $('snapshot-caption').textContent = `${t.done} of ${t.fitted} tiles fitted` + (t.copied ? `, ${t.copied} copied` : '');
   }
 
   progress(p) {
@@ -100,6 +132,8 @@ export class JobPage {
   }
 
   addSnapshot(s, live) {
+    // A tiled job's one snapshot is blended on demand: \`tiles\` shows it as tiles end.
+    if (s.url && s.url.endsWith('/latest.png')) return;
     if (this.snapshots.some((x) => x.iteration === s.iteration)) return;
     this.snapshots.push(s);
     this.snapshots.sort((a, b) => a.iteration - b.iteration);

@@ -38,8 +38,8 @@ public struct ImageTensor {
         return Image(width: t.width, height: t.height, channels: channels, samples: samples)
     }
 
-    public static func encodePNG(_ t: Tensor, alpha: [Float]? = nil) throws -> [UInt8] {
-        try ImageCodec.encodePNG(image(t, alpha: alpha))
+    public static func encodePNG(_ t: Tensor, alpha: [Float]? = nil, bitDepth: Int = 8) throws -> [UInt8] {
+        try ImageCodec.encodePNG(image(t, alpha: alpha), bitDepth: bitDepth)
     }
 
     /// A mask (1 = known pixel) from a decoded gray or colour image: white is known.

@@ -10,6 +10,7 @@ public final class DIPService: Sendable {
 
     public let configuration: ServiceConfiguration
     let manager: any JobScheduler
+    let assembler: TileAssembler
     let metrics: ServiceMetrics
     let links: LinkBuilder
     let views: JobViewCache
@@ -69,11 +70,15 @@ public final class DIPService: Sendable {
                                    metrics: metrics, logger: logger)
         sender = Self.makeSender(configuration, deliveries: deliveries, signal: outbox.added, metrics: metrics, logger: logger)
         // The scheduler is chosen once, by the store: shared with other services, or this one's own.
+        // Tiled jobs are middleware over either.
+        let scheduler: any JobScheduler
         if let shared = store as? any SharedJobStore {
-            manager = SharedScheduler(store: shared, configuration: configuration, metrics: metrics, logger: logger, notifier: outbox)
+            scheduler = SharedScheduler(store: shared, configuration: configuration, metrics: metrics, logger: logger, notifier: outbox)
         } else {
-            manager = LocalScheduler(store: store, configuration: configuration, metrics: metrics, logger: logger, notifier: outbox)
+            scheduler = LocalScheduler(store: store, configuration: configuration, metrics: metrics, logger: logger, notifier: outbox)
         }
+        assembler = TileAssembler(store: store, decoder: InputDecoder(configuration.limits))
+        manager = TiledScheduler(scheduler, assembler: assembler)
         (workers, threadsPerWorker) = configuration.resolvedWorkers(cores: cores)
         do { classifier = try ClassifierProvider(weightsPath: configuration.preimageWeights) } catch {
             throw StartupError.weights(error)
@@ -139,7 +144,7 @@ public final class DIPService: Sendable {
         router.use(AuthenticationMiddleware(gate: AccessGate(configuration: configuration)))
         JobRoutes(jobs: manager, configuration: configuration, views: views, links: links, classifier: classifier,
                   threadsPerWorker: threadsPerWorker, logger: logger).register(on: &router)
-        JobFileRoutes(jobs: manager, links: links).register(on: &router)
+        JobFileRoutes(jobs: manager, links: links, assembler: assembler).register(on: &router)
         DeliveryRoutes(jobs: manager, deliveries: deliveries).register(on: &router)
         EventRoutes(jobs: manager, links: links, heartbeat: .seconds(configuration.sseHeartbeatSeconds)).register(on: &router)
         OperationsRoutes(jobs: manager, metrics: metrics, queueCapacity: configuration.queueCapacity,

@@ -12,7 +12,7 @@ struct APIErrorTests {
         .resultNotReady("the job is queued"), .invalidQuery(field: "limit", problem: "too big"),
         .invalidSpec(field: "iterations", problem: "too many"), .invalidInput(field: nil, problem: "odd"),
         .invalidImage(part: "image", reason: "truncated"),
-        .imageTooLarge(part: "image", width: 9000, height: 9000, maxPixels: 100, maxSide: 10),
+        .imageTooLarge(part: "image", width: 9000, height: 9000, maxPixels: 100, maxSide: 10), .resultTooLarge("too large"),
         .unsupportedMediaType(.missingContentType), .invalidIdempotencyKey, .unauthorized,
         .queueFull(capacity: 4, retryAfterSeconds: 30), .draining(retryAfterSeconds: 30),
         .storageUnavailable(retryAfterSeconds: 30), .insufficientStorage(retryAfterSeconds: 30), .pageAssetNotFound,
@@ -30,6 +30,7 @@ struct APIErrorTests {
         case .invalidInput: (422, "invalid_input")
         case .invalidImage: (422, "invalid_image")
         case .imageTooLarge: (413, "image_too_large")
+        case .resultTooLarge: (413, "result_too_large")
         case .unsupportedMediaType: (415, "unsupported_media_type")
         case .invalidIdempotencyKey: (400, "invalid_idempotency_key")
         case .unauthorized: (401, "unauthorized")

@@ -14,6 +14,8 @@ enum APIError: HTTPResponseError, Equatable {
     case invalidInput(field: String?, problem: String)
     case invalidImage(part: String, reason: String)
     case imageTooLarge(part: String, width: Int, height: Int, maxPixels: Int, maxSide: Int)
+    /// A fit over `max_fit_pixels` that cannot be tiled, or a result over `max_image_pixels`.
+    case resultTooLarge(String)
     case unsupportedMediaType(UnsupportedMedia)
     case invalidIdempotencyKey
     case unauthorized
@@ -40,7 +42,7 @@ enum APIError: HTTPResponseError, Equatable {
         case .jobNotFound, .snapshotNotFound, .fileNotFound, .pageAssetNotFound: .notFound
         case .resultNotReady: .conflict
         case .invalidQuery, .invalidSpec, .invalidInput, .invalidImage: .unprocessableContent
-        case .imageTooLarge: .contentTooLarge
+        case .imageTooLarge, .resultTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .invalidIdempotencyKey: .badRequest
         case .unauthorized: .unauthorized
@@ -61,6 +63,7 @@ enum APIError: HTTPResponseError, Equatable {
         case .invalidInput: "invalid_input"
         case .invalidImage: "invalid_image"
         case .imageTooLarge: "image_too_large"
+        case .resultTooLarge: "result_too_large"
         case .unsupportedMediaType: "unsupported_media_type"
         case .invalidIdempotencyKey: "invalid_idempotency_key"
         case .unauthorized: "unauthorized"
@@ -86,6 +89,7 @@ enum APIError: HTTPResponseError, Equatable {
         case let .invalidImage(part, reason): "\(part): \(reason)"
         case let .imageTooLarge(part, width, height, maxPixels, maxSide):
             "\(part): \(width)×\(height) is over the limit of \(maxPixels) pixels or \(maxSide) pixels a side"
+        case .resultTooLarge(let why): why
         case .unsupportedMediaType(.missingContentType):
             "Content-Type is missing: send multipart/form-data, image/png or image/jpeg"
         case .unsupportedMediaType(.contentType(let type)):

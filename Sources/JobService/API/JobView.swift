@@ -22,6 +22,8 @@ struct JobView: Encodable {
     var input: Input
     var parameters: EffectiveParameters
     var error: JobError?
+    /// A tiled job's tiles; null for a job fitted whole.
+    var tiles: TileProgress?
     var links: Links
 
     struct Progress: Encodable {
@@ -61,7 +63,7 @@ struct JobView: Encodable {
         attempts = r.attempts
         checkpointIteration = r.checkpoint?.iteration
         input = Input(width: r.input.width, height: r.input.height, channels: r.input.channels + (r.input.hasAlpha ? 1 : 0))
-        parameters = r.parameters; error = r.error
+        parameters = r.parameters; error = r.error; tiles = s.tiles
         self.links = Links(self: links.job(r.id), events: links.events(r.id), snapshots: links.snapshots(r.id),
                            cancel: links.cancel(r.id), result: r.result != nil ? links.result(r.id) : nil)
     }
@@ -77,6 +79,7 @@ struct JobView: Encodable {
         try c.encode(attempts, forKey: .init("attempts")); try c.encode(checkpointIteration, forKey: .init("checkpoint_iteration"))
         try c.encode(input, forKey: .init("input"))
         try c.encode(parameters, forKey: .init("parameters")); try c.encode(error, forKey: .init("error"))
+        try c.encode(tiles, forKey: .init("tiles"))
         try c.encode(links, forKey: .init("links"))
     }
 
@@ -131,5 +134,30 @@ extension JobView.Links {
         try c.encode(self.`self`, forKey: .init("self")); try c.encode(events, forKey: .init("events"))
         try c.encode(snapshots, forKey: .init("snapshots")); try c.encode(cancel, forKey: .init("cancel"))
         try c.encode(result, forKey: .init("result"))
+    }
+}
+
+extension TileProgress: Encodable {
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JobView.Key.self)
+        try c.encode(tiles.count, forKey: .init("total")); try c.encode(fitted.count, forKey: .init("fitted"))
+        try c.encode(count(.succeeded) + count(.failed) + count(.canceled), forKey: .init("done"))
+        try c.encode(count(.running), forKey: .init("running")); try c.encode(count(.queued), forKey: .init("queued"))
+        try c.encode(count(.copied), forKey: .init("copied"))
+        try c.encode(columns, forKey: .init("columns")); try c.encode(rows, forKey: .init("rows"))
+        try c.encode(tileSize, forKey: .init("tile_size")); try c.encode(overlap, forKey: .init("overlap"))
+        try c.encode(scale, forKey: .init("scale")); try c.encode(tiles, forKey: .init("items"))
+    }
+}
+
+extension TileProgress.Tile: Encodable {
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JobView.Key.self)
+        try c.encode(index, forKey: .init("index"))
+        try c.encode(x, forKey: .init("x")); try c.encode(y, forKey: .init("y"))
+        try c.encode(width, forKey: .init("width")); try c.encode(height, forKey: .init("height"))
+        try c.encode(state, forKey: .init("state"))
+        try c.encode(iteration, forKey: .init("iteration")); try c.encode(total, forKey: .init("total"))
+        try c.encode(bestIteration, forKey: .init("best_iteration")); try c.encode(stopReason, forKey: .init("stop_reason"))
     }
 }

@@ -458,7 +458,7 @@ components:
       content:
         application/json: { schema: { $ref: '#/components/schemas/Error' } }
     TooLarge:
-      description: The upload is over `max_upload_bytes`, or an image over `max_image_pixels`.
+      description: The upload is over `max_upload_bytes` or an image over `max_image_pixels` (`image_too_large`); or the result would be over `max_image_pixels`, or, for a task that is not tiled (`preimage`), over `max_fit_pixels` (`result_too_large`).
       content:
         application/json: { schema: { $ref: '#/components/schemas/Error' } }
     UnsupportedMediaType:
@@ -620,6 +620,7 @@ components:
         input: { type: object, properties: { width: { type: integer }, height: { type: integer }, channels: { type: integer } } }
         parameters: { type: object, description: 'the effective settings: the spec with every default filled in, under the spec''s field names; with auto stop its auto_stop_rule (the rule the task''s fit runs by: held-out only for denoise) and auto_stop_patience; where the input is fitted too, input_learning_rate, and where the loss has a total-variation term, tv_weight' }
         error: { oneOf: [ { type: 'null' }, { $ref: '#/components/schemas/Error/properties/error' } ] }
+        tiles: { oneOf: [ { type: 'null' }, { $ref: '#/components/schemas/Tiles' } ], description: 'null for a job fitted whole. An image with a side over tile_size output pixels is cut into overlapping tiles, each fitted on its own by any worker of any service, and blended back; progress is then the whole job''s, a finished tile counting as complete' }
         links:
           type: object
           required: [self]
@@ -629,6 +630,38 @@ components:
             snapshots: { type: string }
             cancel: { type: string }
             result: { type: [string, 'null'] }
+
+    Tiles:
+      type: object
+      required: [total, fitted, done, running, queued, copied, columns, rows, tile_size, overlap, scale, items]
+      properties:
+        total: { type: integer }
+        fitted: { type: integer, description: 'tiles fitted; the others are copied from the input (inpainting tiles without a hole)' }
+        done: { type: integer, description: 'fitted tiles that ended (succeeded, failed or canceled)' }
+        running: { type: integer }
+        queued: { type: integer }
+        copied: { type: integer }
+        columns: { type: integer }
+        rows: { type: integer }
+        tile_size: { type: integer, description: 'the tiles'' side in input pixels (tile_size output pixels over the scale)' }
+        overlap: { type: integer, description: 'input pixels shared by neighbouring tiles, across which their results are blended' }
+        scale: { type: integer, description: 'output pixels per input pixel (super-resolution''s factor, else 1)' }
+        items:
+          type: array
+          items:
+            type: object
+            required: [index, x, y, width, height, state, iteration, total]
+            properties:
+              index: { type: integer, description: 'row-major: row × columns + column' }
+              x: { type: integer }
+              y: { type: integer }
+              width: { type: integer }
+              height: { type: integer }
+              state: { type: string, enum: [queued, running, succeeded, failed, canceled, copied, missing] }
+              iteration: { type: integer }
+              total: { type: integer }
+              best_iteration: { type: [integer, 'null'], description: 'the iteration the tile''s result is from (auto stop''s pick)' }
+              stop_reason: { type: [string, 'null'], enum: [iterations, auto_stop, time_limit, canceled, null] }
 
     JobList:
       type: object

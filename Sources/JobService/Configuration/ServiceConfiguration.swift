@@ -38,17 +38,24 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var queueCapacity = 32
     /// Seconds suggested in `Retry-After` when the queue is full.
     public var retryAfterSeconds = 30
+    /// Side of a tile in output pixels: larger images are fitted in tiles (`TilingInfo`).
+    public var tileSize = 512
+    /// Output pixels shared by neighbouring tiles, blended across.
+    public var tileOverlap = 64
 
     // Limits
     public var limits = Limits()
     public struct Limits: Sendable, Equatable {
         /// Whole request body of a submission (413).
         public var maxUploadBytes = 32 << 20
-        /// Pixels of any input image (413). The reference denoising network needs about 9 KB of
-        /// memory per pixel while fitting: 1024² takes about 9 GB.
-        public var maxImagePixels = 1_048_576
+        /// Pixels of any input image and of a result (413). Larger images are tiled: this bounds
+        /// the decoded copy held while one is cut and blended, not a fit.
+        public var maxImagePixels = 50_331_648
+        /// Pixels of a fit of a task that is not tiled (others are at most `tileSize`²). A fit
+        /// needs about 3 KiB per pixel with `balanced`, 9 KiB with `reference`.
+        public var maxFitPixels = 1_048_576
         /// Width or height of any input image (413).
-        public var maxImageSide = 8192
+        public var maxImageSide = 16384
         /// Iterations a job may ask for (422).
         public var maxIterations = 20_000
         /// Snapshots a job may keep: iterations / snapshot_every (422).

@@ -54,6 +54,8 @@ public struct JobSnapshot: Sendable, Equatable {
     public var iterationsPerSecond: Double?
     /// Changes whenever the record may have: rendered views are cached by (job, revision).
     public var revision: UInt64 = 0
+    /// A tiled job's tiles (nil: the job is fitted whole).
+    public var tiles: TileProgress? = nil
 }
 
 extension JobEvent.Payload {

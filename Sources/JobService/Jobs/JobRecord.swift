@@ -31,10 +31,17 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var result: ResultInfo?
     /// The fit's last saved state (nil: none); removed when the job finishes.
     public var checkpoint: CheckpointInfo?
+    /// A tiled job: its layout and tile jobs (nil: fitted whole).
+    public var tiling: TilingInfo? = nil
+    /// A tile job: the tiled job it belongs to (nil: a job of its own).
+    public var tileOf: TileOf? = nil
 
     public struct InputInfo: Codable, Sendable, Equatable {
         public var width: Int, height: Int, channels: Int
         public var hasAlpha: Bool
+        /// Bits a sample of the upload: 16 for a 16-bit PNG, whose snapshots and result are
+        /// written at 16 bits too; nil (records before it was kept) and 8 otherwise.
+        public var bitDepth: Int? = nil
         /// Stored input files by role: image, mask, guide.
         public var files: [String: String]
     }

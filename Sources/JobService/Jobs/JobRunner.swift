@@ -27,7 +27,7 @@ struct JobRunner {
             let snapshot: (FitProgress) -> Void = { p in
                 guard snapshotError == nil, manager.isCurrent(id) else { return }
                 do {
-                    let png = try ImageTensor.encodePNG(p.average, alpha: alpha)
+                    let png = try ImageTensor.encodePNG(p.average, alpha: alpha, bitDepth: record.input.bitDepth ?? 8)
                     // The fit waits for a store that cannot be reached rather than lose the snapshot;
                     // on a full one it goes on, and the next snapshot tries again.
                     try manager.whileStoreUnavailable(waitingForSpace: false) {
@@ -59,7 +59,7 @@ struct JobRunner {
             if let snapshotError { throw snapshotError }
             var info: JobRecord.ResultInfo?
             if result.iterations > 0 {
-                let png = try ImageTensor.encodePNG(result.image, alpha: alpha)
+                let png = try ImageTensor.encodePNG(result.image, alpha: alpha, bitDepth: record.input.bitDepth ?? 8)
                 try manager.whileStoreUnavailable { try manager.store.writeResult(id, png: png) }
                 info = .init(iterations: result.iterations, bestIteration: result.bestIteration, etag: ETag.of(png),
                              width: result.image.width, height: result.image.height)

@@ -57,6 +57,26 @@ protocol JobScheduler: AnyObject, Sendable {
     func isInterrupted(_ id: JobID) -> Bool
     /// Whether the job still exists and is still this service's to run.
     func isCurrent(_ id: JobID) -> Bool
+
+    // MARK: Tiled jobs (what `TiledScheduler` builds on)
+    /// Stores a tiled job: its parent, running from now on and never queued, then its tile
+    /// jobs, queued in tile order. Sequence numbers are given here, the parent's first.
+    func submitTiled(idempotencyKey: String?, parent: JobRecord, inputs: [(file: String, bytes: [UInt8])],
+                     tiles: [TileSubmission]) throws -> SubmitOutcome
+    /// The tile jobs of a tiled job that still exist, in no particular order.
+    func tiles(of parent: JobRecord) throws -> [JobRecord]
+    /// Applies an event to a job that no worker runs (a tiled job's parent) and carries its
+    /// effects out. nil: refused, or the job changed meanwhile (another service settled it).
+    @discardableResult
+    func settle(_ id: JobID, _ event: JobLifecycle.Event) throws -> JobRecord?
+    /// Tells the job's followers of an event that is not a transition (a tiled job's progress).
+    func publish(_ id: JobID, _ payload: JobEvent.Payload)
+}
+
+/// A tile job to store with its tiled job: its record (sequence given by the scheduler) and inputs.
+struct TileSubmission: Sendable {
+    var record: JobRecord
+    var inputs: [(file: String, bytes: [UInt8])]
 }
 
 /// Why a submission is not taken now.

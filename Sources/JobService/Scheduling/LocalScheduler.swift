@@ -21,6 +21,9 @@ final class LocalScheduler: JobScheduler {
         /// Queued jobs whose files are still being written: no worker takes them yet.
         var storing: Set<JobID> = []
 
+        /// Queued jobs a user submitted (tile jobs ride on their tiled job's place).
+        var queuedJobs: Int { queue.count { records[$0]?.isTile == false } }
+
         func snapshot(_ id: JobID) -> JobSnapshot? {
             guard let r = records[id] else { return nil }
             let position = r.state == .queued ? queue.firstIndex(of: id).map { $0 + 1 } : nil
@@ -63,7 +66,8 @@ final class LocalScheduler: JobScheduler {
         var requeued = 0
         state.withLock { s in
             for var record in loaded {
-                if record.state == .running {
+                // A tiled job is running without a run of its own: its tiles are the queue's.
+                if record.state == .running && !record.isTiled {
                     let effects = (try? JobLifecycle.apply(.lose(maxLostRuns: configuration.maxLostRuns, at: Date()), to: &record)) ?? []
                     if record.state == .failed { logger.warning("job \(record.id) failed: the process died during \(record.lostRuns ?? 0) of its runs") }
                     else { requeued += 1 }
@@ -144,7 +148,7 @@ final class LocalScheduler: JobScheduler {
 
     func admissionCheck() throws(JobRejection) {
         let rejection: JobRejection? = state.withLock { s in
-            s.draining ? .draining : s.queue.count >= configuration.queueCapacity ? .queueFull : nil
+            s.draining ? .draining : s.queuedJobs >= configuration.queueCapacity ? .queueFull : nil
         }
         if let rejection { throw rejection }
     }
@@ -154,7 +158,7 @@ final class LocalScheduler: JobScheduler {
         let reserved: Result<JobRecord, Error> = state.withLock { s in
             if let key = idempotencyKey, let id = s.idempotency[key], let r = s.records[id] { return .failure(Existing(record: r)) }
             if s.draining { return .failure(JobRejection.draining) }
-            if s.queue.count >= configuration.queueCapacity { return .failure(JobRejection.queueFull) }
+            if s.queuedJobs >= configuration.queueCapacity { return .failure(JobRejection.queueFull) }
             let record = make(JobID.random(), s.nextSequence)
             s.nextSequence += 1
             if let key = idempotencyKey { s.idempotency[key] = record.id }
@@ -198,7 +202,7 @@ final class LocalScheduler: JobScheduler {
     func list(state wanted: JobState?, limit: Int, after: UInt64?) throws -> (jobs: [JobSnapshot], more: Bool) {
         state.withLock { s in
             let all = s.records.values
-                .filter { wanted == nil || $0.state == wanted }
+                .filter { !$0.isTile && (wanted == nil || $0.state == wanted) }
                 .filter { after == nil || $0.sequence < after! }
                 .sorted { $0.sequence > $1.sequence }
             return (all.prefix(limit).compactMap { s.snapshot($0.id) }, all.count > limit)
@@ -258,8 +262,8 @@ final class LocalScheduler: JobScheduler {
     func counts() -> JobCounts {
         state.withLock { s in
             var byState: [JobState: Int] = [:]
-            for r in s.records.values { byState[r.state, default: 0] += 1 }
-            return JobCounts(byState: byState, queued: s.queue.count, runs: s.runs, draining: s.draining)
+            for r in s.records.values where !r.isTile { byState[r.state, default: 0] += 1 }
+            return JobCounts(byState: byState, queued: s.queuedJobs, runs: s.runs, draining: s.draining)
         }
     }
 
@@ -348,5 +352,83 @@ final class LocalScheduler: JobScheduler {
 
     func isCurrent(_ id: JobID) -> Bool {
         state.withLock { $0.records[id] != nil && $0.runs[id]?.leaseLost != true }
+    }
+
+    // MARK: Tiled jobs
+
+    func submitTiled(idempotencyKey: String?, parent: JobRecord, inputs: [(file: String, bytes: [UInt8])],
+                     tiles: [TileSubmission]) throws -> SubmitOutcome {
+        let reserved: Result<(JobRecord, [TileSubmission]), Error> = state.withLock { s in
+            if let key = idempotencyKey, let id = s.idempotency[key], let r = s.records[id] { return .failure(Existing(record: r)) }
+            if s.draining { return .failure(JobRejection.draining) }
+            if s.queuedJobs >= configuration.queueCapacity { return .failure(JobRejection.queueFull) }
+            var parent = parent
+            parent.sequence = s.nextSequence
+            var tiles = tiles
+            for i in tiles.indices { tiles[i].record.sequence = s.nextSequence + 1 + UInt64(i) }
+            s.nextSequence += 1 + UInt64(tiles.count)
+            if let key = idempotencyKey { s.idempotency[key] = parent.id }
+            // As in `submit`: places held while the files are written, no worker takes a tile yet.
+            s.records[parent.id] = parent
+            for t in tiles {
+                s.records[t.record.id] = t.record
+                s.queue.append(t.record.id)
+                s.storing.insert(t.record.id)
+            }
+            s.revision &+= 1
+            return .success((parent, tiles))
+        }
+        let (record, tiles): (JobRecord, [TileSubmission])
+        switch reserved {
+        case .success(let r): (record, tiles) = r
+        case .failure(let e as Existing): return .existing(e.record)
+        case .failure(let e): throw e
+        }
+        var stored: [JobID] = []
+        do {
+            try store.create(record, inputs: inputs)
+            stored.append(record.id)
+            for t in tiles {
+                try store.create(t.record, inputs: t.inputs)
+                stored.append(t.record.id)
+            }
+        } catch {
+            for id in stored { store.delete(id) }
+            state.withLock { s in
+                for id in [record.id] + tiles.map(\.record.id) {
+                    s.records[id] = nil
+                    s.storing.remove(id)
+                }
+                s.queue.removeAll { s.records[$0] == nil }
+                if let key = idempotencyKey { s.idempotency[key] = nil }
+            }
+            throw error
+        }
+        metrics.jobSubmitted(task: record.spec.task.rawValue)
+        state.withLock { s in for t in tiles { s.storing.remove(t.record.id) } }
+        work.notifyAll()
+        return .created(record)
+    }
+
+    func tiles(of parent: JobRecord) throws -> [JobRecord] {
+        let ids = parent.tiling?.jobs.compactMap { $0 } ?? []
+        return state.withLock { s in ids.compactMap { s.records[$0] } }
+    }
+
+    func settle(_ id: JobID, _ event: JobLifecycle.Event) throws -> JobRecord? {
+        state.withLock { s in
+            guard var record = s.records[id], s.runs[id] == nil,
+                  let effects = try? JobLifecycle.apply(event, to: &record) else { return nil }
+            perform(effects, record, &s)
+            return record
+        }
+    }
+
+    func publish(_ id: JobID, _ payload: JobEvent.Payload) {
+        state.withLock { s in
+            guard s.records[id] != nil else { return }
+            s.revision &+= 1
+            s.publish(id, payload)
+        }
     }
 }

@@ -159,17 +159,31 @@ final class SharedScheduler: JobScheduler {
             return record.state == .running ? try shared.requestCancel(id) : false
         }
         let effects = (try? JobLifecycle.apply(.cancel(at: Date()), to: &record)) ?? []
-        guard try shared.cancelQueued(record) else {
+        guard try shared.replace(record, ifState: .queued) else {
             // Taken by a worker meanwhile: its service is asked to stop it.
             return try shared.requestCancel(id)
         }
-        if effects.contains(.removeCheckpoints(keeping: nil)) { store.removeCheckpoints(id, keeping: nil) }
-        if effects.contains(.countFinished) { metrics.jobFinished(state: .canceled, stopReason: nil, seconds: nil) }
-        let snap = snapshot(record, nil)
-        publish(id, .state(snap))
-        publish(id, .done(snap))
-        notify(effects, snap)
+        carryOut(effects, record)
         return false
+    }
+
+    /// Carries out the effects of a transition of a job no service holds, once its record is stored.
+    private func carryOut(_ effects: [JobLifecycle.Effect], _ record: JobRecord) {
+        let id = record.id
+        for effect in effects {
+            switch effect {
+            case .removeCheckpoints(let keeping): store.removeCheckpoints(id, keeping: keeping)
+            case .clearSnapshots(let after): store.clearSnapshots(id, after: after)
+            case .countFinished: metrics.jobFinished(state: record.state, stopReason: record.stopReason, seconds: record.runSeconds)
+            default: break
+            }
+        }
+        let snap = snapshot(record, nil)
+        if effects.contains(.publishState) {
+            publish(id, .state(snap))
+            if record.state.isFinished { publish(id, .done(snap)) }
+        }
+        notify(effects, snap)
     }
 
     @discardableResult
@@ -216,7 +230,7 @@ final class SharedScheduler: JobScheduler {
 
     // MARK: Events
 
-    private func publish(_ id: JobID, _ payload: JobEvent.Payload) {
+    func publish(_ id: JobID, _ payload: JobEvent.Payload) {
         eventWriter.async { [shared, logger] in
             do { try shared.append(id, payload) } catch {
                 logger.debug("job \(id): an event was not stored: \(error)")
@@ -421,5 +435,51 @@ final class SharedScheduler: JobScheduler {
 
     func isCurrent(_ id: JobID) -> Bool {
         state.withLock { $0.runs[id] != nil && $0.runs[id]?.leaseLost != true }
+    }
+
+    // MARK: Tiled jobs
+
+    func submitTiled(idempotencyKey: String?, parent: JobRecord, inputs: [(file: String, bytes: [UInt8])],
+                     tiles: [TileSubmission]) throws -> SubmitOutcome {
+        if let key = idempotencyKey, let r = try shared.find(idempotencyKey: key) { return .existing(r) }
+        try admissionCheck()
+        if (try shared.countByState()[.queued] ?? 0) >= configuration.queueCapacity { throw JobRejection.queueFull }
+        var record = parent
+        record.sequence = try shared.nextSequence()
+        do {
+            try shared.submit(record, inputs: inputs)
+        } catch is DuplicateIdempotencyKey {
+            if let key = idempotencyKey, let r = try shared.find(idempotencyKey: key) { return .existing(r) }
+            throw JobStoreUnavailable(description: "a job with the same idempotency key was removed meanwhile")
+        }
+        // The parent first: a tile whose parent is missing is never stored. A failure on the
+        // way removes what was stored (a crash leaves a parent whose missing tiles fail it).
+        var stored = [record.id]
+        do {
+            for t in tiles {
+                var tile = t.record
+                tile.sequence = try shared.nextSequence()
+                try shared.submit(tile, inputs: t.inputs)
+                stored.append(tile.id)
+            }
+        } catch {
+            for id in stored.reversed() { _ = try? shared.remove(id) }
+            throw error
+        }
+        metrics.jobSubmitted(task: record.spec.task.rawValue)
+        return .created(record)
+    }
+
+    func tiles(of parent: JobRecord) throws -> [JobRecord] {
+        try shared.records(parent.tiling?.jobs.compactMap { $0 } ?? [])
+    }
+
+    func settle(_ id: JobID, _ event: JobLifecycle.Event) throws -> JobRecord? {
+        guard let (before, _) = try shared.find(id) else { return nil }
+        var record = before
+        guard let effects = try? JobLifecycle.apply(event, to: &record) else { return nil }
+        guard try shared.replace(record, ifState: before.state) else { return nil }
+        carryOut(effects, record)
+        return record
     }
 }

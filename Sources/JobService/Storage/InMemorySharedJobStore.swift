@@ -194,7 +194,7 @@ final class InMemorySharedJobStore: SharedJobStore {
     func list(state: JobState?, limit: Int, before sequence: UInt64?) throws -> (jobs: [(record: JobRecord, queuePosition: Int?)], more: Bool) {
         database.tables.withLock { t in
             let rows = t.rows.values
-                .filter { state == nil || $0.state == state }
+                .filter { !$0.record.isTile && (state == nil || $0.state == state) }
                 .filter { sequence == nil || $0.record.sequence < sequence! }
                 .sorted { $0.record.sequence > $1.record.sequence }
             return (rows.prefix(limit).map { ($0.record, Self.position(t, $0)) }, rows.count > limit)
@@ -204,14 +204,18 @@ final class InMemorySharedJobStore: SharedJobStore {
     func countByState() throws -> [JobState: Int] {
         database.tables.withLock { t in
             var counts: [JobState: Int] = [:]
-            for row in t.rows.values { counts[row.state, default: 0] += 1 }
+            for row in t.rows.values where !row.record.isTile { counts[row.state, default: 0] += 1 }
             return counts
         }
     }
 
-    func cancelQueued(_ record: JobRecord) throws -> Bool {
+    func records(_ ids: [JobID]) throws -> [JobRecord] {
+        database.tables.withLock { t in ids.compactMap { t.rows[$0]?.record } }
+    }
+
+    func replace(_ record: JobRecord, ifState state: JobState) throws -> Bool {
         database.tables.withLock { t in
-            guard t.rows[record.id]?.state == .queued else { return false }
+            guard let row = t.rows[record.id], row.state == state, row.leaseOwner == nil else { return false }
             t.rows[record.id] = Database.Row(record: record, state: record.state)
             return true
         }

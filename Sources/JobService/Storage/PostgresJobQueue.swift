@@ -145,7 +145,7 @@ extension PostgresJobStore {
         b.append(Int64(limit + 1))
         let rows = try run(PostgresQuery(unsafeSQL: """
             SELECT j.record::text, \(Self.queuePositionSQL) FROM dipd_jobs j
-            WHERE ($1::text IS NULL OR j.state = $1) AND ($2::bigint IS NULL OR j.sequence < $2)
+            WHERE NOT (j.record ? 'tile_of') AND ($1::text IS NULL OR j.state = $1) AND ($2::bigint IS NULL OR j.sequence < $2)
             ORDER BY j.sequence DESC LIMIT $3
             """, binds: b)).rows
         let jobs = try decodeListed(Array(rows))
@@ -154,19 +154,27 @@ extension PostgresJobStore {
 
     func countByState() throws -> [JobState: Int] {
         var counts: [JobState: Int] = [:]
-        for row in try run("SELECT state, count(*) FROM dipd_jobs GROUP BY state").rows {
+        for row in try run("SELECT state, count(*) FROM dipd_jobs WHERE NOT (record ? 'tile_of') GROUP BY state").rows {
             let (state, n) = try row.decode((String, Int64).self)
             if let s = JobState(rawValue: state) { counts[s] = Int(n) }
         }
         return counts
     }
 
-    func cancelQueued(_ record: JobRecord) throws -> Bool {
+    func replace(_ record: JobRecord, ifState state: JobState) throws -> Bool {
         let rows = try run("""
             UPDATE dipd_jobs SET state = \(record.state.rawValue), record = \(try json(record))::jsonb
-            WHERE id = \(record.id.rawValue) AND state = 'queued' RETURNING id
+            WHERE id = \(record.id.rawValue) AND state = \(state.rawValue) AND lease_owner IS NULL RETURNING id
             """).rows
         return !rows.isEmpty
+    }
+
+    func records(_ ids: [JobID]) throws -> [JobRecord] {
+        guard !ids.isEmpty else { return [] }
+        var b = PostgresBindings()
+        b.append(ids.map(\.rawValue))
+        return try run(PostgresQuery(unsafeSQL: "SELECT record::text FROM dipd_jobs WHERE id = ANY($1::text[])", binds: b)).rows
+            .map { try record(try $0.decode(String.self)) }
     }
 
     func requestCancel(_ id: JobID) throws -> Bool {

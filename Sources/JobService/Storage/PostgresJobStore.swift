@@ -253,12 +253,14 @@ final class PostgresJobStore: SharedJobStore {
 
     // MARK: Files
 
-    /// Writes a file of a running job, only while this service holds its lease.
+    /// Writes a file of a running job, only while this service holds its lease. A tiled job
+    /// has none: any service may write the result it blends from the tiles while it runs.
     private func write(_ id: JobID, _ name: String, _ bytes: [UInt8]) throws {
         let rows = try run("""
             INSERT INTO dipd_files (job_id, name, bytes)
             SELECT id, \(name), \(ByteBuffer(bytes: bytes)) FROM dipd_jobs
-            WHERE id = \(id.rawValue) AND (\(owner) = '' OR lease_owner = \(owner))
+            WHERE id = \(id.rawValue) AND (\(owner) = '' OR lease_owner = \(owner)
+              OR (lease_owner IS NULL AND state = 'running' AND record ? 'tiling'))
             ON CONFLICT (job_id, name) DO UPDATE SET bytes = excluded.bytes
             RETURNING 1
             """).rows

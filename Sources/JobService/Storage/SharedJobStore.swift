@@ -33,11 +33,14 @@ protocol SharedJobStore: JobStore {
     /// A job with the number of queued jobs up to it (nil unless queued).
     func find(_ id: JobID) throws -> (record: JobRecord, queuePosition: Int?)?
     func find(idempotencyKey: String) throws -> JobRecord?
-    /// Newest first, up to `limit` of them, and whether there are more.
+    /// Newest first, up to `limit` of them, and whether there are more; tile jobs are left out.
     func list(state: JobState?, limit: Int, before sequence: UInt64?) throws -> (jobs: [(record: JobRecord, queuePosition: Int?)], more: Bool)
     func countByState() throws -> [JobState: Int]
-    /// Saves a canceled job's record, if the job is still queued (false: a worker took it).
-    func cancelQueued(_ record: JobRecord) throws -> Bool
+    /// Saves the record of a job no service holds (a queued job canceled, a tiled job
+    /// settled), if the stored job is still in `state` (false: it moved on meanwhile).
+    func replace(_ record: JobRecord, ifState state: JobState) throws -> Bool
+    /// The stored records of these jobs (the missing ones left out).
+    func records(_ ids: [JobID]) throws -> [JobRecord]
     /// Asks the service running the job to stop it; false when it is not running.
     func requestCancel(_ id: JobID) throws -> Bool
     /// Removes a job and its files; the service running it, if any, stops.

@@ -446,6 +446,7 @@ export function follow(id, onEvent, onError) {
     </p>
     <progress id="job-progress" max="1" value="0" data-testid="progress" aria-label="Progress"></progress>
     <p id="job-figures" class="figures" data-testid="job-figures"></p>
+    <div id="job-tiles" class="tiles" data-testid="job-tiles" hidden role="img" aria-label="The image's tiles as they are fitted"></div>
     <p id="job-error" class="error" role="alert" data-testid="job-error" hidden></p>
     <button type="button" id="cancel" data-testid="cancel">Cancel</button>
 
@@ -517,7 +518,7 @@ export class JobPage {
   /** Opens job `id`; `inputURL` is the image kept from the submit, when there is one. */
   async open(id, inputURL) {
     this.close();
-    this.id = id; this.snapshots = []; this.job = null; this.resultShown = false; this.inputURL = inputURL || null;
+    this.id = id; this.snapshots = []; this.job = null; this.resultShown = false; this.inputURL = inputURL || null; this.tilesShown = null;
     this.liveSnapshots = 0;
     $('job-id').textContent = id;
     for (const el of ['job-task', 'job-state', 'job-stop', 'job-figures', 'snapshot-caption']) $(el).textContent = '';
@@ -575,8 +576,40 @@ export class JobPage {
     if (job.best_iteration !== null && job.best_iteration !== undefined) stop += `, result from iteration ${job.best_iteration}`;
     if (job.queue_position) stop = `position ${job.queue_position} in the queue`;
     $('job-stop').textContent = stop;
+    this.tiles(job.tiles);
     if (job.error) this.fail(new Error(job.error.message));
     if (job.links.result && !this.resultShown) this.showResult();
+  }
+
+  // A tiled job: one cell per tile, laid out as the image is cut, coloured by its state
+  // and filling with its progress.
+  tiles(t) {
+    const box = $('job-tiles');
+    box.hidden = !t;
+    if (!t) return;
+    box.style.gridTemplateColumns = `repeat(${t.columns}, 1fr)`;
+    while (box.children.length > t.items.length) box.lastChild.remove();
+    while (box.children.length < t.items.length) box.append(document.createElement('span'));
+    t.items.forEach((tile, i) => {
+      const cell = box.children[i];
+      const fraction = ['succeeded', 'copied'].includes(tile.state) ? 1 : (tile.total ? tile.iteration / tile.total : 0);
+      cell.className = `tile tile-${tile.state}`;
+      cell.style.setProperty('--done', `${Math.round(fraction * 100)}%`);
+      cell.title = `tile ${tile.index} at ${tile.x},${tile.y}: ${tile.state}` + (tile.total ? `, iteration ${tile.iteration} of ${tile.total}` : '');
+    });
+    box.setAttribute('aria-label', `${t.done} of ${t.fitted} tiles fitted, ${t.running} running`);
+    if (this.tilesShown !== t.done) { this.tilesShown = t.done; this.showTiles(t); }
+  }
+
+  // The image as its tiles are now: ended tiles' results, running ones' latest snapshots, the input elsewhere.
+  async showTiles(t) {
+    const id = this.id;
+    let url;
+    try { url = await blobURL(jobPath(id, '/snapshots/latest.png')); } catch (e) { return; }
+    if (this.id !== id) return;
+    const img = $('snapshot-image');
+    img.src = url; img.hidden = false; img.alt = `The image with ${t.done} of ${t.fitted} tiles fitted`;
+    $('snapshot-caption').textContent = `${t.done} of ${t.fitted} tiles fitted` + (t.copied ? `, ${t.copied} copied` : '');
   }
 
   progress(p) {
@@ -590,6 +623,8 @@ export class JobPage {
   }
 
   addSnapshot(s, live) {
+    // A tiled job's one snapshot is blended on demand: \`tiles\` shows it as tiles end.
+    if (s.url && s.url.endsWith('/latest.png')) return;
     if (this.snapshots.some((x) => x.iteration === s.iteration)) return;
     this.snapshots.push(s);
     this.snapshots.sort((a, b) => a.iteration - b.iteration);
@@ -804,6 +839,13 @@ figure img, canvas#chart { width: 100%; max-height: 20rem; object-fit: contain; 
 .state-succeeded { color: #116329; } .state-failed { color: var(--err); } .state-canceled { color: var(--muted); }
 [hidden] { display: none !important; }
 @media (max-width: 40rem) { .panels { grid-template-columns: 1fr; } .grid { grid-template-columns: 1fr; } }
+
+.tiles { display: grid; gap: 2px; max-width: 24rem; margin: .5rem 0; }
+.tiles .tile { aspect-ratio: 1; border: 1px solid var(--line); background: linear-gradient(to top, #7fb77e var(--done, 0%), transparent var(--done, 0%)); }
+.tiles .tile-running { border-color: #2b6cb0; }
+.tiles .tile-failed { background: #e07a7a; }
+.tiles .tile-canceled { background: #ccc; }
+.tiles .tile-copied { background: #e8efe8; }
 
 """#####,
         "submit.js": #####"""

@@ -6,6 +6,8 @@ import HTTPServer
 struct JobFileRoutes: JobLookup, Sendable {
     let jobs: any JobScheduler
     let links: LinkBuilder
+    /// Blends a tiled job's snapshot from its tiles' latest outputs.
+    let assembler: TileAssembler
 
     func register(on router: inout Router) {
         router.get("/v1/jobs/{id}/snapshots", listSnapshots)
@@ -17,6 +19,11 @@ struct JobFileRoutes: JobLookup, Sendable {
     @Sendable func listSnapshots(_ request: Request) async throws -> Response {
         let id = try jobID(request)
         let s = try job(id)
+        if s.record.isTiled {
+            // One snapshot, blended from the tiles as they are when it is asked for.
+            let url = links.snapshots(id) + "/" + Self.tiledSnapshot
+            return .json(raw: #"{"snapshots":[{"iteration":\#(s.record.progress.iteration),"url":\#(JSONString.quoted(url))}]}"#)
+        }
         let items = s.record.snapshots.map { JobView.snapshotJSON($0, url: links.snapshot(id, $0.iteration)) }
         return .json(raw: #"{"snapshots":[\#(items.joined(separator: ","))]}"#)
     }
@@ -25,6 +32,10 @@ struct JobFileRoutes: JobLookup, Sendable {
         let id = try jobID(request)
         let s = try job(id)
         let file = request.parameter("file") ?? ""
+        if s.record.isTiled, file == Self.tiledSnapshot {
+            let (png, etag) = try assembler.snapshot(s.record, tileJobs: try jobs.tiles(of: s.record))
+            return try image(request, etag: etag) { _ in png }
+        }
         guard file.hasSuffix(".png"), let n = Int(file.dropLast(4)), file.count <= 13, n >= 0,
               let info = s.record.snapshots.first(where: { $0.iteration == n }) else {
             throw APIError.snapshotNotFound(job: id, file: file)
@@ -63,6 +74,9 @@ struct JobFileRoutes: JobLookup, Sendable {
             try $0.read(id, file: file)
         }
     }
+
+    /// The file name of a tiled job's snapshot.
+    static let tiledSnapshot = "latest.png"
 
     private func image(_ request: Request, etag: String, contentType: String = "image/png",
                        _ load: (any JobStore) throws -> [UInt8]) throws -> Response {

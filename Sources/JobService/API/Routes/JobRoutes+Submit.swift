@@ -52,6 +52,18 @@ extension JobRoutes {
         if parameters.snapshotEvery > 0, parameters.iterations / parameters.snapshotEvery > limits.maxSnapshots {
             throw Submission.invalid("snapshot_every", "\(parameters.iterations) iterations every \(parameters.snapshotEvery) makes more than \(limits.maxSnapshots) snapshots")
         }
+        // Larger images are cut into tiles, each fitted on its own; a task that is not tiled
+        // (and every result) must fit the limits as a whole.
+        let splitter = TileSplitter(configuration: configuration, decoder: decoder)
+        let layout = splitter.layout(spec, width: image.width, height: image.height)
+        let scale = TileSplitter.scale(spec)
+        let (outWidth, outHeight) = (image.width * scale, image.height * scale)
+        if outWidth * outHeight > limits.maxImagePixels {
+            throw APIError.resultTooLarge("the result would be \(outWidth)×\(outHeight), over the limit of \(limits.maxImagePixels) pixels (max_image_pixels)")
+        }
+        if layout == nil, outWidth * outHeight > limits.maxFitPixels {
+            throw APIError.resultTooLarge("task \(spec.task.rawValue) is fitted whole, and \(outWidth)×\(outHeight) is over the limit of \(limits.maxFitPixels) pixels a fit (max_fit_pixels)")
+        }
         var files: [(file: String, bytes: [UInt8])] = []
         var names: [String: String] = [:]
         for (role, bytes) in submission.files.sorted(by: { $0.key < $1.key }) {
@@ -59,13 +71,28 @@ extension JobRoutes {
             files.append((name, bytes)); names[role] = name
         }
         let info = JobRecord.InputInfo(width: image.width, height: image.height, channels: JobInputs.tensorChannels(image),
-                                       hasAlpha: image.hasAlpha, files: names)
+                                       hasAlpha: image.hasAlpha, bitDepth: image.bitDepth, files: names)
+        let make = { (id: JobID, sequence: UInt64) in
+            JobRecord(id: id, sequence: sequence, state: .queued, spec: spec, parameters: parameters, input: info,
+                      idempotencyKey: key, createdAt: Date(), attempts: 0,
+                      progress: .init(iteration: 0, total: parameters.iterations), snapshots: [])
+        }
         let outcome: SubmitOutcome
         do {
-            outcome = try jobs.submit(idempotencyKey: key, inputs: files) { id, sequence in
-                JobRecord(id: id, sequence: sequence, state: .queued, spec: spec, parameters: parameters, input: info,
-                          idempotencyKey: key, createdAt: Date(), attempts: 0,
-                          progress: .init(iteration: 0, total: parameters.iterations), snapshots: [])
+            if let layout {
+                let guideChannels = probed[JobInputs.guideFile].map(JobInputs.tensorChannels)
+                let (parent, tiles): (JobRecord, [TileSubmission])
+                do {
+                    (parent, tiles) = try splitter.split(make(JobID.random(), 0), files: submission.files, layout: layout) { s in
+                        try TaskCatalog.parameters(s, imageChannels: info.channels, guideChannels: guideChannels,
+                                                   threads: threadsPerWorker, classifier: classifier.make)
+                    }
+                } catch let e as InputDecoder.Failure {
+                    throw APIError(e, limits: limits)
+                }
+                outcome = try jobs.submitTiled(idempotencyKey: key, parent: parent, inputs: files, tiles: tiles)
+            } else {
+                outcome = try jobs.submit(idempotencyKey: key, inputs: files, make: make)
             }
         } catch let error as JobRejection {
             throw rejection(error)
@@ -75,7 +102,8 @@ extension JobRoutes {
             return submitted(r, status: .ok)
         case .created(let r):
             let client = ClientAddress.of(request, trusted: configuration.trustedProxies)
-            logger.info("job \(r.id) queued: \(spec.task.rawValue) \(image.width)x\(image.height), \(parameters.iterations) iterations, from \(client)")
+            let tiled = r.tiling.map { ", in \($0.jobs.count) tiles (\($0.jobs.count { $0 != nil }) fitted)" } ?? ""
+            logger.info("job \(r.id) queued: \(spec.task.rawValue) \(image.width)x\(image.height)\(tiled), \(parameters.iterations) iterations, from \(client)")
             return submitted(r, status: .accepted)
         }
     }
