@@ -269,7 +269,11 @@ final class LocalScheduler: JobScheduler {
 
     func sweep(finishedBefore date: Date) -> Int {
         let expired = state.withLock { s in
-            s.records.values.filter { r in r.state.isFinished && (r.finishedAt.map { $0 < date } ?? false) }.map(\.id)
+            // A tile job goes with its tiled job, not on its own.
+            let expired = s.records.values.filter { r in !r.isTile && r.state.isFinished && (r.finishedAt.map { $0 < date } ?? false) }
+            let gone = Set(expired.map(\.id))
+            let tiles = s.records.values.filter { r in r.tileOf.map { gone.contains($0.parent) || s.records[$0.parent] == nil } ?? false }
+            return (expired + tiles).map(\.id)
         }
         for id in expired { _ = try? delete(id) }
         if !expired.isEmpty { logger.info("removed \(expired.count) expired jobs") }

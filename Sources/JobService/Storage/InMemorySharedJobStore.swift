@@ -246,7 +246,11 @@ final class InMemorySharedJobStore: SharedJobStore {
 
     func removeFinished(before date: Date) throws -> Int {
         let ids = database.tables.withLock { t in
-            t.rows.values.filter { $0.state.isFinished && ($0.record.finishedAt.map { $0 < date } ?? false) }.map(\.record.id)
+            // A tile job goes with its tiled job, not on its own.
+            let expired = t.rows.values.filter { !$0.record.isTile && $0.state.isFinished && ($0.record.finishedAt.map { $0 < date } ?? false) }
+            let gone = Set(expired.map(\.record.id))
+            let tiles = t.rows.values.filter { row in row.record.tileOf.map { gone.contains($0.parent) || t.rows[$0.parent] == nil } ?? false }
+            return (expired + tiles).map(\.record.id)
         }
         for id in ids { _ = try remove(id) }
         return ids.count

@@ -194,10 +194,16 @@ extension PostgresJobStore {
     }
 
     func removeFinished(before date: Date) throws -> Int {
-        try run("""
-            DELETE FROM dipd_jobs WHERE state IN ('succeeded', 'failed', 'canceled')
+        // A tile job goes with its tiled job, not on its own.
+        let jobs = try run("""
+            DELETE FROM dipd_jobs WHERE state IN ('succeeded', 'failed', 'canceled') AND NOT (record ? 'tile_of')
               AND (record->>'finished_at')::timestamptz < \(date) RETURNING id
             """).rows.count
+        let tiles = try run("""
+            DELETE FROM dipd_jobs t WHERE t.record ? 'tile_of'
+              AND NOT EXISTS (SELECT 1 FROM dipd_jobs p WHERE p.id = t.record->'tile_of'->>'parent') RETURNING id
+            """).rows.count
+        return jobs + tiles
     }
 
     // MARK: Events
