@@ -105,6 +105,8 @@ struct TaskJobsTests {
         #expect(raw.status == 202, "\(raw.json)")
         let rawJob = try poll(dipd, try #require(raw.json["id"] as? String)) { ["succeeded", "failed"].contains(state($0)) }
         #expect(state(rawJob) == "succeeded" && (rawJob["parameters"] as? [String: Any])?["class"] as? Int == 1, "\(rawJob)")
+        let json = try Self.run(dipd, ["-F", #"spec={"task":"activation","class":"tench","size":48,"iterations":2};type=application/json"#])
+        #expect(json.result.width == 48 && (json.job["parameters"] as? [String: Any])?["class"] as? Int == 0)
 
         // An image is refused, as are a class that names two and one that names none.
         let dir = try temporaryDirectory("dipd-activation")
