@@ -36,6 +36,8 @@ func checkRanges(_ s: TaskSpec) {
     if let v = s.autoStopPatience { require((1...1_000_000).contains(v), "auto_stop_patience accepted out of range: \(v)") }
     if s.autoStop == false { require(s.autoStopRule == nil && s.autoStopPatience == nil, "auto stop options without auto stop") }
     if let v = s.factor { require([2, 4, 8].contains(v), "factor accepted: \(v)") }
+    if let v = s.class { require((0..<ImageNetClasses.words.count).contains(v), "class accepted out of range: \(v)") }
+    if let v = s.size { require((32...1024).contains(v), "size accepted out of range: \(v)") }
     if let n = s.network {
         let lists = [(n.channelsDown, 1), (n.channelsUp, 1), (n.channelsSkip, 0)]
         for case let (list?, low) in lists {

@@ -23,6 +23,10 @@ public struct EffectiveParameters: Codable, Sendable, Equatable {
     public var factor: Int?
     public var keep: Double?
     public var layer: String?
+    /// Activation: the class (at conv10; elsewhere the layer's channel) whose score is maximised.
+    public var `class`: Int?
+    /// Activation: the side of the square image made.
+    public var size: Int?
     public var optimizer: String
     public var threads: Int
     public var network: Network
@@ -31,13 +35,13 @@ public struct EffectiveParameters: Codable, Sendable, Equatable {
                 learningRate: Double, regNoise: Double, expWeight: Double, backtracking: Bool,
                 inputLearningRate: Double? = nil, tvWeight: Double? = nil, autoStop: Bool? = nil, autoStopRule: String? = nil,
                 autoStopPatience: Int? = nil, maxSeconds: Double? = nil, factor: Int? = nil, keep: Double? = nil,
-                layer: String? = nil, optimizer: String, threads: Int, network: Network) {
+                layer: String? = nil, class: Int? = nil, size: Int? = nil, optimizer: String, threads: Int, network: Network) {
         self.task = task; self.preset = preset; self.setup = setup; self.iterations = iterations
         self.snapshotEvery = snapshotEvery; self.seed = seed; self.learningRate = learningRate; self.regNoise = regNoise
         self.expWeight = expWeight; self.backtracking = backtracking; self.inputLearningRate = inputLearningRate
         self.tvWeight = tvWeight; self.autoStop = autoStop; self.autoStopRule = autoStopRule
         self.autoStopPatience = autoStopPatience; self.maxSeconds = maxSeconds; self.factor = factor; self.keep = keep
-        self.layer = layer; self.optimizer = optimizer; self.threads = threads; self.network = network
+        self.layer = layer; self.class = `class`; self.size = size; self.optimizer = optimizer; self.threads = threads; self.network = network
     }
 
     public struct Network: Codable, Sendable, Equatable {

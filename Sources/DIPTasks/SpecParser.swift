@@ -33,7 +33,7 @@ public struct SpecParser: Sendable {
 
     static func typed(name: String, text: String) throws(SpecError) -> JSONValue {
         switch name {
-        case "iterations", "snapshot_every", "seed", "factor", "learning_rate", "reg_noise", "exp_weight", "keep", "max_seconds",
+        case "iterations", "snapshot_every", "seed", "factor", "size", "learning_rate", "reg_noise", "exp_weight", "keep", "max_seconds",
              "input_learning_rate", "tv_weight", "auto_stop_patience", "noise_level":
             guard let d = Double(text), text.allSatisfy({ "0123456789.-+eE".contains($0) }) else {
                 throw SpecError(name, "must be a number, got \"\(text.prefix(40))\"")
@@ -93,6 +93,8 @@ public struct SpecParser: Sendable {
         if let f = spec.factor, ![2, 4, 8].contains(f) { throw SpecError("factor", "must be 2, 4 or 8") }
         spec.keep = try number(fields, "keep", open: 0, 1)
         spec.layer = try choice(fields, "layer", TaskCatalog.preimageLayers, "a SqueezeNet 1.1 layer: ")
+        spec.class = try imageNetClass(fields)
+        spec.size = try int(fields, "size", 32...1024)
         spec.optimizer = try choice(fields, "optimizer", FitSettings.Optimizer.allCases)
         if let n = fields["network"], n != .null { spec.network = try network(n) }
         if let every = spec.snapshotEvery, every > 0, let its = spec.iterations, its / every > maxSnapshots {
@@ -140,6 +142,21 @@ public struct SpecParser: Sendable {
             if !events.contains(e) { events.append(e) }
         }
         return events
+    }
+
+    /// `class`: an index (a JSON number, or text as forms give it) or a class's name.
+    private func imageNetClass(_ f: [String: JSONValue]) throws(SpecError) -> Int? {
+        guard let v = f["class"], v != .null else { return nil }
+        switch v {
+        case .string(let name):
+            return try ImageNetClasses.index(named: name)
+        case .number(let d) where d == d.rounded() && d >= 0 && d < Double(ImageNetClasses.words.count):
+            return Int(d)
+        case .number(let d):
+            throw SpecError("class", "must be an ImageNet class index between 0 and \(ImageNetClasses.words.count - 1) or a class name, got \(d)")
+        default:
+            throw SpecError("class", "must be an ImageNet class: an index between 0 and \(ImageNetClasses.words.count - 1) or a name, not \(v.kind)")
+        }
     }
 
     public static var taskNames: String { TaskKind.allCases.map(\.rawValue).joined(separator: ", ") }

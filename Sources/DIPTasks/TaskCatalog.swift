@@ -6,6 +6,12 @@ import DIPEngine
 public enum TaskCatalog {
     public enum Need: Sendable { case required, optional, forbidden }
 
+    /// Every task restores an uploaded image but activation, which makes one from a class alone.
+    public static func image(_ task: TaskKind) -> Need { task == .activation ? .forbidden : .required }
+
+    /// The tasks that run a pretrained classifier (the service's `preimage_weights`).
+    public static func needsClassifier(_ task: TaskKind) -> Bool { task == .preimage || task == .activation }
+
     public static func mask(_ task: TaskKind) -> Need {
         switch task {
         case .inpaint: .required
@@ -25,6 +31,7 @@ public enum TaskCatalog {
         case .restore: RestorationTask.self
         case .flash: FlashTask.self
         case .preimage: PreimageTask.self
+        case .activation: ActivationMaximizationTask.self
         }
     }
 
@@ -33,7 +40,12 @@ public enum TaskCatalog {
     public static func takesPresets(_ task: TaskKind) -> Bool { engineType(task).takesPresets }
 
     /// Checks what can be checked from the spec alone (before images are decoded).
-    public static func check(_ spec: TaskSpec, hasMask: Bool, hasGuide: Bool) throws(SpecError) {
+    public static func check(_ spec: TaskSpec, hasImage: Bool = true, hasMask: Bool, hasGuide: Bool) throws(SpecError) {
+        switch image(spec.task) {
+        case .required where !hasImage: throw SpecError("image", "is required: the image to restore, as a file part named image")
+        case .forbidden where hasImage: throw SpecError("image", "task \(spec.task.rawValue) takes no image (it makes one from the class alone)")
+        default: break
+        }
         if spec.preset != nil, !takesPresets(spec.task) {
             throw SpecError("preset", "task \(spec.task.rawValue) has no presets (it runs the reference's settings)")
         }
@@ -53,7 +65,12 @@ public enum TaskCatalog {
         if spec.task != .restore, spec.keep != nil { throw SpecError("keep", "only restore takes a keep fraction") }
         if spec.task == .restore, spec.keep != nil, hasMask { throw SpecError("keep", "give either a mask or a keep fraction, not both") }
         if spec.task == .restore, spec.keep == nil, !hasMask { throw SpecError("mask", "restore needs a mask image or a keep fraction") }
-        if spec.task != .preimage, spec.layer != nil { throw SpecError("layer", "only preimage takes a layer") }
+        if spec.task != .preimage, spec.task != .activation, spec.layer != nil { throw SpecError("layer", "only preimage and activation take a layer") }
+        if spec.task == .activation, spec.class == nil {
+            throw SpecError("class", "activation needs a class: an ImageNet class index 0 to 999 or a class name, e.g. goldfish")
+        }
+        if spec.task != .activation, spec.class != nil { throw SpecError("class", "only activation takes a class") }
+        if spec.task != .activation, spec.size != nil { throw SpecError("size", "only activation takes a size (the other tasks' is their image's)") }
         // jpeg fits the same task, but its artefacts are not white noise of one level.
         if spec.task != .denoise, spec.noiseLevel != nil { throw SpecError("noise_level", "only denoise takes a noise level") }
     }
@@ -61,32 +78,48 @@ public enum TaskCatalog {
     public static let preimageLayers = SqueezeNetLayer.allCases.filter { $0 != .logits }
 
     /// The engine task for `spec` on `inputs`, with the spec's settings over the reference's.
-    /// `classifier` is the pre-image task's pretrained network (nil: none is available).
+    /// `classifier` is the pretrained network of preimage and activation (nil: none is available).
     public static func build(_ spec: TaskSpec, inputs: TaskInputs, threads: Int,
                              classifier: () -> SqueezeNet?) throws -> any FittingTask {
-        let image = inputs.image
+        func image() throws(SpecError) -> Tensor {
+            guard let image = inputs.image else { throw SpecError("image", "task \(spec.task.rawValue) needs an image") }
+            return image
+        }
+        func pretrained() throws(SpecError) -> SqueezeNet {
+            guard let net = classifier() else {
+                throw SpecError("task", "\(spec.task.rawValue) needs a pretrained classifier, and this service has none configured (preimage_weights)")
+            }
+            return net
+        }
         var task: any FittingTask
         switch spec.task {
         case .denoise:
-            task = DenoisingTask.reference(image: image)
+            task = DenoisingTask.reference(image: try image())
         case .jpeg:
-            task = DenoisingTask.jpegReference(image: image)
+            task = DenoisingTask.jpegReference(image: try image())
         case .superResolution:
-            task = try SuperResolutionTask.reference(lowResolution: image, factor: spec.factor ?? 4)
+            task = try SuperResolutionTask.reference(lowResolution: image(), factor: spec.factor ?? 4)
         case .inpaint:
             guard let mask = inputs.mask else { throw SpecError("mask", "inpaint needs a mask image") }
-            task = try InpaintingTask.reference(image: image, mask: mask, setup: spec.setup ?? .text)
+            task = try InpaintingTask.reference(image: image(), mask: mask, setup: spec.setup ?? .text)
         case .restore:
+            let image = try image()
             let mask = inputs.mask ?? restorationMask(spec, height: image.height, width: image.width)
             task = try RestorationTask.reference(image: image, mask: mask)
         case .flash:
             guard let guide = inputs.guide else { throw SpecError("guide", "flash needs the flash image as guide") }
-            task = try FlashTask.reference(noFlash: image, flash: guide)
+            task = try FlashTask.reference(noFlash: image(), flash: guide)
         case .preimage:
-            guard let net = classifier() else {
-                throw SpecError("task", "preimage needs a pretrained classifier, and this service has none configured (preimage_weights)")
+            task = PreimageTask.reference(image: SqueezeNet.rgb(try image()), classifier: try pretrained(), layer: spec.layer ?? .fire9)
+        case .activation:
+            guard let channel = spec.class else { throw SpecError("class", "activation needs a class") }
+            let activation = ActivationMaximizationTask.reference(classifier: try pretrained(), layer: spec.layer ?? .conv10,
+                                                                  channel: channel, size: spec.size ?? 224)
+            let channels = activation.channelCount()
+            guard channel < channels else {
+                throw SpecError("class", "layer \(activation.layer.rawValue) has channels 0 to \(channels - 1) (class names the classes of conv10 only), got \(channel)")
             }
-            task = PreimageTask.reference(image: SqueezeNet.rgb(image), classifier: net, layer: spec.layer ?? .fire9)
+            task = activation
         }
         task = task.with(preset: preset(spec))
         try apply(spec, to: &task)
@@ -102,9 +135,10 @@ public enum TaskCatalog {
     /// The effective parameters of `spec` on inputs of these channel counts, without their
     /// pixels. The reference's settings and networks depend on the task, its options and the
     /// channels, never on the pixels or the size, so the task is built on 1×1 stand-ins.
-    public static func parameters(_ spec: TaskSpec, imageChannels: Int, guideChannels: Int?, threads: Int,
+    /// `imageChannels` is nil for a task that takes no image.
+    public static func parameters(_ spec: TaskSpec, imageChannels: Int?, guideChannels: Int?, threads: Int,
                                   classifier: () -> SqueezeNet?) throws -> EffectiveParameters {
-        let standIns = TaskInputs(image: Tensor(channels: imageChannels, height: 1, width: 1),
+        let standIns = TaskInputs(image: imageChannels.map { Tensor(channels: $0, height: 1, width: 1) },
                                   mask: mask(spec.task) == .forbidden || spec.keep != nil ? nil : Tensor(channels: 1, height: 1, width: 1),
                                   guide: guideChannels.map { Tensor(channels: $0, height: 1, width: 1) })
         return parameters(spec, try build(spec, inputs: standIns, threads: threads, classifier: classifier))
@@ -172,7 +206,8 @@ public enum TaskCatalog {
             autoStopPatience: s.autoStop?.patience, maxSeconds: s.timeLimit,
             factor: spec.task == .superResolution ? spec.factor : nil,
             keep: spec.task == .restore ? spec.keep : nil,
-            layer: spec.task == .preimage ? (spec.layer ?? .fire9).rawValue : nil,
+            layer: (task as? PreimageTask)?.layer.rawValue ?? (task as? ActivationMaximizationTask)?.layer.rawValue,
+            class: (task as? ActivationMaximizationTask)?.channel, size: (task as? ActivationMaximizationTask)?.size,
             optimizer: s.optimizer.rawValue,
             threads: s.threads,
             network: .init(inputChannels: n.inputChannels, outputChannels: n.outputChannels,

@@ -2,7 +2,7 @@ import DIPEngine
 
 /// The applications of Deep Image Prior the service runs.
 public enum TaskKind: String, Codable, Sendable, CaseIterable {
-    case denoise, superResolution = "super-resolution", inpaint, restore, jpeg, flash, preimage
+    case denoise, superResolution = "super-resolution", inpaint, restore, jpeg, flash, preimage, activation
 }
 
 /// What a user asks for: the task and any settings that differ from the reference's.
@@ -39,7 +39,14 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var setup: InpaintingTask.Setup?
     public var factor: Int?
     public var keep: Double?
+    /// Preimage: the layer whose features are matched (default fire9); activation: the layer
+    /// one of whose channels is maximised (default conv10).
     public var layer: SqueezeNetLayer?
+    /// Activation: the ImageNet class whose score is maximised (at a layer other than conv10:
+    /// the index of the layer's channel). Users give an index or a name; the spec keeps the index.
+    public var `class`: Int?
+    /// Activation: the side of the square image made (default 224, the classifier's own).
+    public var size: Int?
     public var optimizer: FitSettings.Optimizer?
     public var network: NetworkOverrides?
     /// An http or https URL the service POSTs the job to when one of `webhookEvents` happens.
@@ -52,8 +59,8 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     /// The field names users write (the record on disk uses the same, through snake_case coding).
     public static let fieldNames = ["task", "iterations", "snapshot_every", "seed", "learning_rate", "reg_noise", "exp_weight",
                                     "backtracking", "input_learning_rate", "tv_weight", "auto_stop", "auto_stop_rule",
-                                    "auto_stop_patience", "noise_level", "max_seconds", "preset", "setup", "factor", "keep", "layer", "optimizer",
-                                    "network", "webhook", "webhook_events"]
+                                    "auto_stop_patience", "noise_level", "max_seconds", "preset", "setup", "factor", "keep", "layer", "class",
+                                    "size", "optimizer", "network", "webhook", "webhook_events"]
 
     /// The events a webhook is told of: `webhookEvents`, or `completed` when the spec names none.
     public var notifiedEvents: [WebhookEvent] { webhook == nil ? [] : webhookEvents ?? [.completed] }

@@ -8,5 +8,5 @@ struct DIPCommand: ParsableCommand {
         subcommands: [DenoiseCommand.self,
                       SuperResolutionCommand.self, InpaintCommand.self, RestoreCommand.self,
                       JPEGCommand.self, FlashCommand.self,
-                      PreimageCommand.self, ClassifyCommand.self, ConvertWeightsCommand.self, InfoCommand.self])
+                      PreimageCommand.self, ActivationCommand.self, ClassifyCommand.self, ConvertWeightsCommand.self, InfoCommand.self])
 }

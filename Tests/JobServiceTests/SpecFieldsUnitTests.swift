@@ -76,11 +76,13 @@ struct SpecFieldsUnitTests {
             var spec = TaskSpec(task: task)
             if task == .superResolution { spec.factor = 4 }
             if task == .restore { spec.keep = 0.5 }
+            if task == .activation { spec.class = 1 }
             let hasMask = TaskCatalog.mask(task) == .required, hasGuide = TaskCatalog.guide(task) == .required
-            #expect(throws: Never.self, "\(task)") { try TaskCatalog.check(spec, hasMask: hasMask, hasGuide: hasGuide) }
+            let hasImage = TaskCatalog.image(task) == .required
+            #expect(throws: Never.self, "\(task)") { try TaskCatalog.check(spec, hasImage: hasImage, hasMask: hasMask, hasGuide: hasGuide) }
             spec.noiseLevel = 0.1
             #expect(throws: SpecError("noise_level", "only denoise takes a noise level"), "\(task)") {
-                try TaskCatalog.check(spec, hasMask: hasMask, hasGuide: hasGuide)
+                try TaskCatalog.check(spec, hasImage: hasImage, hasMask: hasMask, hasGuide: hasGuide)
             }
         }
         try TaskCatalog.check(json, hasMask: false, hasGuide: false)

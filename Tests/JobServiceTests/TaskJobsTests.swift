@@ -38,7 +38,7 @@ struct TaskJobsTests {
         let dipd = try Dipd(environment: ["DIPD_PREIMAGE_WEIGHTS": Self.weights])
         let dir = try temporaryDirectory("dipd-tasks")
         let version = try curl(["\(dipd.base)/version"]).json["tasks"] as? [String]
-        #expect(version == ["denoise", "super-resolution", "inpaint", "restore", "jpeg", "flash", "preimage"])
+        #expect(version == ["denoise", "super-resolution", "inpaint", "restore", "jpeg", "flash", "preimage", "activation"])
 
         let zebra = try Self.crop("sr/zebra_crop.png", size: 32, to: dir)
         let sr = try Self.run(dipd, ["-F", "image=@\(zebra)", "-F", "task=super-resolution", "-F", "factor=2", "-F", "iterations=3"])
@@ -87,13 +87,52 @@ struct TaskJobsTests {
         #expect(dipd.stop() == 0)
     }
 
+    /// Activation takes no image: form fields alone, or a request without a body and the spec in
+    /// the query. Its job's input is described as the result (size², RGB); it has no input file.
+    @Test func activationRunsWithoutAnImage() throws {
+        let dipd = try Dipd(environment: ["DIPD_PREIMAGE_WEIGHTS": Self.weights])
+        let form = try Self.run(dipd, ["-F", "task=activation", "-F", "class=1", "-F", "size=64", "-F", "iterations=3"])
+        #expect(form.result.width == 64 && form.result.height == 64 && form.result.channels == 3)
+        let parameters = try #require(form.job["parameters"] as? [String: Any])
+        #expect(parameters["task"] as? String == "activation" && parameters["class"] as? Int == 1)
+        #expect(parameters["layer"] as? String == "conv10" && parameters["size"] as? Int == 64)
+        let input = try #require(form.job["input"] as? [String: Any])
+        #expect(input["width"] as? Int == 64 && input["height"] as? Int == 64 && input["channels"] as? Int == 3)
+        let id = try #require(form.job["id"] as? String)
+        #expect(try curl(["\(dipd.base)/v1/jobs/\(id)/input"]).status == 404)
+
+        let raw = try curl(["-X", "POST", "\(dipd.base)/v1/jobs?task=activation&class=Goldfish&size=48&iterations=2"])
+        #expect(raw.status == 202, "\(raw.json)")
+        let rawJob = try poll(dipd, try #require(raw.json["id"] as? String)) { ["succeeded", "failed"].contains(state($0)) }
+        #expect(state(rawJob) == "succeeded" && (rawJob["parameters"] as? [String: Any])?["class"] as? Int == 1, "\(rawJob)")
+        let json = try Self.run(dipd, ["-F", #"spec={"task":"activation","class":"tench","size":48,"iterations":2};type=application/json"#])
+        #expect(json.result.width == 48 && (json.job["parameters"] as? [String: Any])?["class"] as? Int == 0)
+
+        // An image is refused, as are a class that names two and one that names none.
+        let dir = try temporaryDirectory("dipd-activation")
+        let building = try Self.crop("feature_inversion/building.jpg", size: 64, to: dir)
+        let image = try curl(["-F", "image=@\(building)", "-F", "task=activation", "-F", "class=1", "\(dipd.base)/v1/jobs"])
+        #expect(image.status == 422 && image.errorMessage.hasPrefix("image: task activation takes no image"), "\(image.errorMessage)")
+        let crane = try curl(["-F", "task=activation", "-F", "class=crane", "\(dipd.base)/v1/jobs"])
+        #expect(crane.status == 422 && crane.errorMessage.hasPrefix("class: ") && crane.errorMessage.contains("134"), "\(crane.errorMessage)")
+        let none = try curl(["-F", "task=activation", "\(dipd.base)/v1/jobs"])
+        #expect(none.status == 422 && none.errorMessage.hasPrefix("class: activation needs a class"), "\(none.errorMessage)")
+        let denoise = try curl(["-F", "task=denoise", "\(dipd.base)/v1/jobs"])
+        #expect(denoise.status == 422 && denoise.errorMessage.hasPrefix("image: is required"), "\(denoise.errorMessage)")
+        #expect(dipd.stop() == 0)
+    }
+
     @Test func preimageNeedsConfiguredWeights() throws {
         let dipd = try Dipd()
         let dir = try temporaryDirectory("dipd-noweights")
         let building = try Self.crop("feature_inversion/building.jpg", size: 64, to: dir)
         let r = try curl(["-F", "image=@\(building)", "-F", "task=preimage", "\(dipd.base)/v1/jobs"])
         #expect(r.status == 422 && r.errorMessage.contains("preimage_weights"))
-        #expect(!(try curl(["\(dipd.base)/version"]).json["tasks"] as? [String] ?? []).contains("preimage"))
+        let activation = try curl(["-F", "task=activation", "-F", "class=1", "\(dipd.base)/v1/jobs"])
+        #expect(activation.status == 422 && activation.errorMessage.contains("activation needs a pretrained classifier")
+                && activation.errorMessage.contains("preimage_weights"), "\(activation.errorMessage)")
+        let tasks = try curl(["\(dipd.base)/version"]).json["tasks"] as? [String] ?? []
+        #expect(!tasks.contains("preimage") && !tasks.contains("activation"))
         #expect(dipd.stop() == 0)
         // A weights file that cannot be read stops the start.
         #expect(throws: TestFailure.self) { _ = try Dipd(environment: ["DIPD_PREIMAGE_WEIGHTS": "/nonexistent.safetensors"]) }

@@ -41,6 +41,9 @@ paths:
         inpainting/restoration, `guide` for flash/no-flash), and the task spec as a JSON part
         `spec` or as form fields of the same names; or a raw `image/png` / `image/jpeg` body
         with the spec in the query string (`?task=denoise&iterations=1000`).
+        `activation` takes no image (it makes one from a class alone): its spec comes as form
+        fields or the JSON part `spec` without an `image` part, or in the query string of a
+        request without a body (`?task=activation&class=goldfish`); an image given to it is refused.
         Uploaded images are recognised by their bytes, not by the declared type. Submission reads
         only their headers (format, size, channels); the pixels are decoded when the job runs, and
         damaged pixel data then fails the job with the error code `invalid_image`.
@@ -66,6 +69,8 @@ paths:
         - { name: factor, in: query, required: false, schema: { type: integer, enum: [2, 4, 8] } }
         - { name: keep, in: query, required: false, schema: { type: number, exclusiveMinimum: 0, maximum: 1 } }
         - { name: layer, in: query, required: false, schema: { type: string } }
+        - { name: class, in: query, required: false, schema: { type: string }, description: "activation: an ImageNet class index (0 to 999) or name" }
+        - { name: size, in: query, required: false, schema: { type: integer, minimum: 32, maximum: 1024 } }
         - { name: optimizer, in: query, required: false, schema: { type: string, enum: [adam, lbfgs] } }
         - { name: webhook, in: query, required: false, schema: { type: string, format: uri, maxLength: 2048 } }
         - { name: webhook_events, in: query, required: false, schema: { type: string }, description: "comma-separated: started, snapshot, completed" }
@@ -94,7 +99,8 @@ paths:
                 '2XX': { description: Delivered. }
                 default: { description: Any other status (or none within `webhook_timeout_seconds`) is tried again later. }
       requestBody:
-        required: true
+        required: false
+        description: Absent only for `activation`, with its spec in the query string.
         content:
           multipart/form-data:
             schema: { $ref: '#/components/schemas/JobUpload' }
@@ -271,7 +277,7 @@ paths:
       tags: [jobs]
       operationId: getInput
       summary: The uploaded image, as it was sent
-      description: PNG or JPEG, whichever was uploaded; for showing the input beside the result.
+      description: PNG or JPEG, whichever was uploaded; for showing the input beside the result. An activation job has none (404).
       responses:
         '200':
           description: The image.
@@ -458,7 +464,7 @@ components:
       content:
         application/json: { schema: { $ref: '#/components/schemas/Error' } }
     TooLarge:
-      description: The upload is over `max_upload_bytes` or an image over `max_image_pixels` (`image_too_large`); or the result would be over `max_image_pixels`, or, for a task that is not tiled (`preimage`), over `max_fit_pixels` (`result_too_large`).
+      description: The upload is over `max_upload_bytes` or an image over `max_image_pixels` (`image_too_large`); or the result would be over `max_image_pixels`, or, for a task that is not tiled (`preimage`, `activation`), over `max_fit_pixels` (`result_too_large`).
       content:
         application/json: { schema: { $ref: '#/components/schemas/Error' } }
     UnsupportedMediaType:
@@ -490,7 +496,7 @@ components:
 
     TaskName:
       type: string
-      enum: [denoise, super-resolution, inpaint, restore, jpeg, flash, preimage]
+      enum: [denoise, super-resolution, inpaint, restore, jpeg, flash, preimage, activation]
 
     JobState:
       type: string
@@ -514,7 +520,7 @@ components:
         backtracking: { type: boolean }
         input_learning_rate: { type: number, minimum: 0, exclusiveMaximum: 10, description: 'fit the network''s input too, at this Adam learning rate; 0 keeps it fixed (default: the preset''s: 0.03 for denoise with the fast and balanced presets, else fixed)' }
         tv_weight: { type: number, minimum: 0, maximum: 100, description: 'weight of a total-variation term: above 0 the loss is √(task loss) + weight·TV(output) (default: the preset''s: 0.2 for denoise with the fast and balanced presets, else 0)' }
-        auto_stop: { type: boolean, description: 'stop where the signal of the preset''s rule has passed its minimum and return the result from there (default: on, except flash and preimage): the error on 2 % of the pixels left out of the loss for denoise, the moving variance of the outputs elsewhere (and for the reference preset); iterations is then the cap' }
+        auto_stop: { type: boolean, description: 'stop where the signal of the preset''s rule has passed its minimum and return the result from there (default: on, except flash, preimage and activation): the error on 2 % of the pixels left out of the loss for denoise, the moving variance of the outputs elsewhere (and for the reference preset); iterations is then the cap' }
         auto_stop_rule: { type: string, enum: [variance, held-out], description: 'what auto stop watches: the moving variance of the outputs, or the error on pixels left out of the loss (denoise only; the other tasks watch the variance); not with auto_stop false (default: the preset''s)' }
         auto_stop_patience: { type: integer, minimum: 1, maximum: 1000000, description: 'auto stop: iterations without a new minimum of its signal before the fit stops; not with auto_stop false (default: the preset''s)' }
         noise_level: { type: number, exclusiveMinimum: 0, maximum: 0.5, description: 'denoise only: the noise''s standard deviation on the 0–1 scale (σ/255 for 8-bit images); auto stop''s variance rule waits for the loss to come down to its square instead of to the noise variance estimated from the upload; no effect where auto stop is off or watches held-out pixels (default: estimated)' }
@@ -523,7 +529,16 @@ components:
         setup: { type: string, enum: [text, large-hole, region], description: 'inpaint: which of the reference setups the network and input follow (default text)' }
         factor: { type: integer, enum: [2, 4, 8], description: super-resolution }
         keep: { type: number, exclusiveMinimum: 0, maximum: 1, description: 'restore without a mask: fraction of pixels kept' }
-        layer: { type: string, description: 'preimage: fire9 | conv10' }
+        layer: { type: string, description: 'preimage: the layer whose features are matched, fire9 (default) | conv10 | an earlier fireN | conv1; activation: the layer one of whose channels is raised, conv10 (default, the class scores) or an earlier one' }
+        class:
+          oneOf: [ { type: integer, minimum: 0, maximum: 999 }, { type: string } ]
+          description: |
+            activation (required; the other tasks take none): the ImageNet class whose score is
+            maximised, as its index or as one of its names in synset_words.txt, in any case
+            (`goldfish`, `tench`, `Tinca tinca`). A name two classes share (`crane`) or none has is
+            refused, naming the field. At a layer other than conv10 it is the index of the layer's
+            channel. The job's spec and parameters show the index.
+        size: { type: integer, minimum: 32, maximum: 1024, description: 'activation: the side of the square image made (default 224)' }
         optimizer: { type: string, enum: [adam, lbfgs] }
         network: { $ref: '#/components/schemas/NetworkOverrides' }
         webhook:
@@ -558,9 +573,8 @@ components:
         The image parts, and the spec either as the JSON part `spec` or as form fields with the
         names and meanings of the TaskSpec fields (`network` as JSON text), not both.
       additionalProperties: false
-      required: [image]
       properties:
-        image: { type: string, contentMediaType: application/octet-stream, description: PNG or JPEG }
+        image: { type: string, contentMediaType: application/octet-stream, description: 'PNG or JPEG; required by every task but activation, which takes none' }
         mask: { type: string, contentMediaType: application/octet-stream, description: 'white = known pixel; same size as the image' }
         guide: { type: string, contentMediaType: application/octet-stream, description: 'flash: the flash image' }
         spec: { $ref: '#/components/schemas/TaskSpec' }
@@ -584,6 +598,8 @@ components:
         factor: { type: integer, enum: [2, 4, 8] }
         keep: { type: number, exclusiveMinimum: 0, maximum: 1 }
         layer: { type: string }
+        class: { type: string, description: 'activation: an ImageNet class index (0 to 999) or name' }
+        size: { type: integer, minimum: 32, maximum: 1024 }
         optimizer: { type: string, enum: [adam, lbfgs] }
         network: { type: string, description: 'NetworkOverrides as JSON text' }
         webhook: { type: string, format: uri, maxLength: 2048 }
@@ -617,7 +633,7 @@ components:
         finished_at: { type: [string, 'null'], format: date-time }
         attempts: { type: integer, description: 'runs started; more than 1 after a restart interrupted a run' }
         checkpoint_iteration: { type: [integer, 'null'], description: 'the iteration of the fit''s last saved state (checkpoint_seconds), which a run after a crash or a restart goes on from; null when none is kept (finished jobs keep none)' }
-        input: { type: object, properties: { width: { type: integer }, height: { type: integer }, channels: { type: integer } } }
+        input: { type: object, description: 'the uploaded image; for activation, which takes none, the image it makes (size × size, 3 channels)', properties: { width: { type: integer }, height: { type: integer }, channels: { type: integer } } }
         parameters: { type: object, description: 'the effective settings: the spec with every default filled in, under the spec''s field names; with auto stop its auto_stop_rule (the rule the task''s fit runs by: held-out only for denoise) and auto_stop_patience; where the input is fitted too, input_learning_rate, and where the loss has a total-variation term, tv_weight' }
         error: { oneOf: [ { type: 'null' }, { $ref: '#/components/schemas/Error/properties/error' } ] }
         tiles: { oneOf: [ { type: 'null' }, { $ref: '#/components/schemas/Tiles' } ], description: 'null for a job fitted whole. An image with a side over tile_size output pixels is cut into overlapping tiles, each fitted on its own by any worker of any service, and blended back; progress is then the whole job''s, a finished tile counting as complete' }

@@ -3,7 +3,8 @@ import HTTPServer
 
 /// A job submission taken apart: the spec and the uploaded files by role. Multipart
 /// bodies carry the image in `image` (plus `mask`, `guide`) and the spec as a JSON part
-/// `spec` or as form fields; a raw PNG/JPEG body carries the spec in the query string.
+/// `spec` or as form fields; a raw PNG/JPEG body carries the spec in the query string. A task
+/// that takes no image (activation) may also come as a request without a body, its spec in the query.
 struct Submission {
     var spec: TaskSpec
     var files: [String: [UInt8]]
@@ -12,6 +13,10 @@ struct Submission {
 
     /// Throws `APIError`, or the `HTTPError` of a malformed multipart body.
     static func parse(_ request: Request, parser: SpecParser, maxUploadBytes: Int) throws -> Submission {
+        if request.body.isEmpty, request.mediaType == nil || request.mediaType == "application/x-www-form-urlencoded",
+           let name = request.query["task"], let task = TaskKind(rawValue: name), TaskCatalog.image(task) == .forbidden {
+            return Submission(spec: try spec { () throws(SpecError) in try parser.parse(text: request.query.pairs) }, files: [:])
+        }
         switch request.mediaType {
         case "multipart/form-data":
             return try multipart(request, parser: parser, maxUploadBytes: maxUploadBytes)
@@ -51,9 +56,6 @@ struct Submission {
                 fields.append((part.name, text))
             }
         }
-        guard files[JobInputs.imageFile] != nil else {
-            throw invalid("image", "is required: the image to restore, as a file part named image")
-        }
         let spec: TaskSpec
         if let specJSON {
             guard fields.isEmpty else { throw invalid(fields[0].name, "give the spec either as the JSON part spec or as form fields, not both") }
@@ -61,6 +63,10 @@ struct Submission {
         } else {
             if !fields.contains(where: { $0.name == "task" }) { fields.append(("task", TaskKind.denoise.rawValue)) }
             spec = try Self.spec { () throws(SpecError) in try parser.parse(text: fields) }
+        }
+        // Every task but activation restores an image (TaskCatalog.check refuses one given to activation).
+        if files[JobInputs.imageFile] == nil, TaskCatalog.image(spec.task) != .forbidden {
+            throw invalid("image", "is required: the image to restore, as a file part named image")
         }
         return Submission(spec: spec, files: files)
     }

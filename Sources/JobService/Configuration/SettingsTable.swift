@@ -89,7 +89,7 @@ public enum SettingsTable {
 
         // Engine
         .string("preimage_weights", \.preimageWeights, default: "", .any,
-                "SqueezeNet 1.1 weights for the `preimage` task: `.safetensors` or an ncnn `.param`/`.bin` pair, read at start; empty: task unavailable."),
+                "SqueezeNet 1.1 weights for the `preimage` and `activation` tasks: `.safetensors` or an ncnn `.param`/`.bin` pair, read at start; empty: tasks unavailable."),
         .string("isa", \.instructionSet, default: "auto", .oneOf(["auto"] + InstructionSet.allCases.map(\.rawValue)),
                 "The engine's kernels: `auto` (the fastest this CPU runs) or one to force; kernels the CPU cannot run stop the start."),
         .string("precision", \.precision, default: "fp32", .oneOf(Precision.allCases.map(\.rawValue)),
@@ -101,7 +101,7 @@ public enum SettingsTable {
         .int("limits.max_image_pixels", \.limits.maxImagePixels, default: 50_331_648, .integers(1...Int.max),
              "Pixels of any input image, and of a result (413): 48 MP photographs pass. Larger images are tiled, so this bounds the upload's decoded copy (16 bytes a pixel while it is cut and while its tiles are blended), not a fit."),
         .int("limits.max_fit_pixels", \.limits.maxFitPixels, default: 1_048_576, .integers(4096...Int.max),
-             "Pixels of a fit of a task that is not tiled (`preimage`, 413); other tasks' fits are at most `tile_size`². A fit needs about 3 KiB per pixel with `balanced`, 9 KiB with `reference`."),
+             "Pixels of a fit of a task that is not tiled (`preimage`, `activation`; 413); other tasks' fits are at most `tile_size`². A fit needs about 3 KiB per pixel with `balanced`, 9 KiB with `reference`."),
         .int("limits.max_image_side", \.limits.maxImageSide, default: 16384, .integers(1...Int.max),
              "Width or height of any input image (413)."),
         .int("limits.max_iterations", \.limits.maxIterations, default: 20_000, .integers(1...Int.max),

@@ -1,7 +1,7 @@
 import DIPEngine
 import ModelWeights
 
-/// The pre-image task's pretrained classifier: its weights are read once, when the
+/// The pretrained classifier of the preimage and activation tasks: its weights are read once, when the
 /// service starts (a bad file stops the start), and every job gets its own copy,
 /// since the network's layers hold per-run buffers.
 final class ClassifierProvider: @unchecked Sendable {

@@ -113,6 +113,8 @@ struct JobRunner {
 
     /// The stored images, decoded (the only decode of a job's inputs), and the image's alpha.
     private func loadInputs(_ record: JobRecord) throws -> (TaskInputs, alpha: [Float]?) {
+        // A task that takes no image (activation) is built from its spec alone.
+        if TaskCatalog.image(record.spec.task) == .forbidden { return (.none, nil) }
         func load(_ role: String) throws -> Image? {
             guard let file = record.input.files[role] else { return nil }
             return try decoder.decode(try manager.store.read(record.id, file: file), part: role)

@@ -17,8 +17,8 @@ struct TileSplitter {
     static func scale(_ spec: TaskSpec) -> Int { spec.task == .superResolution ? spec.factor ?? 4 : 1 }
 
     /// Tasks whose result at a pixel depends on its neighbourhood only. A pre-image is of the
-    /// whole image's classification.
-    static func isTileable(_ task: TaskKind) -> Bool { task != .preimage }
+    /// whole image's classification; activation has no input image to cut.
+    static func isTileable(_ task: TaskKind) -> Bool { task != .preimage && task != .activation }
 
     /// How an input of this size is cut for `spec`, or nil when it is fitted whole. Tiles are
     /// `tile_size` output pixels a side, so a fit's memory is the same for every task.

@@ -21,7 +21,8 @@ extension JobRoutes {
             throw Submission.invalid("webhook", "this service sends no webhooks (it has no webhook_secret)")
         }
         do {
-            try TaskCatalog.check(spec, hasMask: submission.files[JobInputs.maskFile] != nil,
+            try TaskCatalog.check(spec, hasImage: submission.files[JobInputs.imageFile] != nil,
+                                  hasMask: submission.files[JobInputs.maskFile] != nil,
                                   hasGuide: submission.files[JobInputs.guideFile] != nil)
         } catch {
             throw Submission.invalid(error.field, error.problem)
@@ -32,15 +33,16 @@ extension JobRoutes {
         for (role, bytes) in submission.files {
             do { probed[role] = try decoder.probe(bytes, part: role) } catch { throw APIError(error, limits: limits) }
         }
-        let image = probed[JobInputs.imageFile]!
+        // nil for a task that takes no image (activation; `check` made sure the others have one).
+        let image = probed[JobInputs.imageFile]
         for role in [JobInputs.maskFile, JobInputs.guideFile] {
-            if let other = probed[role], other.width != image.width || other.height != image.height {
+            if let image, let other = probed[role], other.width != image.width || other.height != image.height {
                 throw APIError.invalidInput(field: role, problem: "is \(other.width)×\(other.height) but the image is \(image.width)×\(image.height)")
             }
         }
         let parameters: EffectiveParameters
         do {
-            parameters = try TaskCatalog.parameters(spec, imageChannels: JobInputs.tensorChannels(image),
+            parameters = try TaskCatalog.parameters(spec, imageChannels: image.map(JobInputs.tensorChannels),
                                                     guideChannels: probed[JobInputs.guideFile].map(JobInputs.tensorChannels),
                                                     threads: threadsPerWorker, classifier: classifier.make)
         } catch let e as SpecError {
@@ -54,10 +56,12 @@ extension JobRoutes {
         }
         // Larger images are cut into tiles, each fitted on its own; a task that is not tiled
         // (and every result) must fit the limits as a whole.
+        // Without an image (activation), the job's input is described as the result it makes: size² RGB.
+        let width = image?.width ?? parameters.size ?? 0, height = image?.height ?? parameters.size ?? 0
         let splitter = TileSplitter(configuration: configuration, decoder: decoder)
-        let layout = splitter.layout(spec, width: image.width, height: image.height)
+        let layout = splitter.layout(spec, width: width, height: height)
         let scale = TileSplitter.scale(spec)
-        let (outWidth, outHeight) = (image.width * scale, image.height * scale)
+        let (outWidth, outHeight) = (width * scale, height * scale)
         if outWidth * outHeight > limits.maxImagePixels {
             throw APIError.resultTooLarge("the result would be \(outWidth)×\(outHeight), over the limit of \(limits.maxImagePixels) pixels (max_image_pixels)")
         }
@@ -70,8 +74,8 @@ extension JobRoutes {
             let name = role + (probed[role]?.format == .jpeg ? ".jpg" : ".png")
             files.append((name, bytes)); names[role] = name
         }
-        let info = JobRecord.InputInfo(width: image.width, height: image.height, channels: JobInputs.tensorChannels(image),
-                                       hasAlpha: image.hasAlpha, bitDepth: image.bitDepth, files: names)
+        let info = JobRecord.InputInfo(width: width, height: height, channels: image.map(JobInputs.tensorChannels) ?? 3,
+                                       hasAlpha: image?.hasAlpha ?? false, bitDepth: image?.bitDepth ?? 8, files: names)
         let make = { (id: JobID, sequence: UInt64) in
             JobRecord(id: id, sequence: sequence, state: .queued, spec: spec, parameters: parameters, input: info,
                       idempotencyKey: key, createdAt: Date(), attempts: 0,
@@ -103,7 +107,7 @@ extension JobRoutes {
         case .created(let r):
             let client = ClientAddress.of(request, trusted: configuration.trustedProxies)
             let tiled = r.tiling.map { ", in \($0.jobs.count) tiles (\($0.jobs.count { $0 != nil }) fitted)" } ?? ""
-            logger.info("job \(r.id) queued: \(spec.task.rawValue) \(image.width)x\(image.height)\(tiled), \(parameters.iterations) iterations, from \(client)")
+            logger.info("job \(r.id) queued: \(spec.task.rawValue) \(width)x\(height)\(tiled), \(parameters.iterations) iterations, from \(client)")
             return submitted(r, status: .accepted)
         }
     }

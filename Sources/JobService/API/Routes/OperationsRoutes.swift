@@ -31,7 +31,7 @@ struct OperationsRoutes: Sendable {
     }
 
     @Sendable func version(_ request: Request) async throws -> Response {
-        let tasks = TaskKind.allCases.filter { $0 != .preimage || classifier.isAvailable }
+        let tasks = TaskKind.allCases.filter { !TaskCatalog.needsClassifier($0) || classifier.isAvailable }
             .map { JSONString.quoted($0.rawValue) }.joined(separator: ",")
         let features = CPUFeatures.current.names.map(JSONString.quoted).joined(separator: ",")
         return .json(raw: #"{"name":"dipd","version":\#(JSONString.quoted(DIPService.version)),"api":"v1","tasks":[\#(tasks)],"kernels":\#(JSONString.quoted(InstructionSet.selected.rawValue)),"precision":\#(JSONString.quoted(Precision.selected.resolved(for: InstructionSet.selected).rawValue)),"cpu_features":[\#(features)]}"#)
