@@ -168,7 +168,8 @@ export class JobPage {
     const id = this.id;
     try {
       const result = await blobURL(jobPath(id, '/result.png'));
-      const input = this.inputURL || await blobURL(jobPath(id, '/input'));
+      // An activation job has no input: its result is shown on both sides.
+      const input = this.job && this.job.task === 'activation' ? result : this.inputURL || await blobURL(jobPath(id, '/input'));
       if (this.id !== id) return;
       this.compare.show(input, result);
       const link = $('result-link');

@@ -62,10 +62,10 @@ export class SubmitForm {
     const data = new FormData();
     const task = $('task').value;
     const image = $('image').files[0];
-    if (image) data.append('image', image, image.name);
+    if (image && task !== 'activation') data.append('image', image, image.name);
     data.append('task', task);
     const visible = (id) => !$(id).closest('[data-for]').hidden;
-    for (const id of ['preset', 'setup', 'factor', 'layer', 'keep']) {
+    for (const id of ['preset', 'setup', 'factor', 'layer', 'keep', 'class']) {
       if (visible(id) && $(id).value.trim() !== '') data.append(id, $(id).value.trim());
     }
     if (task === 'flash' && $('guide').files[0]) data.append('guide', $('guide').files[0]);

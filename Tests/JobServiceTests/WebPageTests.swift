@@ -65,7 +65,8 @@ struct WebPageTests {
     /// The page in a real browser against a real dipd (and a second one with an API key),
     /// then again through nginx under a path prefix, where only relative links work.
     @Test func aBrowserSubmitsFollowsAndComparesJobs() throws {
-        let dipd = try Dipd()
+        // 64-pixel tiles: the test's 100×100 image is a tiled job of 2 × 2 tiles, its 32×32 ones are not.
+        let dipd = try Dipd(environment: ["DIPD_TILE_SIZE": "64", "DIPD_TILE_OVERLAP": "16"])
         let keyed = try Dipd(environment: ["DIPD_API_KEY": "browser-key"])
         let proxy = try PrefixProxy(upstream: dipd.port)
         defer { proxy.stop() }

@@ -262,6 +262,24 @@ def inpaint_job(page, image):
     check(not page.by("cancel").is_enabled(), "a finished job cannot be canceled again")
 
 
+def tiled_job(page, image):
+    """A 100×100 image with the service's 64-pixel tiles (the caller starts it so): the job page
+    draws the 2 × 2 tile grid, which fills in, and shows the image blended from the tiles."""
+    page.new_job_form()
+    page.by("image-input").send_keys(image)
+    Select(page.by("task-select")).select_by_value("denoise")
+    page.advanced(iterations="30", **{"network": SMALL_NETWORK})
+    page.by("submit").click()
+    page.wait(lambda: "#/jobs/" in page.d.current_url, what="the tiled job's page")
+    grid = page.by("job-tiles")
+    page.wait(lambda: grid.is_displayed() and len(grid.find_elements(By.CSS_SELECTOR, "span.tile")) == 4, what="the tile grid")
+    page.wait(lambda: page.state() == "succeeded", timeout=120, what="the tiled job to succeed")
+    states = [c.get_attribute("class") for c in grid.find_elements(By.CSS_SELECTOR, "span.tile")]
+    check(all("tile-succeeded" in s for s in states), f"every tile of the grid shows it succeeded ({states})")
+    page.wait(lambda: page.by("snapshot-caption").text.startswith("4 of 4 tiles fitted"), what="the blended image's caption")
+    check(page.by("snapshot-image").get_attribute("naturalWidth") == "100", "the blended image is the whole image")
+
+
 def invalid_image(page, text_file):
     page.new_job_form()
     page.by("image-input").send_keys(text_file)
@@ -335,6 +353,12 @@ def main():
 
         inpaint_job(page, image)
         check(page.errors() == [], f"no console errors after the inpainting job {page.errors()}")
+
+        large = os.path.join(work, "large.png")
+        with open(large, "wb") as f:
+            f.write(noisy_picture(100))
+        tiled_job(page, large)
+        check(page.errors() == [], f"no console errors after the tiled job {page.errors()}")
 
         invalid_image(page, text_file)
         page.drain_logs()

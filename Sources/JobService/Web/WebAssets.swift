@@ -316,7 +316,7 @@ export function follow(id, onEvent, onError) {
   <section id="submit-view" hidden aria-labelledby="submit-title">
     <h2 id="submit-title">Restore an image</h2>
     <form id="submit-form" novalidate>
-      <div id="drop" class="drop">
+      <div id="drop" class="drop" data-for="denoise jpeg super-resolution inpaint restore flash preimage">
         <label for="image">Image (PNG or JPEG) — choose or drop it here</label>
         <input id="image" name="image" type="file" accept="image/png,image/jpeg" data-testid="image-input">
         <img id="image-preview" alt="The chosen image" hidden>
@@ -332,6 +332,7 @@ export function follow(id, onEvent, onError) {
           <option value="restore">restore — from a subset of pixels</option>
           <option value="flash">flash — no-flash light, flash detail</option>
           <option value="preimage">preimage — invert a classifier's features</option>
+          <option value="activation">activation — what the classifier sees in a class (no image)</option>
         </select>
       </div>
 
@@ -373,6 +374,11 @@ export function follow(id, onEvent, onError) {
           <option>fire9</option><option>conv10</option><option>conv1</option><option>fire2</option><option>fire3</option>
           <option>fire4</option><option>fire5</option><option>fire6</option><option>fire7</option><option>fire8</option>
         </select>
+      </div>
+
+      <div class="row" data-for="activation">
+        <label for="class">Class (an ImageNet index or name, e.g. goldfish)</label>
+        <input id="class" type="text" placeholder="e.g. goldfish" data-testid="class">
       </div>
 
       <div class="row" data-for="flash">
@@ -659,7 +665,8 @@ export class JobPage {
     const id = this.id;
     try {
       const result = await blobURL(jobPath(id, '/result.png'));
-      const input = this.inputURL || await blobURL(jobPath(id, '/input'));
+      // An activation job has no input: its result is shown on both sides.
+      const input = this.job && this.job.task === 'activation' ? result : this.inputURL || await blobURL(jobPath(id, '/input'));
       if (this.id !== id) return;
       this.compare.show(input, result);
       const link = $('result-link');
@@ -913,10 +920,10 @@ export class SubmitForm {
     const data = new FormData();
     const task = $('task').value;
     const image = $('image').files[0];
-    if (image) data.append('image', image, image.name);
+    if (image && task !== 'activation') data.append('image', image, image.name);
     data.append('task', task);
     const visible = (id) => !$(id).closest('[data-for]').hidden;
-    for (const id of ['preset', 'setup', 'factor', 'layer', 'keep']) {
+    for (const id of ['preset', 'setup', 'factor', 'layer', 'keep', 'class']) {
       if (visible(id) && $(id).value.trim() !== '') data.append(id, $(id).value.trim());
     }
     if (task === 'flash' && $('guide').files[0]) data.append('guide', $('guide').files[0]);
