@@ -8,18 +8,7 @@ import Testing
 struct ActivationCommandTests {
     static let param = TestData.squeezeNetParam.path
 
-    static func dip(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: DIPCommandTests.binary)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
+    static func dip(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) { try InfoCommandTests.dip(args) }
 
     @Test func writesTheImageAndPrintsTheClassAndTheTopFive() throws {
         let dir = try DIPCommandTests.tempDir()
