@@ -59,6 +59,8 @@ struct TileSplitter {
             let sigma = NoiseLevel.estimate(ImageTensor(centre).tensor)
             if sigma > 0 { tileSpec.noiseLevel = min(0.5, sigma) }
         }
+        // The tiles differ only in their seed: the task is built once for the parameters.
+        let shared = try parameters(tileSpec)
         let now = Date()
         var jobs: [JobID?] = []
         var tiles: [TileSubmission] = []
@@ -82,7 +84,8 @@ struct TileSplitter {
             if let guide { try add(JobInputs.guideFile, TileCutter.cut(guide, tile)) }
             var s = tileSpec
             s.seed = TileSeed.derive(spec.seed ?? 0, tile: tile.index)
-            let p = try parameters(s)
+            var p = shared
+            p.seed = s.seed ?? 0
             let info = JobRecord.InputInfo(width: cut.width, height: cut.height, channels: parent.input.channels,
                                            hasAlpha: parent.input.hasAlpha, bitDepth: parent.input.bitDepth, files: names)
             let id = JobID.random()
