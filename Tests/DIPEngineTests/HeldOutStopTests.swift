@@ -67,10 +67,51 @@ struct HeldOutStopTests {
         #expect(FitImage(target: changed, heldOut: pixels).loss(output: output, gradient: gradient, compute: .serial) == loss)
         #expect(FitImage(target: changed).loss(output: output, gradient: gradient, compute: .serial) != loss)
 
+        // A colour image's held-out error is the mean squared luma difference.
         var sum = 0.0
-        for c in 0..<3 { for i in pixels.indices { let d = Double(0.3 - target.data[c * 256 + i]); sum += d * d } }
-        #expect(abs(pixels.error(output, target) - sum / Double(3 * pixels.indices.count)) < 1e-12)
+        for i in pixels.indices {
+            let d = 0.299 * Double(0.3 - target.data[i]) + 0.587 * Double(0.3 - target.data[256 + i])
+                + 0.114 * Double(0.3 - target.data[512 + i])
+            sum += d * d
+        }
+        #expect(abs(pixels.error(output, target) - sum / Double(pixels.indices.count)) < 1e-12)
         #expect(objective.heldOut?.pixels == pixels && FitImage(target: target).heldOut == nil)
+    }
+
+    /// Noise whose chroma is shared by 2×2 blocks (JPEG's 4:2:0, a camera's demosaicing): an
+    /// output that has learnt a held-out pixel's chroma noise from its neighbours, as a network
+    /// fitting them does, must not score better than the clean image. On every channel it did;
+    /// on luma it cannot.
+    @Test func chromaNoiseSharedWithNeighboursDoesNotLowerTheError() {
+        let clean = FitLoopTests.target()
+        var rng = RandomSource(seed: 9, stream: 1)
+        // Two directions of zero luma: 0.299·r + 0.587·g + 0.114·b = 0.
+        let u: [Float] = [0.587, -0.299, 0], v: [Float] = [0.114, 0, -0.299]
+        let blockChroma = (0..<64).map { _ in rng.normalPair() }.map { ($0.0 * 0.15, $0.1 * 0.15) }
+        let noisy = clean.clone(), learnt = clean.clone()
+        for y in 0..<16 {
+            for x in 0..<16 {
+                let i = y * 16 + x, (a, b) = blockChroma[(y / 2) * 8 + x / 2], luma = rng.normalPair().0 * 0.05
+                for c in 0..<3 {
+                    let chroma = a * u[c] + b * v[c]
+                    noisy.data[c * 256 + i] += luma + chroma
+                    learnt.data[c * 256 + i] += chroma      // the neighbours' chroma, not this pixel's luma
+                }
+            }
+        }
+        let pixels = HeldOutPixels(region: Self.whole, fraction: 0.2, seed: 3)
+        func everyChannel(_ o: Tensor) -> Double {
+            var sum = 0.0
+            for c in 0..<3 { for i in pixels.indices { let d = Double(o.data[c * 256 + i] - noisy.data[c * 256 + i]); sum += d * d } }
+            return sum / Double(3 * pixels.indices.count)
+        }
+        #expect(everyChannel(learnt) < 0.5 * everyChannel(clean), "the scenario fools an error on every channel")
+        #expect(abs(pixels.error(learnt, noisy) - pixels.error(clean, noisy)) < 1e-9)
+        #expect(pixels.error(clean, noisy) > 0.5 * 0.05 * 0.05, "the luma noise's variance is still seen")
+        // A grey image's error stays the mean over its one channel.
+        let grey = Tensor(Shape(1, 16, 16)), zero = Tensor(Shape(1, 16, 16))
+        grey.fill(0.25)
+        #expect(abs(pixels.error(grey, zero) - 0.0625) < 1e-12)
     }
 
     /// Averaged outputs that close in on the image and then move away again: the pick is the

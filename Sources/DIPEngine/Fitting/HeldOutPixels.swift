@@ -1,10 +1,15 @@
 /// A fixed random set of pixels left out of the loss, for auto stop's held-out rule
 /// (self-validation). The network never sees their noisy values, so their noise is
 /// independent of its output, and the mean squared error of an output against the noisy
-/// image on them estimates the output's true error on them plus σ²: its minimum over the
-/// fit marks the best iteration without the clean image. Valid where the degradation is
-/// independent from pixel to pixel (additive white noise); not for JPEG blocks, whose
-/// artefacts a held-out pixel's neighbours predict.
+/// image on them estimates the output's true error on them plus the noise's variance: its
+/// minimum over the fit marks the best iteration without the clean image.
+///
+/// That holds only for noise independent from pixel to pixel. A colour image's error is
+/// therefore taken on its luma (BT.601, as JPEG's Y): JPEG's 4:2:0 chroma and a camera's
+/// demosaicing share chroma noise between neighbouring pixels, which the network learns from
+/// the neighbours of a held-out pixel, so on chroma the error kept falling past the best
+/// iteration of a noisy JPEG; JPEG keeps luma at full resolution, where the noise stays nearly
+/// independent at the qualities photographs are saved at.
 public struct HeldOutPixels: Sendable, Equatable {
     /// Flat indices (y·width + x) of the held-out pixels in the padded image, ascending.
     public let indices: [Int]
@@ -44,12 +49,25 @@ public struct HeldOutPixels: Sendable, Equatable {
         return m
     }
 
-    /// Mean squared difference of `output` and `target` over the held-out pixels, every channel.
+    /// The luma weights (BT.601, JPEG's Y) a colour image's held-out error is taken on.
+    public static let lumaWeights: (r: Double, g: Double, b: Double) = (0.299, 0.587, 0.114)
+
+    /// Mean squared difference of `output` and `target` over the held-out pixels: of their luma
+    /// for a colour (3-channel) image, of every channel otherwise.
     public func error(_ output: Tensor, _ target: Tensor) -> Double {
         precondition(output.shape == target.shape && output.height == height && output.width == width)
         guard !indices.isEmpty else { return 0 }
         let plane = height * width, o = output.data, t = target.data
         var sum = 0.0
+        if output.channels == 3 {
+            let w = Self.lumaWeights
+            for i in indices {
+                let d = w.r * Double(o[i] - t[i]) + w.g * Double(o[plane + i] - t[plane + i])
+                    + w.b * Double(o[2 * plane + i] - t[2 * plane + i])
+                sum += d * d
+            }
+            return sum / Double(indices.count)
+        }
         for c in 0..<output.channels {
             for i in indices {
                 let d = Double(o[c * plane + i] - t[c * plane + i])
