@@ -108,27 +108,6 @@ struct CheckpointTests {
         #expect(throws: FitCheckpoint.DecodingError.truncated) { try FitCheckpoint(decoding: huge) }
     }
 
-    /// A held-out state written before colour errors were taken on luma (tag 2) is read with
-    /// its search for the lowest error started again, the kept pick unchanged; today's (tag 3) whole.
-    @Test func anEarlierHeldOutStateStartsItsSearchAgain() throws {
-        let state = HeldOutErrorDetector.State(error: 0.004, lowest: 0.003, pick: 140)
-        let cp = FitCheckpoint(iteration: 150, seconds: 1, parameters: [[0.5]], adamStep: 150,
-                               adamFirstMoments: [[0]], adamSecondMoments: [[0]], average: [0], lastOutput: [0],
-                               backtrackingCopy: [], backtrackingPSNR: 0, detector: .heldOut(state), best: [0.25],
-                               picked: 140, copyAt: nil)
-        var bytes = cp.encoded()
-        #expect(try FitCheckpoint(decoding: bytes).detector == .heldOut(state))
-        // The tag sits before the state's three values, the best image (flag, count, one float) and the two picks.
-        bytes.removeLast(8)
-        let tag = bytes.count - 8 * 3 - (8 + 8 + 4) - 8 * 2 - 8
-        #expect(bytes[tag] == 3)
-        bytes[tag] = 2
-        withUnsafeBytes(of: FNV1a.hash(bytes).littleEndian) { bytes += $0 }
-        let earlier = try FitCheckpoint(decoding: bytes)
-        #expect(earlier.detector == .heldOut(.init(error: 0.004, lowest: .infinity, pick: 140)))
-        #expect(earlier.best == [0.25] && earlier.picked == 140)
-    }
-
     @Test func damagedOrForeignCheckpointsAreRefused() throws {
         var saved: [FitCheckpoint] = []
         _ = try Self.fit(saved: &saved)

@@ -67,20 +67,23 @@ struct HeldOutStopTests {
         #expect(FitImage(target: changed, heldOut: pixels).loss(output: output, gradient: gradient, compute: .serial) == loss)
         #expect(FitImage(target: changed).loss(output: output, gradient: gradient, compute: .serial) != loss)
 
-        // A colour image's held-out error is the mean squared luma difference.
-        var sum = 0.0
+        var sum = 0.0, lumaSum = 0.0
+        for c in 0..<3 { for i in pixels.indices { let d = Double(0.3 - target.data[c * 256 + i]); sum += d * d } }
         for i in pixels.indices {
             let d = 0.299 * Double(0.3 - target.data[i]) + 0.587 * Double(0.3 - target.data[256 + i])
                 + 0.114 * Double(0.3 - target.data[512 + i])
-            sum += d * d
+            lumaSum += d * d
         }
-        #expect(abs(pixels.error(output, target) - sum / Double(pixels.indices.count)) < 1e-12)
+        #expect(abs(pixels.error(output, target) - sum / Double(3 * pixels.indices.count)) < 1e-12)
+        let luma = HeldOutPixels(region: Self.whole, fraction: 0.2, luma: true, seed: 5)
+        #expect(luma.indices == pixels.indices)
+        #expect(abs(luma.error(output, target) - lumaSum / Double(pixels.indices.count)) < 1e-12)
         #expect(objective.heldOut?.pixels == pixels && FitImage(target: target).heldOut == nil)
     }
 
     /// Noise whose chroma is shared by 2×2 blocks (JPEG's 4:2:0, a camera's demosaicing): an
     /// output that has learnt a held-out pixel's chroma noise from its neighbours, as a network
-    /// fitting them does, must not score better than the clean image. On every channel it did;
+    /// fitting them does, must not score better than the clean image. On every channel it does;
     /// on luma it cannot.
     @Test func chromaNoiseSharedWithNeighboursDoesNotLowerTheError() {
         let clean = FitLoopTests.target()
@@ -99,13 +102,9 @@ struct HeldOutStopTests {
                 }
             }
         }
-        let pixels = HeldOutPixels(region: Self.whole, fraction: 0.2, seed: 3)
-        func everyChannel(_ o: Tensor) -> Double {
-            var sum = 0.0
-            for c in 0..<3 { for i in pixels.indices { let d = Double(o.data[c * 256 + i] - noisy.data[c * 256 + i]); sum += d * d } }
-            return sum / Double(3 * pixels.indices.count)
-        }
-        #expect(everyChannel(learnt) < 0.5 * everyChannel(clean), "the scenario fools an error on every channel")
+        let everyChannel = HeldOutPixels(region: Self.whole, fraction: 0.2, seed: 3)
+        let pixels = HeldOutPixels(region: Self.whole, fraction: 0.2, luma: true, seed: 3)
+        #expect(everyChannel.error(learnt, noisy) < 0.5 * everyChannel.error(clean, noisy), "the scenario fools an error on every channel")
         #expect(abs(pixels.error(learnt, noisy) - pixels.error(clean, noisy)) < 1e-9)
         #expect(pixels.error(clean, noisy) > 0.5 * 0.05 * 0.05, "the luma noise's variance is still seen")
         // A grey image's error stays the mean over its one channel.

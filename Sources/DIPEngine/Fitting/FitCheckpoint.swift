@@ -72,7 +72,7 @@ extension FitCheckpoint {
             w.floats(d.mean); w.int(d.started ? 1 : 0); w.double(d.variance); w.double(d.bestVariance)
             w.int(d.bestIteration); w.int(d.floorIteration); w.double(d.smoothedLoss)
         case let .heldOut(d):
-            w.int(3)
+            w.int(2)
             w.double(d.error); w.double(d.lowest); w.int(d.pick)
         }
         w.int(best == nil ? 0 : 1)
@@ -102,11 +102,6 @@ extension FitCheckpoint {
                                              bestVariance: try r.double(), bestIteration: try r.int(),
                                              floorIteration: try r.int(), smoothedLoss: try r.double()))
         case 2:
-            // Written before a colour image's held-out error was taken on luma: its lowest error is
-            // on another scale, so the search for the lowest starts again (the kept result stays).
-            let error = try r.double(); _ = try r.double()
-            detector = .heldOut(.init(error: error, lowest: .infinity, pick: try r.int()))
-        case 3:
             detector = .heldOut(.init(error: try r.double(), lowest: try r.double(), pick: try r.int()))
         default: throw .truncated
         }

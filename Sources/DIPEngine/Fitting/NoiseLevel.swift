@@ -31,9 +31,15 @@ public enum NoiseLevel {
         }
         // An image clipped almost everywhere (a mask, a drawing) is read whole.
         if details.count < (details.count + clipped.count) / 16 { details += clipped }
-        let middle = details.count / 2
-        details.withUnsafeMutableBufferPointer { select(middle, in: $0) }
-        return Double(details[middle]) / 0.6745
+        return Double(median(&details)) / 0.6745
+    }
+
+    /// The upper median of `values`, which it reorders (0 for none).
+    static func median(_ values: inout [Float]) -> Float {
+        guard !values.isEmpty else { return 0 }
+        let middle = values.count / 2
+        values.withUnsafeMutableBufferPointer { select(middle, in: $0) }
+        return values[middle]
     }
 
     /// Moves the k-th smallest value to index k (Hoare's quickselect, middle pivot).

@@ -45,6 +45,15 @@ public struct DenoisingTask: FittingTask {
         return s
     }
 
+    /// The pixels the held-out rule leaves out of the loss (nil: another rule, or none). Additive
+    /// noise is independent from pixel to pixel; where a colour upload's chroma noise is not
+    /// (a JPEG's), the rule compares luma.
+    func heldOutPixels(region: PaddedRegion, settings: FitSettings) -> HeldOutPixels? {
+        guard autoStopRule == .heldOutPixels, let rule = settings.autoStop else { return nil }
+        return HeldOutPixels(region: region, fraction: rule.heldOutFraction, minimumCount: rule.heldOutMinimumCount,
+                             luma: ChromaNoise.isShared(image), seed: settings.seed)
+    }
+
     /// Runs the fit. Progress and snapshot tensors are cropped to the image's own size.
     public func run(cancel: CancellationFlag? = nil, checkpoints: FitCheckpointing? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
@@ -53,11 +62,7 @@ public struct DenoisingTask: FittingTask {
         let settings = fitSettings
         let net = try TaskFit.network(network, settings)
         let region = try TaskFit.region(height: image.height, width: image.width, network: net)
-        // Additive noise is independent from pixel to pixel: the held-out rule can leave pixels out.
-        let heldOut = autoStopRule == .heldOutPixels
-            ? settings.autoStop.map {
-                HeldOutPixels(region: region, fraction: $0.heldOutFraction, minimumCount: $0.heldOutMinimumCount, seed: settings.seed)
-            } : nil
+        let heldOut = heldOutPixels(region: region, settings: settings)
         return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),
                                objective: FitImage(target: SizePolicy.pad(image, region), heldOut: heldOut), settings: settings,
                                region: region, cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
