@@ -27,10 +27,11 @@ public enum ChromaNoise {
         luma.reserveCapacity((h / 2) * (w / 2)); chroma.reserveCapacity(h * w / 2)
         for y in stride(from: 0, to: h - 1, by: 2) {
             for x in stride(from: 0, to: w - 1, by: 2) {
-                let i = [y * w + x, y * w + x + 1, (y + 1) * w + x, (y + 1) * w + x + 1]
+                let i = (y * w + x, y * w + x + 1, (y + 1) * w + x, (y + 1) * w + x + 1)
                 // Clipping cut the noise off where a value is at 0 or 1 (`NoiseLevel`).
-                guard i.allSatisfy({ min(r[$0], g[$0], b[$0]) > 0 && max(r[$0], g[$0], b[$0]) < 1 }) else { continue }
-                func detail(_ f: (Int) -> Float) -> Float { abs(f(i[0]) - f(i[1]) - f(i[2]) + f(i[3])) / 2 }
+                func unclipped(_ j: Int) -> Bool { min(r[j], g[j], b[j]) > 0 && max(r[j], g[j], b[j]) < 1 }
+                guard unclipped(i.0), unclipped(i.1), unclipped(i.2), unclipped(i.3) else { continue }
+                func detail(_ f: (Int) -> Float) -> Float { abs(f(i.0) - f(i.1) - f(i.2) + f(i.3)) / 2 }
                 func lumaAt(_ j: Int) -> Float { wr * r[j] + wg * g[j] + wb * b[j] }
                 luma.append(detail(lumaAt))
                 chroma.append(detail { r[$0] - lumaAt($0) })
