@@ -13,6 +13,9 @@ RUN if [ -f Package.resolved ]; then swift package resolve --force-resolved-vers
 COPY Sources ./Sources
 COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
+COPY Plugins ./Plugins
+COPY web ./web
+COPY openapi.yaml ./
 RUN swift build -c release --static-swift-stdlib --product dipd \
     && swift build -c release --static-swift-stdlib --product dip \
     && install -D -s .build/release/dipd /out/dipd && install -D -s .build/release/dip /out/dip

@@ -67,7 +67,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        ], plugins: ["EmbedFiles"]),
+        // openapi.yaml and web/ into the service as strings, at every build (Plugins/EmbedFiles).
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        .executableTarget(name: "embed-files"),
         // The service's executable: configuration (file, environment, flags) and start-up.
         .executableTarget(name: "dipd", dependencies: [
             "JobService", "HTTPServer",

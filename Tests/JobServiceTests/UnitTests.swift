@@ -202,6 +202,5 @@ struct FileJobStoreTests {
 @Test func openAPIDocumentServedIsTheRepositorysFile() throws {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("openapi.yaml")
-    // When this fails, run scripts/embed-openapi.
     #expect(OpenAPIDocument.yaml == (try String(contentsOf: url, encoding: .utf8)))
 }

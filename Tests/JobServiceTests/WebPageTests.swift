@@ -15,7 +15,6 @@ struct WebPageTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.web.path).sorted()
         #expect(WebAssets.files.keys.sorted() == names)
         for name in names {
-            // When this fails, run scripts/embed-web.
             #expect(WebAssets.files[name] == (try String(contentsOf: Self.web.appendingPathComponent(name), encoding: .utf8)), "\(name)")
         }
     }

@@ -1,7 +1,7 @@
 import HTTPServer
 
 /// The web page at `/` and its assets under `/ui/`, served from the bytes embedded at
-/// build time (`WebAssets`, written by scripts/embed-web from `web/`). The page only
+/// build time from `web/` (`WebAssets`). The page only
 /// calls the public API; this type knows nothing of jobs.
 enum WebPage {
     static let routes = ["/", "/ui/{file}"]
