@@ -1,8 +1,8 @@
 /// The standard deviation of additive white noise in an image, estimated from the image
 /// alone: the median absolute value of its finest diagonal Haar wavelet coefficients
 /// over 0.6745, the median of |N(0, 1)| (Donoho and Johnstone, "Ideal spatial adaptation
-/// by wavelet shrinkage", Biometrika 1994). The diagonal detail of a 2×2 block,
-/// (a − b − c + d)/2, cancels smooth content and keeps the noise's σ; edges and fine
+/// by wavelet shrinkage", Biometrika 1994). The diagonal detail of a 2×2 block
+/// (`HaarBlock`) cancels smooth content and keeps the noise's σ; edges and fine
 /// texture leak into it, so the estimate errs high on detailed images, and a clean image
 /// gives close to 0. Blocks with a value at 0 or 1 are left out: the noise there was cut
 /// off by clipping, and a sky burnt to white would otherwise pull the median down.
@@ -16,16 +16,12 @@ public enum NoiseLevel {
         details.reserveCapacity(image.channels * (h / 2) * (w / 2))
         for c in 0..<image.channels {
             let p = image.data + c * image.plane
-            for y in stride(from: 0, to: h - 1, by: 2) {
-                let top = p + y * w, bottom = top + w
-                for x in stride(from: 0, to: w - 1, by: 2) {
-                    let a = top[x], b = top[x + 1], c = bottom[x], d = bottom[x + 1]
-                    let detail = abs(a - b - c + d) / 2
-                    if min(a, b, c, d) > 0 && max(a, b, c, d) < 1 {
-                        details.append(detail)
-                    } else {
-                        clipped.append(detail)
-                    }
+            HaarBlock.forEach(width: w, height: h) { block in
+                let detail = block.detail { p[$0] }
+                if block.all({ p[$0] > 0 && p[$0] < 1 }) {
+                    details.append(detail)
+                } else {
+                    clipped.append(detail)
                 }
             }
         }
