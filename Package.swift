@@ -98,8 +98,9 @@ let package = Package(
                     swiftSettings: numericFlags),
         // TurboJPEG's encoder makes the JPEGs the decoder is tested on (orientations, YCCK).
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "CTurboJPEG", "TestData"]),
-        // The applications (super-resolution, inpainting, ...) on the demo images.
-        .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec", "TestData"],
+        // The applications (super-resolution, inpainting, ...) on the demo images; TurboJPEG makes
+        // the JPEGs the artefact removal is measured on.
+        .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec", "CTurboJPEG", "TestData"],
                     swiftSettings: numericFlags),
         .testTarget(name: "TilingTests", dependencies: ["Tiling", "ImageCodec"], swiftSettings: numericFlags),
         .testTarget(name: "ModelWeightsTests", dependencies: ["ModelWeights", "TestData"]),

@@ -16,51 +16,57 @@ struct PresetTests {
     }
 
     @Test func balancedAndFastNarrowEveryLevel() throws {
-        let jpeg = DenoisingTask.jpegReference(image: Self.image)
-        for plain in [DenoisingTask.reference(image: Self.image), jpeg] {
-            for preset in [Preset.balanced, .fast] {
+        let mask = Tensor(Shape(1, 32, 32))
+        let text = try InpaintingTask.reference(image: Self.image, mask: mask, setup: .text)
+        for preset in [Preset.balanced, .fast] {
+            for plain in [DenoisingTask.reference(image: Self.image), DenoisingTask.jpegReference(image: Self.image)] {
                 let task = plain.with(preset: preset)
                 #expect(task.network.channelsDown.max() == 32 && task.network.channelsUp.max() == 32, "\(preset)")
-                #expect(zip(task.network.channelsDown, plain.network.channelsDown).allSatisfy { $0 <= $1 })
                 #expect(task.settings.learningRate == plain.settings.learningRate * 2)
                 try task.network.validate()
             }
-        }
-        for preset in [Preset.balanced, .fast] {
-            let task = jpeg.with(preset: preset)
-            #expect(task.network.channelsDown == jpeg.network.channelsDown.map { min($0, 32) }, "\(preset)")
-            #expect(task.network.channelsUp == jpeg.network.channelsUp.map { min($0, 32) }, "\(preset)")
+            let task = text.with(preset: preset)
+            #expect(task.network.channelsDown == text.network.channelsDown.map { min($0, 32) }, "\(preset)")
+            #expect(task.network.channelsUp == text.network.channelsUp.map { min($0, 32) }, "\(preset)")
+            #expect(task.settings.learningRate == text.settings.learningRate * 2)
             #expect(task.settings.inputLearningRate == nil && task.settings.totalVariationWeight == 0)
+            try task.network.validate()
         }
-        #expect(jpeg.with(preset: .balanced).settings.iterations == jpeg.settings.iterations)
-        #expect(jpeg.with(preset: .fast).settings.iterations == Int((Double(jpeg.settings.iterations) * 0.4).rounded()))
+        #expect(text.with(preset: .balanced).settings.iterations == text.settings.iterations)
+        #expect(text.with(preset: .fast).settings.iterations == Int((Double(text.settings.iterations) * 0.4).rounded()))
     }
 
     /// Denoising additive noise holds pixels out: both presets stop on the held-out error and fit
     /// the input too, with the TV term, a short average and no backtracking; `balanced` keeps the
-    /// reference's input jitter, `fast` drops it and narrows the full-resolution level. JPEG artefacts are not white noise: the reference's
-    /// fit, narrowed, with the variance rule.
-    @Test func denoisingTakesTheHeldOutRule() throws {
+    /// reference's input jitter, `fast` drops it and narrows the full-resolution level. JPEG
+    /// artefacts are not white noise: the same fit and network, denoising's, with no rule to stop
+    /// it but a fixed count of iterations.
+    @Test func denoisingAndJPEGFitTheInput() throws {
         let denoise = DenoisingTask.reference(image: Self.image), jpeg = DenoisingTask.jpegReference(image: Self.image)
-        for (preset, patience, cap, jitter) in [(Preset.balanced, 50, 1000, Float(1.0 / 30)), (.fast, 30, 600, 0)] {
+        for (preset, patience, cap, jpegCap, jitter) in [(Preset.balanced, 50, 1000, 175, Float(1.0 / 30)), (.fast, 30, 600, 120, 0)] {
             let d = denoise.with(preset: preset)
             #expect(d.settings.autoStop?.criterion == .heldOutPixels && d.settings.autoStop?.patience == patience)
             #expect(d.settings.autoStop?.minIterations == 50 && d.settings.autoStop?.heldOutTolerance == 0)
             #expect(d.settings.autoStop?.lossFloor == nil && d.fitSettings.autoStop?.lossFloor == nil)
             #expect(d.settings.iterations == cap && d.settings.learningRate == 0.02)
-            #expect(d.settings.inputLearningRate == 0.03 && d.settings.totalVariationWeight == 0.2)
-            #expect(d.settings.expWeight == 0.9 && d.settings.regNoiseStd == jitter && d.settings.backtracking == nil)
-            #expect(d.network.upsampleMode == denoise.network.upsampleMode && d.network.channelsSkip == denoise.network.channelsSkip)
             let j = jpeg.with(preset: preset)
-            #expect(j.settings.autoStop?.criterion == .outputVariance && j.settings.inputLearningRate == nil)
-            #expect(j.network.upsampleMode == jpeg.network.upsampleMode && j.network.channelsSkip == jpeg.network.channelsSkip)
+            #expect(j.settings.autoStop == nil && j.settings.iterations == jpegCap && j.settings.learningRate == 0.02)
+            #expect(j.network == d.network, "\(preset): JPEG takes denoising's network")
+            for t in [d, j] {
+                #expect(t.settings.inputLearningRate == 0.03 && t.settings.totalVariationWeight == 0.2)
+                #expect(t.settings.expWeight == 0.9 && t.settings.regNoiseStd == jitter && t.settings.backtracking == nil)
+            }
+            #expect(d.network.upsampleMode == denoise.network.upsampleMode && d.network.channelsSkip == denoise.network.channelsSkip)
         }
         #expect(denoise.with(preset: .balanced).network.channelsDown == Array(repeating: 32, count: 5))
         let fast = denoise.with(preset: .fast).network
         #expect(fast.channelsDown == [16, 32, 32, 32, 32] && fast.channelsUp == [16, 32, 32, 32, 32])
-        let reference = denoise.with(preset: .reference)
-        #expect(reference.settings.autoStop == AutoStop() && reference.fitSettings.autoStop?.lossFloor != nil)
-        #expect(reference.settings.inputLearningRate == nil && reference.settings.totalVariationWeight == 0)
+        for task in [denoise, jpeg] {
+            let reference = task.with(preset: .reference)
+            #expect(reference.network == task.network && reference.settings.autoStop == AutoStop())
+            #expect(reference.settings.inputLearningRate == nil && reference.settings.totalVariationWeight == 0)
+        }
+        #expect(denoise.with(preset: .reference).fitSettings.autoStop?.lossFloor != nil)
     }
 
     /// The rule a fit runs by: held-out only where the task holds pixels out, whatever the
@@ -68,7 +74,7 @@ struct PresetTests {
     @Test func autoStopRuleFollowsTheTask() throws {
         var denoise = DenoisingTask.reference(image: Self.image).with(preset: .balanced)
         #expect(denoise.autoStopRule == .heldOutPixels)
-        var jpeg = DenoisingTask.jpegReference(image: Self.image).with(preset: .balanced)
+        var jpeg = DenoisingTask.jpegReference(image: Self.image).with(preset: .reference)
         jpeg.settings.autoStop?.criterion = .heldOutPixels
         #expect(jpeg.autoStopRule == .outputVariance)
         var hole = try InpaintingTask.reference(image: Self.image, mask: Tensor(Shape(1, 32, 32)), setup: .text).with(preset: .fast)

@@ -47,8 +47,10 @@ struct SpecFieldsUnitTests {
         #expect(set.inputLearningRate == 0.05 && set.tvWeight == 0.5 && set.autoStopRule == "variance" && set.autoStopPatience == 120)
         let off = try parameters(#"{"task":"denoise","input_learning_rate":0,"tv_weight":0}"#)
         #expect(off.inputLearningRate == nil && off.tvWeight == nil && off.autoStopRule == "held-out")
-        // JPEG artefacts are not independent per pixel: its fit watches the variance whatever is asked.
-        #expect(try parameters(#"{"task":"jpeg","auto_stop_rule":"held-out"}"#).autoStopRule == "variance")
+        // JPEG artefacts are not independent per pixel: its fit watches the variance whatever is
+        // asked; its presets stop at a fixed count, with no rule.
+        #expect(try parameters(#"{"task":"jpeg","auto_stop":true,"auto_stop_rule":"held-out"}"#).autoStopRule == "variance")
+        #expect(try parameters(#"{"task":"jpeg"}"#).autoStopRule == nil)
     }
 
     /// noise_level: the whole image's noise for a denoising fit (a tile's), read from JSON and

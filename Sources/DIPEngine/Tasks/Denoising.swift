@@ -33,6 +33,10 @@ public struct DenoisingTask: FittingTask {
 
     public var outputShape: Shape { image.shape }
     public var holdsOutPixels: Bool { additiveWhiteNoise }
+    /// Denoising's network for both: the JPEG notebook's small one (8 channels, no skip at full
+    /// resolution) reaches a detailed image's fine structure only after thousands of steps, when
+    /// a fitted-input fit has long passed its best.
+    public var fittedInputNetwork: SkipConfiguration? { .denoising(outputChannels: image.channels) }
 
     /// The settings the fit runs with: `settings`, with auto stop's loss floor set from the
     /// image's estimated noise level when the task waits for it and none is given.

@@ -4,15 +4,17 @@
 /// iteration 6× cheaper at 256² (the full-resolution layers are memory-bound, so the
 /// saving is less than the multiply-adds').
 ///
-/// Where the fit can hold pixels out of its loss (denoising additive noise), both also fit
-/// the network's input, with a total-variation term in the loss (`HeldOutFit`), and stop on
-/// the held-out error: the fit peaks within a few hundred iterations instead of thousands,
-/// about as high on average on the development images (higher on texture, up to 1 dB lower on
-/// smooth images), and turns toward the noise soon after, which
-/// the held-out error sees within a few dozen iterations. `fast` also narrows the
+/// For denoising and JPEG artefact removal both also fit the network's input, with a
+/// total-variation term in the loss (`FittedInputFit`): the fit peaks within a few hundred
+/// iterations instead of thousands, about as high on average on the development images (higher
+/// on texture, up to 1 dB lower on smooth images), and turns toward the degradation soon after.
+/// Where the fit can hold pixels out of its loss (additive noise) it stops on the held-out
+/// error, which sees that turn within a few dozen iterations; JPEG artefacts are shared by a
+/// block's pixels, so no held-out pixel is independent of the fitted ones, and the fit stops at
+/// a fixed count near where it peaked on the development images. `fast` also narrows the
 /// full-resolution level, where most of an iteration's time goes. The other tasks keep the
-/// reference's fit with the variance rule. Measured on the development images (README,
-/// "Presets"; `Benchmarks/presets` regenerates the figures).
+/// reference's fit with the variance rule. Measured on the development images (docs/presets.md;
+/// `Benchmarks/presets` and `Benchmarks/tasks` regenerate the figures).
 public enum Preset: String, CaseIterable, Sendable, Codable {
     case fast, balanced, reference
 
@@ -29,18 +31,23 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
         public var iterationsFactor: Double
         /// The automatic stopping rule the preset's fits use where it applies.
         public var autoStop: AutoStop
-        /// Where the fit can hold pixels out: the rule and network it takes instead (nil: as elsewhere).
-        public var heldOut: HeldOutFit?
+        /// For tasks that take it (`FittingTask.fittedInputNetwork`): the fit with the input fitted (nil: none).
+        public var fittedInput: FittedInputFit?
     }
 
-    /// Where the fit can hold pixels out (denoising additive noise): the fit that the held-out
-    /// rule makes possible. The input is fitted along with the weights and a total-variation term
-    /// holds the noise back, so the fit reaches its best within a few hundred steps; its outputs
-    /// then turn toward the noise within a few dozen, which the held-out error sees at once.
-    public struct HeldOutFit: Sendable, Equatable {
+    /// The fit of denoising and JPEG artefact removal: the input is fitted along with the weights
+    /// and a total-variation term holds the degradation back, so the fit reaches its best within a
+    /// few hundred steps; its outputs then turn toward the noise within a few dozen, which the
+    /// held-out error sees at once where pixels can be held out.
+    public struct FittedInputFit: Sendable, Equatable {
+        /// The rule where the task holds pixels out.
         public var autoStop: AutoStop
-        /// The iteration cap, in place of the reference's scaled one.
+        /// The iteration cap there, in place of the reference's scaled one.
         public var iterations: Int
+        /// The iterations where no pixel can be held out (JPEG artefacts): no signal sees the
+        /// turn (the outputs' variance keeps falling past it), so the fit stops here, about where
+        /// it peaked on the development images.
+        public var iterationsWithoutHeldOut: Int
         /// `FitSettings.inputLearningRate`.
         public var inputLearningRate: Float
         /// `FitSettings.totalVariationWeight`.
@@ -60,15 +67,15 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
         }
         switch self {
         case .reference:
-            return Scaling(maxChannels: nil, learningRateFactor: 1, iterationsFactor: 1, autoStop: AutoStop(), heldOut: nil)
+            return Scaling(maxChannels: nil, learningRateFactor: 1, iterationsFactor: 1, autoStop: AutoStop(), fittedInput: nil)
         case .balanced:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 1, autoStop: AutoStop(),
-                           heldOut: HeldOutFit(autoStop: heldOut(patience: 50), iterations: 1000,
+                           fittedInput: FittedInputFit(autoStop: heldOut(patience: 50), iterations: 1000, iterationsWithoutHeldOut: 175,
                                                inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
                                                regNoiseStd: 1.0 / 30, fullResolutionChannels: nil))
         case .fast:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 0.4, autoStop: AutoStop(patience: 150),
-                           heldOut: HeldOutFit(autoStop: heldOut(patience: 30), iterations: 600,
+                           fittedInput: FittedInputFit(autoStop: heldOut(patience: 30), iterations: 600, iterationsWithoutHeldOut: 120,
                                                inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
                                                regNoiseStd: 0, fullResolutionChannels: 16))
         }
@@ -78,28 +85,31 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
 extension FittingTask {
     /// The task with `preset` applied to its reference network and settings (tasks that
     /// do not take presets keep the reference's). Auto stop is switched on with the
-    /// preset's rule where the task allows it (the held-out rule, with its network, where the
-    /// task holds pixels out); callers turn it off.
+    /// preset's rule where the task allows it (the held-out rule where the task holds pixels
+    /// out, the fitted-input fit and its network where the task takes it); callers turn it off.
     public func with(preset: Preset) -> Self {
         var task = self
         let s = (Self.takesPresets ? preset : .reference).scaling
-        if let cap = s.maxChannels { task.network.capChannels(at: cap) }
         task.settings.learningRate *= s.learningRateFactor
-        task.settings.iterations = max(1, Int((Double(task.settings.iterations) * s.iterationsFactor).rounded()))
-        task.settings.autoStop = Self.autoStopApplies ? s.autoStop : nil
-        if Self.autoStopApplies, task.holdsOutPixels, let h = s.heldOut {
-            task.settings.autoStop = h.autoStop
-            task.settings.iterations = h.iterations
-            task.settings.inputLearningRate = h.inputLearningRate
-            task.settings.totalVariationWeight = h.totalVariationWeight
-            task.settings.expWeight = h.expWeight
-            task.settings.regNoiseStd = h.regNoiseStd
-            // Backtracking would copy every parameter, the input included, at each step.
-            task.settings.backtracking = nil
-            if let c = h.fullResolutionChannels {
-                task.network.channelsDown[0] = c; task.network.channelsUp[0] = c
-            }
+        guard Self.autoStopApplies, let h = s.fittedInput, let network = task.fittedInputNetwork else {
+            if let cap = s.maxChannels { task.network.capChannels(at: cap) }
+            task.settings.iterations = max(1, Int((Double(task.settings.iterations) * s.iterationsFactor).rounded()))
+            task.settings.autoStop = Self.autoStopApplies ? s.autoStop : nil
+            return task
         }
+        task.network = network
+        if let cap = s.maxChannels { task.network.capChannels(at: cap) }
+        if let c = h.fullResolutionChannels {
+            task.network.channelsDown[0] = c; task.network.channelsUp[0] = c
+        }
+        task.settings.autoStop = task.holdsOutPixels ? h.autoStop : nil
+        task.settings.iterations = task.holdsOutPixels ? h.iterations : h.iterationsWithoutHeldOut
+        task.settings.inputLearningRate = h.inputLearningRate
+        task.settings.totalVariationWeight = h.totalVariationWeight
+        task.settings.expWeight = h.expWeight
+        task.settings.regNoiseStd = h.regNoiseStd
+        // Backtracking would copy every parameter, the input included, at each step.
+        task.settings.backtracking = nil
         return task
     }
 }
