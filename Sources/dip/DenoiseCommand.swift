@@ -66,7 +66,7 @@ struct JPEGCommand: ParsableCommand {
         8…128 channels with skips on the two coarsest levels, 3 noise inputs, 2400 iterations, lr 0.01, \
         input jitter 1/30, output average 0.99, backtracking. balanced (the default) and fast fit \
         denoising's network narrowed to 32 channels with its input, a total-variation term and an \
-        output average of 0.9, for 175 and 120 iterations. The result is the averaged output.
+        output average of 0.9, for 175 and 160 iterations. The result is the averaged output.
         """)
 
     @Argument(help: "The JPEG-compressed image (JPEG or PNG).")

@@ -2,30 +2,22 @@
 // PATH (relative to ROOT) to the file's text. Run by the EmbedFiles build plugin.
 import Foundation
 
-/// A Swift string literal holding `text` exactly: every character that a literal would read
-/// otherwise is escaped.
+/// A raw multi-line Swift string literal holding `text` exactly: more #s in its delimiters than in
+/// any run after a quote or a backslash in the text, so nothing in it closes or escapes the string.
 func literal(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\\": out += "\\\\"
-        case "\"": out += "\\\""
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-            out += "\\u{\(String(scalar.value, radix: 16))}"
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
+    var hashes = "#"
+    while text.contains("\"" + hashes) || text.contains("\\" + hashes) { hashes += "#" }
+    // The literal drops the newline before its closing quotes: the one added here.
+    return hashes + "\"\"\"\n" + text + "\n\"\"\"" + hashes
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("embed-files: \(message)\n".utf8))
+    exit(2)
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: embed-files OUTPUT ROOT PATH...\n".utf8))
-    exit(2)
-}
+guard arguments.count >= 3 else { fail("usage: embed-files OUTPUT ROOT PATH...") }
 let root = URL(fileURLWithPath: arguments[2])
 var source = """
     // Generated at build time by the EmbedFiles plugin; edit the files named here, not this.
@@ -36,7 +28,10 @@ var source = """
     """
 for path in arguments.dropFirst(3) {
     let text = try String(contentsOf: root.appending(path: path), encoding: .utf8)
-    source += "        \(literal(path)): \(literal(text)),\n"
+    // A multi-line literal reads a carriage return as a line break.
+    if text.contains("\r") { fail("\(path) has carriage returns; save it with LF line ends") }
+    if path.contains("\"") || path.contains("\\") { fail("\(path): a quote or backslash in a name") }
+    source += "        \"\(path)\": \(literal(text)),\n"
 }
 source += "    ]\n}\n"
 try source.write(toFile: arguments[1], atomically: true, encoding: .utf8)

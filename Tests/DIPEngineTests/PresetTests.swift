@@ -43,7 +43,7 @@ struct PresetTests {
     /// it but a fixed count of iterations.
     @Test func denoisingAndJPEGFitTheInput() throws {
         let denoise = DenoisingTask.reference(image: Self.image), jpeg = DenoisingTask.jpegReference(image: Self.image)
-        for (preset, patience, cap, jpegCap, jitter) in [(Preset.balanced, 50, 1000, 175, Float(1.0 / 30)), (.fast, 30, 600, 120, 0)] {
+        for (preset, patience, cap, jpegCap, jitter) in [(Preset.balanced, 50, 1000, 175, Float(1.0 / 30)), (.fast, 30, 600, 160, 0)] {
             let d = denoise.with(preset: preset)
             #expect(d.settings.autoStop?.criterion == .heldOutPixels && d.settings.autoStop?.patience == patience)
             #expect(d.settings.autoStop?.minIterations == 50 && d.settings.autoStop?.heldOutTolerance == 0)

@@ -36,7 +36,7 @@ struct JPEGArtefactTests {
         let before = PSNR.compute(clean, compressed), after = PSNR.compute(clean, out)
         print("jpeg kate 96x96 q20, \(preset), \(task.settings.iterations) it: JPEG \(before) dB, result \(after) dB")
         // Result − JPEG (28.25 dB), seeds 1–4, AVX-512: balanced +0.77, +0.66, +0.67, +0.73 dB; fast
-        // +1.01, +0.91, +1.03, +1.15 dB. The reference's network and fit, with the same steps:
+        // +0.61, +0.63, +0.72, +0.76 dB. The reference's network and fit, with the same steps:
         // −9.5 to −12.2 dB.
         #expect(after > before + 0.3, "JPEG \(before) dB, result \(after) dB")
     }

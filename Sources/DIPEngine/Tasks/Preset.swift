@@ -75,7 +75,7 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
                                                regNoiseStd: 1.0 / 30, fullResolutionChannels: nil))
         case .fast:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 0.4, autoStop: AutoStop(patience: 150),
-                           fittedInput: FittedInputFit(autoStop: heldOut(patience: 30), iterations: 600, iterationsWithoutHeldOut: 120,
+                           fittedInput: FittedInputFit(autoStop: heldOut(patience: 30), iterations: 600, iterationsWithoutHeldOut: 160,
                                                inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
                                                regNoiseStd: 0, fullResolutionChannels: 16))
         }
