@@ -92,15 +92,14 @@ let package = Package(
         .executableTarget(name: "dip-bench", dependencies: ["DIPEngine", "CKernels"], path: "Benchmarks/dip-bench",
                           swiftSettings: numericFlags),
 
-        // Locates the demo images and weights files the tests read (Tests/Data, see its NOTICE).
-        .target(name: "TestData", path: "Tests/TestData"),
+        // Locates the demo images and weights files the tests read (Tests/Data, see its NOTICE), and
+        // makes real JPEGs with TurboJPEG's encoder.
+        .target(name: "TestData", dependencies: ["CTurboJPEG"], path: "Tests/TestData"),
         .testTarget(name: "DIPEngineTests", dependencies: ["DIPEngine", "CKernels"], exclude: ["Fixtures"],
                     swiftSettings: numericFlags),
-        // TurboJPEG's encoder makes the JPEGs the decoder is tested on (orientations, YCCK).
-        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "CTurboJPEG", "TestData"]),
-        // The applications (super-resolution, inpainting, ...) on the demo images; TurboJPEG makes
-        // the JPEGs the artefact removal is measured on.
-        .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec", "CTurboJPEG", "TestData"],
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "TestData"]),
+        // The applications (super-resolution, inpainting, JPEG artefacts, ...) on the demo images.
+        .testTarget(name: "DIPTaskTests", dependencies: ["DIPEngine", "ImageCodec", "TestData"],
                     swiftSettings: numericFlags),
         .testTarget(name: "TilingTests", dependencies: ["Tiling", "ImageCodec"], swiftSettings: numericFlags),
         .testTarget(name: "ModelWeightsTests", dependencies: ["ModelWeights", "TestData"]),

@@ -1,4 +1,4 @@
-import CTurboJPEG
+import TestData
 import Testing
 import ImageCodec
 
@@ -69,7 +69,7 @@ struct JPEGCMYKTests {
     /// pixels handed to it are the inverted values that segment stands for.
     @Test func ycckDecodesToRGB() throws {
         let stored = Self.picture(samples: 4) { ink in [ink.c, ink.m, ink.y, ink.k].map { 255 - $0 } }
-        let jpeg = JPEGEncoding.encode(stored.map { UInt8($0) }, width: 32, height: 16, format: TJPF_CMYK)
+        let jpeg = JPEGEncoder.encode(stored.map { UInt8($0) }, width: 32, height: 16, channels: 4)
         let adobe = try #require(Self.segments(of: jpeg).first { $0.marker == 0xEE })
         #expect(jpeg[adobe.range.upperBound - 1] == 2)   // transform 2: YCCK
         let image = try ImageCodec.decode(jpeg)

@@ -1,4 +1,4 @@
-import CTurboJPEG
+import TestData
 import Testing
 import ImageCodec
 
@@ -72,7 +72,7 @@ struct JPEGOrientationTests {
     @Test(arguments: 1...8)
     func eachOrientationDecodesUpright(orientation: Int) throws {
         let (pixels, sw, sh) = Self.stored(Self.reference, width: 24, height: 16, channels: 3, orientation: orientation)
-        let plain = JPEGEncoding.encode(pixels, width: sw, height: sh, format: TJPF_RGB)
+        let plain = JPEGEncoder.encode(pixels, width: sw, height: sh, channels: 3)
         for bigEndian in [false, true] {
             let jpeg = JPEGEncoding.withOrientation(orientation, plain, bigEndian: bigEndian)
             let image = try ImageCodec.decode(jpeg)
@@ -100,7 +100,7 @@ struct JPEGOrientationTests {
         let (w, h) = (13, 7)
         var rng = SplitMix64(seed: UInt64(channels))
         let pixels = rng.bytes(w * h * channels)
-        let plain = JPEGEncoding.encode(pixels, width: w, height: h, format: channels == 1 ? TJPF_GRAY : TJPF_RGB)
+        let plain = JPEGEncoder.encode(pixels, width: w, height: h, channels: channels)
         let asStored = try ImageCodec.decode(plain)
         let image = try ImageCodec.decode(JPEGEncoding.withOrientation(orientation, plain))
         #expect(image == Self.upright(asStored, orientation: orientation))
@@ -109,7 +109,7 @@ struct JPEGOrientationTests {
     }
 
     @Test func probeAndLimitsUseTheUprightSize() throws {
-        let plain = JPEGEncoding.encode([UInt8](repeating: 90, count: 40 * 10 * 3), width: 40, height: 10, format: TJPF_RGB)
+        let plain = JPEGEncoder.encode([UInt8](repeating: 90, count: 40 * 10 * 3), width: 40, height: 10, channels: 3)
         let turned = JPEGEncoding.withOrientation(6, plain)
         #expect(try ImageCodec.probe(turned) == ImageInfo(format: .jpeg, width: 10, height: 40, channels: 3))
         // 40 wide as stored, 10 wide upright: the width limit is applied to the upright picture.
@@ -124,8 +124,8 @@ struct JPEGOrientationTests {
     }
 
     @Test func orientationStoredAsLongAndAmongOtherSegmentsIsRead() throws {
-        let plain = JPEGEncoding.encode(Self.stored(Self.reference, width: 24, height: 16, channels: 3, orientation: 8).pixels,
-                                        width: 16, height: 24, format: TJPF_RGB)
+        let plain = JPEGEncoder.encode(Self.stored(Self.reference, width: 24, height: 16, channels: 3, orientation: 8).pixels,
+                                        width: 16, height: 24, channels: 3)
         let long = ExifPayload(orientation: 8, bigEndian: true, orientationType: 4).build()
         let xmp = Array("http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>".utf8)
         let jpeg = JPEGEncoding.inserting([(0xE1, xmp), (0xE1, long), (0xFE, Array("comment".utf8))], into: plain)
@@ -140,7 +140,7 @@ struct JPEGOrientationTests {
     @Test func damagedExifIsIgnored() throws {
         let (w, h) = (13, 7)
         var rng = SplitMix64(seed: 5)
-        let plain = JPEGEncoding.encode(rng.bytes(w * h * 3), width: w, height: h, format: TJPF_RGB)
+        let plain = JPEGEncoder.encode(rng.bytes(w * h * 3), width: w, height: h, channels: 3)
         let asStored = try ImageCodec.decode(plain)
         let good = ExifPayload(orientation: 6).build()
         let goodBE = ExifPayload(orientation: 6, bigEndian: true).build()
@@ -190,7 +190,7 @@ struct JPEGOrientationTests {
     /// Random bytes in the EXIF segment, and random changes to a good one, never trap; whatever
     /// orientation results, the decode keeps the pixel count and agrees with the probe.
     @Test func randomExifNeverCrashes() throws {
-        let plain = JPEGEncoding.encode([UInt8](repeating: 128, count: 9 * 5), width: 9, height: 5, format: TJPF_GRAY)
+        let plain = JPEGEncoder.encode([UInt8](repeating: 128, count: 9 * 5), width: 9, height: 5, channels: 1)
         let good = ExifPayload(orientation: 7, bigEndian: true).build()
         var rng = SplitMix64(seed: 21)
         for i in 0..<400 {
@@ -214,7 +214,7 @@ struct JPEGOrientationTests {
 
     /// An EXIF segment whose length runs past the end of the file leaves a broken JPEG: refused.
     @Test func exifSegmentRunningPastTheEndIsAnError() {
-        let plain = JPEGEncoding.encode([UInt8](repeating: 128, count: 64), width: 8, height: 8, format: TJPF_GRAY)
+        let plain = JPEGEncoder.encode([UInt8](repeating: 128, count: 64), width: 8, height: 8, channels: 1)
         let exif = JPEGEncoding.segment(0xE1, ExifPayload(orientation: 6).build())
         for cut in [6, 20, exif.count - 1] {
             let jpeg = Array(plain.prefix(2)) + exif.prefix(cut)

@@ -1,25 +1,8 @@
-import CTurboJPEG
+import TestData
 
-/// Real JPEGs for the decoder's tests, made with TurboJPEG's encoder, and the EXIF segments
-/// phones add to them.
+/// The EXIF segments phones add to JPEGs, for the decoder's orientation tests; the JPEGs
+/// themselves come from `JPEGEncoder` (TurboJPEG's encoder).
 enum JPEGEncoding {
-    /// Compresses 8-bit interleaved pixels: `TJPF_GRAY` (1 sample), `TJPF_RGB` (3) or
-    /// `TJPF_CMYK` (4; TurboJPEG writes CMYK as YCCK, with an Adobe APP14 segment).
-    static func encode(_ pixels: [UInt8], width: Int, height: Int, format: TJPF, quality: Int = 95) -> [UInt8] {
-        let handle = tjInitCompress()!
-        defer { tjDestroy(handle) }
-        var buffer: UnsafeMutablePointer<UInt8>? = nil
-        var size: UInt = 0
-        let subsampling = format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_444
-        let status = pixels.withUnsafeBufferPointer {
-            tjCompress2(handle, $0.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue),
-                        &buffer, &size, Int32(subsampling.rawValue), Int32(quality), 0)
-        }
-        defer { tjFree(buffer) }
-        precondition(status == 0, String(cString: tjGetErrorStr2(handle)))
-        return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
-    }
-
     /// `jpeg` with marker segments inserted right after SOI, in order.
     static func inserting(_ segments: [(marker: UInt8, payload: [UInt8])], into jpeg: [UInt8]) -> [UInt8] {
         var out = Array(jpeg.prefix(2))
