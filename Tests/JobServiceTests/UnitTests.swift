@@ -142,7 +142,7 @@ struct FileJobStoreTests {
         // What an interrupted creation, deletion or write leaves behind.
         try FileManager.default.createDirectory(atPath: root + "/jobs/.staging-\(JobID.random())", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/jobs/.trash-x", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: store.directory(id) + "/.job.json.tmp-1-2", contents: Data([1]))
+        try #require(FileManager.default.createFile(atPath: store.directory(id) + "/.job.json.tmp-1-2", contents: Data([1])))
         let loaded = store.loadAll()
         #expect(loaded == [r])
         #expect(try store.read(id, file: "image.png") == [1, 2, 3])
