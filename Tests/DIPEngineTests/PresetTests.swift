@@ -69,6 +69,30 @@ struct PresetTests {
         #expect(denoise.with(preset: .reference).fitSettings.autoStop?.lossFloor != nil)
     }
 
+    /// Super-resolution takes the fitted-input fit with its own network, narrowed, a TV term as
+    /// denoising's at ×2 and twice as strong at ×4 and ×8, and a fixed count: nothing can be held
+    /// out. `reference` is the notebook's fixed-input fit.
+    @Test func superResolutionFitsTheInput() throws {
+        for factor in SuperResolutionTask.factors {
+            let plain = try SuperResolutionTask.reference(lowResolution: Tensor(Shape(3, 16, 16)), factor: factor)
+            for preset in [Preset.balanced, .fast] {
+                let t = plain.with(preset: preset)
+                #expect(t.settings.autoStop == nil && t.settings.iterations == 300, "×\(factor) \(preset)")
+                #expect(t.settings.inputLearningRate == 0.03 && t.settings.totalVariationWeight == (factor == 2 ? 0.2 : 0.4))
+                #expect(t.settings.expWeight == 0.9 && t.settings.backtracking == nil && t.settings.learningRate == 0.02)
+                #expect(t.network.channelsSkip == plain.network.channelsSkip.map { min($0, 32) })
+                #expect(Array(t.network.channelsDown.dropFirst()) == plain.network.channelsDown.dropFirst().map { min($0, 32) })
+                #expect(t.network.upsampleMode == plain.network.upsampleMode && t.network.inputChannels == plain.network.inputChannels)
+                try t.network.validate()
+            }
+            #expect(plain.with(preset: .balanced).network.channelsDown[0] == 32)
+            #expect(plain.with(preset: .fast).network.channelsDown[0] == 16 && plain.with(preset: .fast).settings.regNoiseStd == 0)
+            let reference = plain.with(preset: .reference)
+            #expect(reference.network == plain.network && reference.settings.iterations == plain.settings.iterations)
+            #expect(reference.settings.inputLearningRate == nil && reference.settings.totalVariationWeight == 0)
+        }
+    }
+
     /// The rule a fit runs by: held-out only where the task holds pixels out, whatever the
     /// settings ask; the variance rule elsewhere; none with auto stop off.
     @Test func autoStopRuleFollowsTheTask() throws {

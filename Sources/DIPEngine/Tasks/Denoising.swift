@@ -35,8 +35,13 @@ public struct DenoisingTask: FittingTask {
     public var holdsOutPixels: Bool { additiveWhiteNoise }
     /// Denoising's network for both: the JPEG notebook's small one (8 channels, no skip at full
     /// resolution) reaches a detailed image's fine structure only after thousands of steps, when
-    /// a fitted-input fit has long passed its best.
-    public var fittedInputNetwork: SkipConfiguration? { .denoising(outputChannels: image.channels) }
+    /// a fitted-input fit has long passed its best. JPEG artefacts run a fixed count: 175
+    /// (`balanced`) and 160 (`fast`), where the 512² fits of the development images peaked
+    /// (docs/presets.md).
+    public var fittedInput: FittedInputTuning? {
+        FittedInputTuning(network: .denoising(outputChannels: image.channels), totalVariationWeight: 0.2,
+                          length: additiveWhiteNoise ? .heldOut : .fixed(balanced: 175, fast: 160))
+    }
 
     /// The settings the fit runs with: `settings`, with auto stop's loss floor set from the
     /// image's estimated noise level when the task waits for it and none is given.

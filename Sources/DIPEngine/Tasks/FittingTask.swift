@@ -25,9 +25,9 @@ public protocol FittingTask {
     /// Whether the degradation is independent from pixel to pixel, so that the fit can leave
     /// pixels out of its loss and stop on the error there (`AutoStop.Criterion.heldOutPixels`).
     var holdsOutPixels: Bool { get }
-    /// The network the presets' fitted-input fit (`Preset.FittedInputFit`) takes for this task,
-    /// nil where the task does not take that fit.
-    var fittedInputNetwork: SkipConfiguration? { get }
+    /// How this task takes the presets' fitted-input fit (`Preset.FittedInputFit`); nil where it
+    /// keeps the reference's fit, scaled.
+    var fittedInput: FittedInputTuning? { get }
 }
 
 extension FittingTask {
@@ -41,7 +41,7 @@ extension FittingTask {
     public static var autoStopApplies: Bool { true }
     public static var takesPresets: Bool { true }
     public var holdsOutPixels: Bool { false }
-    public var fittedInputNetwork: SkipConfiguration? { nil }
+    public var fittedInput: FittedInputTuning? { nil }
 
     /// The signal auto stop watches in this task's fit: the held-out rule only where the task
     /// holds pixels out, the variance rule wherever else it is asked for (nil: auto stop off).

@@ -4,17 +4,18 @@
 /// iteration 6× cheaper at 256² (the full-resolution layers are memory-bound, so the
 /// saving is less than the multiply-adds').
 ///
-/// For denoising and JPEG artefact removal both also fit the network's input, with a
-/// total-variation term in the loss (`FittedInputFit`): the fit peaks within a few hundred
-/// iterations instead of thousands, about as high on average on the development images (higher
-/// on texture, up to 1 dB lower on smooth images), and turns toward the degradation soon after.
+/// For the tasks that take it (`FittingTask.fittedInput`: denoising, JPEG artefact removal,
+/// super-resolution) both also fit the network's input, with a total-variation term in the loss
+/// (`FittedInputFit`): the fit peaks within a few hundred iterations instead of thousands, about as
+/// high on average on the development images for denoising (higher on texture, up to 1 dB lower on
+/// smooth images) and higher for the others, and then turns toward the degradation or stays level.
 /// Where the fit can hold pixels out of its loss (additive noise) it stops on the held-out
-/// error, which sees that turn within a few dozen iterations; JPEG artefacts are shared by a
-/// block's pixels, so no held-out pixel is independent of the fitted ones, and the fit stops at
-/// a fixed count near where it peaked on the development images. `fast` also narrows the
-/// full-resolution level, where most of an iteration's time goes. The other tasks keep the
-/// reference's fit with the variance rule. Measured on the development images (docs/presets.md;
-/// `Benchmarks/presets` and `Benchmarks/tasks` regenerate the figures).
+/// error, which sees that turn within a few dozen iterations; elsewhere no held-out pixel is
+/// independent of the fitted ones, and the fit stops at a fixed count near where it peaked on the
+/// development images. `fast` also narrows the full-resolution level, where most of an
+/// iteration's time goes. The other tasks keep the reference's fit with the variance rule.
+/// Measured on the development images (docs/presets.md; `Benchmarks/presets` and
+/// `Benchmarks/tasks` regenerate the figures).
 public enum Preset: String, CaseIterable, Sendable, Codable {
     case fast, balanced, reference
 
@@ -31,27 +32,22 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
         public var iterationsFactor: Double
         /// The automatic stopping rule the preset's fits use where it applies.
         public var autoStop: AutoStop
-        /// For tasks that take it (`FittingTask.fittedInputNetwork`): the fit with the input fitted (nil: none).
+        /// For tasks that take it (`FittingTask.fittedInput`): the fit with the input fitted (nil: none).
         public var fittedInput: FittedInputFit?
     }
 
-    /// The fit of denoising and JPEG artefact removal: the input is fitted along with the weights
-    /// and a total-variation term holds the degradation back, so the fit reaches its best within a
-    /// few hundred steps; its outputs then turn toward the noise within a few dozen, which the
-    /// held-out error sees at once where pixels can be held out.
+    /// The fit of the tasks that take it (`FittingTask.fittedInput`, which also gives the network,
+    /// the total-variation weight and how the fit stops): the input is fitted along with the
+    /// weights and a total-variation term holds the degradation back, so the fit reaches its best
+    /// within a few hundred steps; its outputs then turn toward the degradation within a few
+    /// dozen, which the held-out error sees at once where pixels can be held out.
     public struct FittedInputFit: Sendable, Equatable {
         /// The rule where the task holds pixels out.
         public var autoStop: AutoStop
         /// The iteration cap there, in place of the reference's scaled one.
         public var iterations: Int
-        /// The iterations where no pixel can be held out (JPEG artefacts): no signal sees the
-        /// turn (the outputs' variance keeps falling past it), so the fit stops here, about where
-        /// it peaked on the development images.
-        public var iterationsWithoutHeldOut: Int
         /// `FitSettings.inputLearningRate`.
         public var inputLearningRate: Float
-        /// `FitSettings.totalVariationWeight`.
-        public var totalVariationWeight: Float
         /// The output average's weight: short fits average over fewer steps.
         public var expWeight: Float
         /// The input jitter's standard deviation (`FitSettings.regNoiseStd`).
@@ -70,13 +66,13 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
             return Scaling(maxChannels: nil, learningRateFactor: 1, iterationsFactor: 1, autoStop: AutoStop(), fittedInput: nil)
         case .balanced:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 1, autoStop: AutoStop(),
-                           fittedInput: FittedInputFit(autoStop: heldOut(patience: 50), iterations: 1000, iterationsWithoutHeldOut: 175,
-                                               inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
+                           fittedInput: FittedInputFit(autoStop: heldOut(patience: 50), iterations: 1000,
+                                               inputLearningRate: 0.03, expWeight: 0.9,
                                                regNoiseStd: 1.0 / 30, fullResolutionChannels: nil))
         case .fast:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 0.4, autoStop: AutoStop(patience: 150),
-                           fittedInput: FittedInputFit(autoStop: heldOut(patience: 30), iterations: 600, iterationsWithoutHeldOut: 160,
-                                               inputLearningRate: 0.03, totalVariationWeight: 0.2, expWeight: 0.9,
+                           fittedInput: FittedInputFit(autoStop: heldOut(patience: 30), iterations: 600,
+                                               inputLearningRate: 0.03, expWeight: 0.9,
                                                regNoiseStd: 0, fullResolutionChannels: 16))
         }
     }
@@ -91,21 +87,27 @@ extension FittingTask {
         var task = self
         let s = (Self.takesPresets ? preset : .reference).scaling
         task.settings.learningRate *= s.learningRateFactor
-        guard Self.autoStopApplies, let h = s.fittedInput, let network = task.fittedInputNetwork else {
+        guard Self.autoStopApplies, let h = s.fittedInput, let tuning = task.fittedInput else {
             if let cap = s.maxChannels { task.network.capChannels(at: cap) }
             task.settings.iterations = max(1, Int((Double(task.settings.iterations) * s.iterationsFactor).rounded()))
             task.settings.autoStop = Self.autoStopApplies ? s.autoStop : nil
             return task
         }
-        task.network = network
+        if let network = tuning.network { task.network = network }
         if let cap = s.maxChannels { task.network.capChannels(at: cap) }
         if let c = h.fullResolutionChannels {
             task.network.channelsDown[0] = c; task.network.channelsUp[0] = c
         }
-        task.settings.autoStop = task.holdsOutPixels ? h.autoStop : nil
-        task.settings.iterations = task.holdsOutPixels ? h.iterations : h.iterationsWithoutHeldOut
+        switch tuning.length {
+        case .heldOut:
+            task.settings.autoStop = h.autoStop
+            task.settings.iterations = h.iterations
+        case let .fixed(balanced, fast):
+            task.settings.autoStop = nil
+            task.settings.iterations = preset == .fast ? fast : balanced
+        }
+        task.settings.totalVariationWeight = tuning.totalVariationWeight
         task.settings.inputLearningRate = h.inputLearningRate
-        task.settings.totalVariationWeight = h.totalVariationWeight
         task.settings.expWeight = h.expWeight
         task.settings.regNoiseStd = h.regNoiseStd
         // Backtracking would copy every parameter, the input included, at each step.

@@ -1,0 +1,25 @@
+/// What the presets' fitted-input fit (`Preset.FittedInputFit`) takes from the task it runs:
+/// the preset sets how the input is fitted and averaged, the task which network, how strong a
+/// total-variation term its degradation needs and how the fit knows when to stop.
+public struct FittedInputTuning: Sendable, Equatable {
+    /// The network the fit takes (nil: the task's own). The preset caps its channels as any other.
+    public var network: SkipConfiguration?
+    /// `FitSettings.totalVariationWeight`.
+    public var totalVariationWeight: Float
+    /// How long the fit runs.
+    public var length: Length
+
+    public enum Length: Sendable, Equatable {
+        /// Until the error on pixels left out of the loss turns (the preset's held-out rule and
+        /// cap): the task's degradation is independent from pixel to pixel.
+        case heldOut
+        /// A fixed count, set where the fit peaked on the development images: no pixel can be held
+        /// out (a JPEG block shares its error; a low-resolution pixel sees a whole patch) and no
+        /// other signal sees the turn (the outputs' moving variance keeps falling past it).
+        case fixed(balanced: Int, fast: Int)
+    }
+
+    public init(network: SkipConfiguration? = nil, totalVariationWeight: Float, length: Length) {
+        self.network = network; self.totalVariationWeight = totalVariationWeight; self.length = length
+    }
+}
