@@ -26,7 +26,7 @@ struct FitOptions: ParsableArguments {
     @Flag(help: "Run every iteration and return the last result, instead of stopping where the outputs' moving variance has passed its minimum and returning the result from there.")
     var noAutoStop = false
     @Option(help: "Auto stop: iterations without a new minimum of its signal before stopping.") var patience: Int?
-    @Option(help: "Auto stop's signal: variance (the outputs' moving variance) or held-out (the error on pixels left out of the loss; denoise only, elsewhere variance) (default: the preset's).")
+    @Option(help: "Auto stop's signal: variance (the outputs' moving variance) or held-out (the error on pixels left out of the loss; denoise and inpaint only, elsewhere variance) (default: the preset's).")
     var stopRule: AutoStop.Criterion?
     @Option(help: "Stop after this many seconds of fitting, with the best result so far.") var timeLimit: Double?
     @Option(help: ArgumentHelp("Changes to the network, as JSON with any of channels_down, channels_up, channels_skip (one entry per level), input_channels, upsample_mode (nearest, bilinear) and padding (zero, reflection).",

@@ -49,8 +49,8 @@ struct SpecEquivalenceTests {
             $0.setup = .region
         }
         #expect(cli.settings == api.settings && cli.network == api.network)
-        // Inpainting holds no pixels out: its fit watches the variance, whichever rule is asked for.
-        #expect(cli.autoStopRule == .outputVariance && api.autoStopRule == .outputVariance)
+        // Inpainting holds known pixels out: the rule asked for is the one its fit watches.
+        #expect(cli.autoStopRule == .heldOutPixels && api.autoStopRule == .heldOutPixels)
     }
 }
 

@@ -81,6 +81,38 @@ struct HeldOutStopTests {
         #expect(objective.heldOut?.pixels == pixels && FitImage(target: target).heldOut == nil)
     }
 
+    /// Inpainting holds out known pixels only (a hole has no value to compare with), and its
+    /// loss leaves them out as it leaves out the holes, in every channel.
+    @Test func inpaintingHoldsOutKnownPixelsOnly() {
+        let target = FitLoopTests.target()
+        let mask = Tensor(Shape(1, 16, 16))
+        for i in 0..<256 where (i / 16 + i % 16) % 3 != 0 { mask.data[i] = 1 }     // a third of the pixels are holes
+        let pixels = HeldOutPixels(region: Self.whole, fraction: 0.3, known: mask, seed: 5)
+        #expect(pixels.indices.count > 30, "\(pixels.indices.count)")
+        #expect(pixels.indices.allSatisfy { mask.data[$0] == 1 })
+        // The same draw as without a mask, the holes left out.
+        let unmasked = HeldOutPixels(region: Self.whole, fraction: 0.3, seed: 5)
+        #expect(pixels.indices == unmasked.indices.filter { mask.data[$0] == 1 })
+
+        let objective = FitMaskedImage(target: target, mask: mask, heldOut: pixels)
+        let output = Tensor(target.shape)
+        output.fill(0.3)
+        let gradient = Tensor(target.shape)
+        let loss = objective.loss(output: output, gradient: gradient, compute: .serial)
+        let held = Set(pixels.indices)
+        for c in 0..<3 {
+            for i in 0..<256 {
+                let g = gradient.data[c * 256 + i]
+                #expect(mask.data[i] == 1 && !held.contains(i) ? g != 0 : g == 0, "channel \(c) pixel \(i): \(g)")
+            }
+        }
+        let changed = target.clone()
+        for c in 0..<3 { for i in pixels.indices { changed.data[c * 256 + i] += 0.5 } }
+        #expect(FitMaskedImage(target: changed, mask: mask, heldOut: pixels).loss(output: output, gradient: gradient, compute: .serial) == loss)
+        #expect(FitMaskedImage(target: changed, mask: mask).loss(output: output, gradient: gradient, compute: .serial) != loss)
+        #expect(objective.heldOut?.pixels == pixels && FitMaskedImage(target: target, mask: mask).heldOut == nil)
+    }
+
     /// Noise whose chroma is shared by 2×2 blocks (JPEG's 4:2:0, a camera's demosaicing): an
     /// output that has learnt a held-out pixel's chroma noise from its neighbours, as a network
     /// fitting them does, must not score better than the clean image. On every channel it does;

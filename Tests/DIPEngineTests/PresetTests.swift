@@ -26,14 +26,11 @@ struct PresetTests {
                 try task.network.validate()
             }
             let task = text.with(preset: preset)
-            #expect(task.network.channelsDown == text.network.channelsDown.map { min($0, 32) }, "\(preset)")
-            #expect(task.network.channelsUp == text.network.channelsUp.map { min($0, 32) }, "\(preset)")
+            #expect(Array(task.network.channelsDown.dropFirst()) == text.network.channelsDown.dropFirst().map { min($0, 32) }, "\(preset)")
+            #expect(task.network.channelsSkip == text.network.channelsSkip.map { min($0, 32) }, "\(preset)")
             #expect(task.settings.learningRate == text.settings.learningRate * 2)
-            #expect(task.settings.inputLearningRate == nil && task.settings.totalVariationWeight == 0)
             try task.network.validate()
         }
-        #expect(text.with(preset: .balanced).settings.iterations == text.settings.iterations)
-        #expect(text.with(preset: .fast).settings.iterations == Int((Double(text.settings.iterations) * 0.4).rounded()))
     }
 
     /// Denoising additive noise holds pixels out: both presets stop on the held-out error and fit
@@ -93,6 +90,28 @@ struct PresetTests {
         }
     }
 
+    /// Inpainting takes the fitted-input fit with each setup's own network and input, narrowed,
+    /// and stops on the error at held-out known pixels, as denoising does.
+    @Test func inpaintingFitsTheInputAndHoldsOutKnownPixels() throws {
+        let mask = Tensor(Shape(1, 32, 32))
+        mask.fill(1)
+        for setup in InpaintingTask.Setup.allCases {
+            let plain = try InpaintingTask.reference(image: Self.image, mask: mask, setup: setup)
+            for (preset, patience, cap) in [(Preset.balanced, 50, 1000), (.fast, 30, 600)] {
+                let t = plain.with(preset: preset)
+                #expect(t.settings.autoStop?.criterion == .heldOutPixels && t.settings.autoStop?.patience == patience, "\(setup) \(preset)")
+                #expect(t.settings.iterations == cap && t.settings.learningRate == 0.02)
+                #expect(t.settings.inputLearningRate == 0.03 && t.settings.totalVariationWeight == 0.2)
+                #expect(t.settings.expWeight == 0.9 && t.settings.backtracking == nil)
+                #expect(t.input == plain.input && t.network.inputChannels == plain.network.inputChannels)
+                try t.network.validate()
+            }
+            let reference = plain.with(preset: .reference)
+            #expect(reference.network == plain.network && reference.settings.iterations == plain.settings.iterations)
+            #expect(reference.settings.inputLearningRate == nil && reference.settings.autoStop?.criterion == .outputVariance)
+        }
+    }
+
     /// The rule a fit runs by: held-out only where the task holds pixels out, whatever the
     /// settings ask; the variance rule elsewhere; none with auto stop off.
     @Test func autoStopRuleFollowsTheTask() throws {
@@ -101,9 +120,11 @@ struct PresetTests {
         var jpeg = DenoisingTask.jpegReference(image: Self.image).with(preset: .reference)
         jpeg.settings.autoStop?.criterion = .heldOutPixels
         #expect(jpeg.autoStopRule == .outputVariance)
-        var hole = try InpaintingTask.reference(image: Self.image, mask: Tensor(Shape(1, 32, 32)), setup: .text).with(preset: .fast)
-        hole.settings.autoStop?.criterion = .heldOutPixels
-        #expect(hole.autoStopRule == .outputVariance)
+        var enlarge = try SuperResolutionTask.reference(lowResolution: Self.image, factor: 2).with(preset: .reference)
+        enlarge.settings.autoStop?.criterion = .heldOutPixels
+        #expect(enlarge.autoStopRule == .outputVariance)
+        let hole = try InpaintingTask.reference(image: Self.image, mask: Tensor(Shape(1, 32, 32)), setup: .text)
+        #expect(hole.with(preset: .fast).autoStopRule == .heldOutPixels && hole.with(preset: .reference).autoStopRule == .outputVariance)
         denoise.settings.autoStop = nil
         #expect(denoise.autoStopRule == nil)
     }

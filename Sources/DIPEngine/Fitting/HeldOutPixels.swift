@@ -17,7 +17,11 @@ public struct HeldOutPixels: Sendable, Equatable {
     /// tenth of it, so that about `minimumCount` are held out (a few dozen pixels' error follows
     /// their own noise more than the fit). In a padded region only pixels whose values no padding
     /// mirrors are candidates: a mirrored copy would put the pixel's noise back into the loss.
-    public init(region r: PaddedRegion, fraction: Double, minimumCount: Int = 0, luma: Bool = false, seed: UInt64) {
+    /// With `known` (1 × padded height × width, as an inpainting mask), only pixels it marks known
+    /// (above 0.5) are held out: a hole has no value to compare with.
+    public init(region r: PaddedRegion, fraction: Double, minimumCount: Int = 0, luma: Bool = false,
+                known: Tensor? = nil, seed: UInt64) {
+        precondition(known.map { $0.height == r.paddedHeight && $0.width == r.paddedWidth } ?? true)
         precondition(fraction > 0 && fraction < 1, "held-out fraction must be in (0, 1)")
         height = r.paddedHeight; width = r.paddedWidth; self.luma = luma
         // Reflection padding of p copies image rows 1...p (top) and the p rows before the last (bottom).
@@ -33,7 +37,9 @@ public struct HeldOutPixels: Sendable, Equatable {
         picked.reserveCapacity(Int(Double(rows.count * cols.count) * fraction * 1.2) + 1)
         for y in rows {
             for x in cols where Double(rng.uniform()) < fraction {
-                picked.append((y + r.top) * width + x + r.left)
+                let i = (y + r.top) * width + x + r.left
+                if let known, known.data[i] <= 0.5 { continue }
+                picked.append(i)
             }
         }
         indices = picked

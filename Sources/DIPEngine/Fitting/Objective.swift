@@ -37,19 +37,32 @@ public final class FitImage: FitObjective {
 
 /// Inpainting and restoration: only known pixels (mask 1) count. The loss is
 /// the reference's MSE(out·m, img·m), a mean over all elements, holes included.
+/// With `heldOut`, those known pixels are left out of the loss too, for the held-out rule.
 public final class FitMaskedImage: FitObjective {
     public let target: Tensor
     public let mask: Tensor
-    public init(target: Tensor, mask: Tensor) {
+    public let heldOutPixels: HeldOutPixels?
+    /// `mask` with the held-out pixels zeroed in every plane (`mask` itself without them).
+    private let lossMask: Tensor
+    public init(target: Tensor, mask: Tensor, heldOut: HeldOutPixels? = nil) {
         precondition(mask.height == target.height && mask.width == target.width
                      && (mask.channels == 1 || mask.channels == target.channels))
-        self.target = target; self.mask = mask
+        precondition(heldOut.map { $0.height == target.height && $0.width == target.width } ?? true)
+        self.target = target; self.mask = mask; heldOutPixels = heldOut
+        if let heldOut {
+            let m = mask.clone(), plane = mask.height * mask.width
+            for c in 0..<m.channels { for i in heldOut.indices { m.data[c * plane + i] = 0 } }
+            lossMask = m
+        } else {
+            lossMask = mask
+        }
     }
     public var outputShape: Shape { target.shape }
     public func loss(output: Tensor, gradient: Tensor, compute: Compute) -> Float {
-        MSELoss.evaluate(output: output, target: target, mask: mask, gradient: gradient, compute: compute)
+        MSELoss.evaluate(output: output, target: target, mask: lossMask, gradient: gradient, compute: compute)
     }
     public func psnrAgainstInput(_ output: Tensor) -> Double { PSNR.compute(target, output, mask: mask) }
+    public var heldOut: (pixels: HeldOutPixels, target: Tensor)? { heldOutPixels.map { ($0, target) } }
 }
 
 /// Super-resolution: the output is `factor` times larger than the low-resolution

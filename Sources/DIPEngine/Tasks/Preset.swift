@@ -5,11 +5,11 @@
 /// saving is less than the multiply-adds').
 ///
 /// For the tasks that take it (`FittingTask.fittedInput`: denoising, JPEG artefact removal,
-/// super-resolution) both also fit the network's input, with a total-variation term in the loss
+/// super-resolution, inpainting) both also fit the network's input, with a total-variation term in the loss
 /// (`FittedInputFit`): the fit peaks within a few hundred iterations instead of thousands, about as
 /// high on average on the development images for denoising (higher on texture, up to 1 dB lower on
 /// smooth images) and higher for the others, and then turns toward the degradation or stays level.
-/// Where the fit can hold pixels out of its loss (additive noise) it stops on the held-out
+/// Where the fit can hold pixels out of its loss (additive noise, inpainting's known pixels) it stops on the held-out
 /// error, which sees that turn within a few dozen iterations; elsewhere no held-out pixel is
 /// independent of the fitted ones, and the fit stops at a fixed count near where it peaked on the
 /// development images. `fast` also narrows the full-resolution level, where most of an

@@ -45,14 +45,21 @@ enum TaskFit {
 extension TaskFit {
     /// Inpainting and restoration: fit the known pixels only. Image and mask are
     /// reflect-padded together, so mirrored known pixels stay known and mirrored holes stay holes.
+    /// With `holdOut`, the held-out rule's share of the known pixels is left out of the loss too.
     static func runMasked(image: Tensor, mask: Tensor, input: NetworkInput, configuration: SkipConfiguration,
-                          settings: FitSettings, cancel: CancellationFlag?, checkpoints: FitCheckpointing? = nil,
+                          settings: FitSettings, holdOut: Bool = false, cancel: CancellationFlag?,
+                          checkpoints: FitCheckpointing? = nil,
                           onProgress: ((FitProgress) -> Void)?, onSnapshot: ((FitProgress) -> Void)?) throws -> FitResult {
         try checkChannels(image, configuration)
         try Mask.validate(mask, for: image)
         let net = try network(configuration, settings)
         let region = try region(height: image.height, width: image.width, network: net)
-        let objective = FitMaskedImage(target: SizePolicy.pad(image, region), mask: SizePolicy.pad(mask, region))
+        let paddedMask = SizePolicy.pad(mask, region)
+        let heldOut = settings.autoStop.flatMap { rule in
+            holdOut ? HeldOutPixels(region: region, fraction: rule.heldOutFraction, minimumCount: rule.heldOutMinimumCount,
+                                    known: paddedMask, seed: settings.seed) : nil
+        }
+        let objective = FitMaskedImage(target: SizePolicy.pad(image, region), mask: paddedMask, heldOut: heldOut)
         return try run(network: net, input: input, objective: objective, settings: settings, region: region,
                        cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
     }
