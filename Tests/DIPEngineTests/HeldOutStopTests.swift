@@ -51,17 +51,7 @@ struct HeldOutStopTests {
         let pixels = HeldOutPixels(region: Self.whole, fraction: 0.2, seed: 5)
         #expect(!pixels.indices.isEmpty)
         let objective = FitImage(target: target, heldOut: pixels)
-        let output = Tensor(target.shape)
-        output.fill(0.3)
-        let gradient = Tensor(target.shape)
-        let loss = objective.loss(output: output, gradient: gradient, compute: .serial)
-        let held = Set(pixels.indices)
-        for c in 0..<3 {
-            for i in 0..<256 {
-                let g = gradient.data[c * 256 + i]
-                #expect(held.contains(i) ? g == 0 : g != 0, "channel \(c) pixel \(i): \(g)")
-            }
-        }
+        let (loss, output, gradient) = Self.lossAtGrey(objective, counted: { !Set(pixels.indices).contains($0) })
         let changed = target.clone()
         for c in 0..<3 { for i in pixels.indices { changed.data[c * 256 + i] += 0.5 } }
         #expect(FitImage(target: changed, heldOut: pixels).loss(output: output, gradient: gradient, compute: .serial) == loss)
@@ -81,6 +71,22 @@ struct HeldOutStopTests {
         #expect(objective.heldOut?.pixels == pixels && FitImage(target: target).heldOut == nil)
     }
 
+    /// The loss of a flat grey output on a 16² target, checking that its gradient is non-zero in
+    /// every channel exactly at the pixels the loss counts.
+    static func lossAtGrey(_ objective: FitObjective, counted: (Int) -> Bool) -> (Float, Tensor, Tensor) {
+        let output = Tensor(objective.outputShape)
+        output.fill(0.3)
+        let gradient = Tensor(objective.outputShape)
+        let loss = objective.loss(output: output, gradient: gradient, compute: .serial)
+        for c in 0..<3 {
+            for i in 0..<256 {
+                let g = gradient.data[c * 256 + i]
+                #expect(counted(i) ? g != 0 : g == 0, "channel \(c) pixel \(i): \(g)")
+            }
+        }
+        return (loss, output, gradient)
+    }
+
     /// Inpainting holds out known pixels only (a hole has no value to compare with), and its
     /// loss leaves them out as it leaves out the holes, in every channel.
     @Test func inpaintingHoldsOutKnownPixelsOnly() {
@@ -95,17 +101,8 @@ struct HeldOutStopTests {
         #expect(pixels.indices == unmasked.indices.filter { mask.data[$0] == 1 })
 
         let objective = FitMaskedImage(target: target, mask: mask, heldOut: pixels)
-        let output = Tensor(target.shape)
-        output.fill(0.3)
-        let gradient = Tensor(target.shape)
-        let loss = objective.loss(output: output, gradient: gradient, compute: .serial)
         let held = Set(pixels.indices)
-        for c in 0..<3 {
-            for i in 0..<256 {
-                let g = gradient.data[c * 256 + i]
-                #expect(mask.data[i] == 1 && !held.contains(i) ? g != 0 : g == 0, "channel \(c) pixel \(i): \(g)")
-            }
-        }
+        let (loss, output, gradient) = Self.lossAtGrey(objective, counted: { mask.data[$0] == 1 && !held.contains($0) })
         let changed = target.clone()
         for c in 0..<3 { for i in pixels.indices { changed.data[c * 256 + i] += 0.5 } }
         #expect(FitMaskedImage(target: changed, mask: mask, heldOut: pixels).loss(output: output, gradient: gradient, compute: .serial) == loss)
