@@ -11,7 +11,8 @@ public struct FittedInputTuning: Sendable, Equatable {
 
     public enum Length: Sendable, Equatable {
         /// Until the error on pixels left out of the loss turns (the preset's held-out rule and
-        /// cap): the task's degradation is independent from pixel to pixel.
+        /// cap): for tasks that hold pixels out (`FittingTask.holdsOutPixels`), whose held-out
+        /// pixels' values are independent of the ones fitted (white noise, inpainting's exact ones).
         case heldOut
         /// A fixed count, set where the fit peaked on the development images: no pixel can be held
         /// out (a JPEG block shares its error; a low-resolution pixel sees a whole patch) and no
