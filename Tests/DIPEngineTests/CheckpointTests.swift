@@ -123,6 +123,12 @@ struct CheckpointTests {
         var other: [FitCheckpoint] = []
         _ = try Self.fit(settings: plain, saved: &other)
         #expect(throws: FitCheckpoint.DecodingError.self) { _ = try Self.fit(resume: other.last, saved: &saved) }
+        // Taken further than this fit goes (a checkpoint from a longer fit, or a crafted one).
+        var shorter = Self.settings()
+        shorter.iterations = 10
+        #expect(throws: FitCheckpoint.DecodingError.doesNotFit("the checkpoint is at iteration 40, past the fit's 10")) {
+            _ = try Self.fit(resume: saved.last.map { cp in var c = cp; c.iteration = 40; return c }, settings: shorter, saved: &other)
+        }
         // Taken with the other auto-stop rule: its state is not this rule's.
         var heldOut: [FitCheckpoint] = []
         _ = try Self.fit(settings: Self.settings(.heldOutPixels), saved: &heldOut)

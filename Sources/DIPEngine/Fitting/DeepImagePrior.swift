@@ -82,7 +82,7 @@ public enum DeepImagePrior {
         var resumeAdam: FitCheckpoint?
         if let cp = checkpointing?.resume {
             try Self.check(cp, parameters: parameters, shape: shape, detector: detector?.state,
-                           backtracking: settings.backtracking != nil)
+                           backtracking: settings.backtracking != nil, iterations: settings.iterations)
             for (p, values) in zip(parameters, cp.parameters) { p.values = values }
             cp.average.withUnsafeBufferPointer { average.data.update(from: $0.baseAddress!, count: average.count) }
             cp.lastOutput.withUnsafeBufferPointer { lastOutput.data.update(from: $0.baseAddress!, count: lastOutput.count) }
@@ -221,7 +221,11 @@ public enum DeepImagePrior {
 
     /// Throws unless the checkpoint was taken from a fit of this network, size and settings.
     static func check(_ cp: FitCheckpoint, parameters: [Parameter], shape: Shape, detector: StopDetectorState?,
-                      backtracking: Bool) throws(FitCheckpoint.DecodingError) {
+                      backtracking: Bool, iterations: Int) throws(FitCheckpoint.DecodingError) {
+        // The steps left run from the checkpoint's iteration to the fit's count; past it there are none.
+        guard cp.iteration <= iterations else {
+            throw .doesNotFit("the checkpoint is at iteration \(cp.iteration), past the fit's \(iterations)")
+        }
         let sizes = parameters.map(\.count)
         guard cp.parameters.map(\.count) == sizes, cp.adamFirstMoments.map(\.count) == sizes,
               cp.adamSecondMoments.map(\.count) == sizes else { throw .doesNotFit("the network's parameters differ") }
