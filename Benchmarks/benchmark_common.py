@@ -28,14 +28,16 @@ def psnr(a, b):
     return 10 * np.log10(255.0 ** 2 / np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
 
 
-def kept_run(command, report):
-    """Runs `command` (a dip fit) with `--report` writing `report`, unless that report exists from
-    an earlier run. Returns the report and the run's wall seconds (None when it was kept)."""
+def kept_run(dip, task, args, report, threads):
+    """Runs `dip TASK ARGS` quietly on `threads` threads with `--report` writing `report`, unless
+    that report exists from an earlier run. Returns the report and the run's wall seconds (None
+    when it was kept)."""
     if os.path.exists(report):
         with open(report) as f:
             return json.load(f), None
+    command = [dip, task] + args + ["--threads", str(threads), "-q", "--report", report + ".tmp"]
     start = time.monotonic()
-    subprocess.run(command + ["--report", report + ".tmp"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     wall = time.monotonic() - start
     os.replace(report + ".tmp", report)
     with open(report) as f:

@@ -77,3 +77,11 @@ public struct HeldOutPixels: Sendable, Equatable {
         return sum / Double(indices.count * output.channels)
     }
 }
+
+extension AutoStop {
+    /// The pixels this rule holds out of a fit over `region` (its fraction and minimum count).
+    func heldOutPixels(region: PaddedRegion, luma: Bool = false, known: Tensor? = nil, seed: UInt64) -> HeldOutPixels {
+        HeldOutPixels(region: region, fraction: heldOutFraction, minimumCount: heldOutMinimumCount,
+                      luma: luma, known: known, seed: seed)
+    }
+}

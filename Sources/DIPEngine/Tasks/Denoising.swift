@@ -33,13 +33,14 @@ public struct DenoisingTask: FittingTask {
 
     public var outputShape: Shape { image.shape }
     public var holdsOutPixels: Bool { additiveWhiteNoise }
-    /// Denoising's network for both: the JPEG notebook's small one (8 channels, no skip at full
-    /// resolution) reaches a detailed image's fine structure only after thousands of steps, when
-    /// a fitted-input fit has long passed its best. JPEG artefacts run a fixed count: 175
+    /// JPEG artefacts take denoising's network too: the JPEG notebook's small one (8 channels, no
+    /// skip at full resolution) reaches a detailed image's fine structure only after thousands of
+    /// steps, when a fitted-input fit has long passed its best. They run a fixed count: 175
     /// (`balanced`) and 160 (`fast`), where the 512² fits of the development images peaked
     /// (docs/presets.md).
     public var fittedInput: FittedInputTuning? {
-        FittedInputTuning(network: .denoising(outputChannels: image.channels), totalVariationWeight: 0.2,
+        FittedInputTuning(network: additiveWhiteNoise ? nil : .denoising(outputChannels: image.channels),
+                          totalVariationWeight: 0.2,
                           length: additiveWhiteNoise ? .heldOut : .fixed(balanced: 175, fast: 160))
     }
 
@@ -59,8 +60,7 @@ public struct DenoisingTask: FittingTask {
     /// (a JPEG's), the rule compares luma.
     func heldOutPixels(region: PaddedRegion, settings: FitSettings) -> HeldOutPixels? {
         guard autoStopRule == .heldOutPixels, let rule = settings.autoStop else { return nil }
-        return HeldOutPixels(region: region, fraction: rule.heldOutFraction, minimumCount: rule.heldOutMinimumCount,
-                             luma: ChromaNoise.isShared(image), seed: settings.seed)
+        return rule.heldOutPixels(region: region, luma: ChromaNoise.isShared(image), seed: settings.seed)
     }
 
     /// Runs the fit. Progress and snapshot tensors are cropped to the image's own size.

@@ -55,10 +55,7 @@ extension TaskFit {
         let net = try network(configuration, settings)
         let region = try region(height: image.height, width: image.width, network: net)
         let paddedMask = SizePolicy.pad(mask, region)
-        let heldOut = settings.autoStop.flatMap { rule in
-            holdOut ? HeldOutPixels(region: region, fraction: rule.heldOutFraction, minimumCount: rule.heldOutMinimumCount,
-                                    known: paddedMask, seed: settings.seed) : nil
-        }
+        let heldOut = holdOut ? settings.autoStop?.heldOutPixels(region: region, known: paddedMask, seed: settings.seed) : nil
         let objective = FitMaskedImage(target: SizePolicy.pad(image, region), mask: paddedMask, heldOut: heldOut)
         return try run(network: net, input: input, objective: objective, settings: settings, region: region,
                        cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
