@@ -21,6 +21,8 @@ struct ActivationCommand: ParsableCommand {
     @Option(help: "The layer one of whose channels is raised: conv10 (the class scores), or an earlier fireN / conv1, where --class is the index of a channel.")
     var layer = "conv10"
     @Option(help: "Side of the square image made (the reference: 224).") var size = 224
+    @Option(help: "What is fitted: network (the DIP-parametrised image) or pixels (the image itself, the same loss and Adam steps without the network's prior: the paper's comparison).")
+    var parametrisation = ActivationMaximizationTask.Parametrisation.network
     @OptionGroup var fit: FitOptions
 
     func validate() throws {
@@ -39,15 +41,19 @@ struct ActivationCommand: ParsableCommand {
         spec.layer = layer
         spec.class = index
         spec.size = size
-        let task: any FittingTask
+        var task: any FittingTask
         do { task = try fit.build(spec, .none, classifier: classifier) } catch let e as SpecError where e.field == "class" {
             throw CLIError("--class: \(e.problem)")
+        }
+        if var activation = task as? ActivationMaximizationTask {
+            activation.parametrisation = parametrisation
+            task = activation
         }
         let what = layer == .conv10 ? "class \(index): \(ImageNetClasses.words[index])" : "channel \(index) of \(layer.rawValue)"
         print("maximising \(what)")
         fflush(nil)     // out before the progress on stderr, also when stdout is a pipe
         try FitRun(command: "activation", input: what, options: fit,
-                   settings: ["layer": layer.rawValue, "class": "\(index)", "size": "\(size)",
+                   settings: ["layer": layer.rawValue, "class": "\(index)", "size": "\(size)", "parametrisation": parametrisation.rawValue,
                               "loss": "−5 × the mean of the channel (the class's score at conv10)"])
             .run(task)
 
@@ -60,3 +66,5 @@ struct ActivationCommand: ParsableCommand {
         }
     }
 }
+
+extension ActivationMaximizationTask.Parametrisation: ExpressibleByArgument {}

@@ -81,4 +81,39 @@ struct ActivationMaximizationTests {
             _ = try ActivationMaximizationTask.reference(classifier: net, channel: 1000, size: 48).run()
         }
     }
+
+    /// Without the network, the pixels themselves are fitted: Adam's first step moves every pixel
+    /// against its gradient (by about the learning rate in the sigmoid's argument), and a short fit
+    /// raises the class's score as the network's does.
+    @Test func thePixelParametrisationStepsEachPixelAgainstItsGradient() throws {
+        let net = try ClassifierGradientTests.randomSqueezeNet()
+        var task = ActivationMaximizationTask.reference(classifier: net, channel: 7, size: 40)
+        task.parametrisation = .pixels
+        task.settings.threads = 2
+        task.settings.iterations = 0
+        let start = try task.run().image
+        task.settings.iterations = 1
+        let stepped = try task.run().image
+        #expect(start.shape == Shape(3, 40, 40) && stepped.shape == start.shape)
+        #expect((0..<start.count).allSatisfy { start.data[$0] > 0.45 && start.data[$0] < 0.55 }, "a grey start")
+
+        let objective = FitActivation(classifier: net, layer: .conv10, channel: 7, size: 40, outputShape: start.shape, scale: 5)
+        let gradient = Tensor(start.shape)
+        _ = objective.loss(output: start, gradient: gradient, compute: Compute(threads: 2))
+        let scale = (0..<gradient.count).reduce(Float(0)) { max($0, abs(gradient.data[$1])) }
+        var against = 0, moved = 0
+        for i in 0..<start.count where abs(gradient.data[i]) > 1e-3 * scale {
+            let dx = stepped.data[i] - start.data[i]
+            moved += 1
+            if dx * gradient.data[i] < 0 { against += 1 }
+        }
+        #expect(moved > start.count / 2 && against == moved, "\(against) of \(moved) pixels stepped against their gradient")
+
+        task.settings.iterations = 40
+        var losses: [Float] = []
+        _ = try task.run(onProgress: { losses.append($0.loss) })
+        #expect(losses.count == 40)
+        let first = losses.prefix(3).reduce(0, +) / 3, last = losses.suffix(3).reduce(0, +) / 3
+        #expect(last < first - 0.1 * abs(first) - 0.05, "loss \(first) → \(last)")
+    }
 }

@@ -13,6 +13,15 @@ public struct ActivationMaximizationTask: FittingTask {
     public var size: Int
     public var network: SkipConfiguration
     public var settings: FitSettings
+    /// What is fitted: the network (Deep Image Prior, the default) or the image's own pixels.
+    public var parametrisation = Parametrisation.network
+
+    public enum Parametrisation: String, Sendable, CaseIterable {
+        /// The DIP-parametrised image: the network's output, the network fitted.
+        case network
+        /// The image itself (`PixelActivationFit`): the paper's comparison without the prior.
+        case pixels
+    }
 
     /// The reference's scale of the loss (its `loss × 5`).
     public static let lossScale: Float = 5
@@ -56,6 +65,12 @@ public struct ActivationMaximizationTask: FittingTask {
         let channels = channelCount()
         guard (0..<channels).contains(channel) else {
             throw TaskInputError.invalid("layer \(layer.rawValue) has channels 0 to \(channels - 1), not \(channel)")
+        }
+        if parametrisation == .pixels {
+            let objective = FitActivation(classifier: classifier.copy(), layer: layer, channel: channel, size: size,
+                                          outputShape: outputShape, scale: Self.lossScale)
+            return PixelActivationFit.run(objective: objective, settings: settings, cancel: cancel,
+                                          onProgress: onProgress, onSnapshot: onSnapshot)
         }
         let net = try SkipNetwork(network)
         net.initialize(seed: settings.seed, batchNorm: settings.batchNormInit)
