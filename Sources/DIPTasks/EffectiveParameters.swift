@@ -20,6 +20,8 @@ public struct EffectiveParameters: Codable, Sendable, Equatable {
     public var autoStopRule: String?
     public var autoStopPatience: Int?
     public var maxSeconds: Double?
+    /// With an ensemble: how many networks are fitted and averaged.
+    public var members: Int?
     public var factor: Int?
     public var keep: Double?
     public var layer: String?
@@ -34,13 +36,13 @@ public struct EffectiveParameters: Codable, Sendable, Equatable {
     public init(task: String, preset: String? = nil, setup: String? = nil, iterations: Int, snapshotEvery: Int, seed: UInt64,
                 learningRate: Double, regNoise: Double, expWeight: Double, backtracking: Bool,
                 inputLearningRate: Double? = nil, tvWeight: Double? = nil, autoStop: Bool? = nil, autoStopRule: String? = nil,
-                autoStopPatience: Int? = nil, maxSeconds: Double? = nil, factor: Int? = nil, keep: Double? = nil,
+                autoStopPatience: Int? = nil, maxSeconds: Double? = nil, members: Int? = nil, factor: Int? = nil, keep: Double? = nil,
                 layer: String? = nil, class: Int? = nil, size: Int? = nil, optimizer: String, threads: Int, network: Network) {
         self.task = task; self.preset = preset; self.setup = setup; self.iterations = iterations
         self.snapshotEvery = snapshotEvery; self.seed = seed; self.learningRate = learningRate; self.regNoise = regNoise
         self.expWeight = expWeight; self.backtracking = backtracking; self.inputLearningRate = inputLearningRate
         self.tvWeight = tvWeight; self.autoStop = autoStop; self.autoStopRule = autoStopRule
-        self.autoStopPatience = autoStopPatience; self.maxSeconds = maxSeconds; self.factor = factor; self.keep = keep
+        self.autoStopPatience = autoStopPatience; self.maxSeconds = maxSeconds; self.members = members; self.factor = factor; self.keep = keep
         self.layer = layer; self.class = `class`; self.size = size; self.optimizer = optimizer; self.threads = threads; self.network = network
     }
 

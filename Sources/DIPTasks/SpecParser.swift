@@ -34,7 +34,7 @@ public struct SpecParser: Sendable {
     static func typed(name: String, text: String) throws(SpecError) -> JSONValue {
         switch name {
         case "iterations", "snapshot_every", "seed", "factor", "size", "learning_rate", "reg_noise", "exp_weight", "keep", "max_seconds",
-             "input_learning_rate", "tv_weight", "auto_stop_patience", "noise_level":
+             "input_learning_rate", "tv_weight", "auto_stop_patience", "noise_level", "members":
             guard let d = Double(text), text.allSatisfy({ "0123456789.-+eE".contains($0) }) else {
                 throw SpecError(name, "must be a number, got \"\(text.prefix(40))\"")
             }
@@ -87,6 +87,7 @@ public struct SpecParser: Sendable {
         // σ on the [0, 1] scale (σ = 25 of 255 is 0.098); beyond 0.5 the noise would outspread the image itself.
         spec.noiseLevel = try number(fields, "noise_level", open: 0, 0.5)
         spec.maxSeconds = try number(fields, "max_seconds", open: 0, 31_536_000)
+        spec.members = try int(fields, "members", 1...FitEnsemble.maxMembers)
         spec.preset = try choice(fields, "preset", Preset.allCases)
         spec.setup = try choice(fields, "setup", InpaintingTask.Setup.allCases)
         spec.factor = try int(fields, "factor", 2...8)

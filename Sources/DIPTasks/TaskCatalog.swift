@@ -73,6 +73,9 @@ public enum TaskCatalog {
         if spec.task != .activation, spec.size != nil { throw SpecError("size", "only activation takes a size (the other tasks' is their image's)") }
         // jpeg fits the same task, but its artefacts are not white noise of one level.
         if spec.task != .denoise, spec.noiseLevel != nil { throw SpecError("noise_level", "only denoise takes a noise level") }
+        if ![.denoise, .jpeg].contains(spec.task), let m = spec.members, m > 1 {
+            throw SpecError("members", "only denoise and jpeg fit an ensemble")
+        }
     }
 
     public static let preimageLayers = SqueezeNetLayer.allCases.filter { $0 != .logits }
@@ -170,6 +173,7 @@ public enum TaskCatalog {
         // The floor the task would otherwise set from the image's estimated noise (`DenoisingTask.fitSettings`).
         if let v = spec.noiseLevel, spec.task == .denoise { task.settings.autoStop?.lossFloor = v * v }
         task.settings.timeLimit = spec.maxSeconds
+        if let v = spec.members { task.settings.members = v }
         if let n = spec.network { task.network = try apply(n, to: task.network) }
     }
 
@@ -203,7 +207,7 @@ public enum TaskCatalog {
             tvWeight: s.totalVariationWeight > 0 ? decimal(s.totalVariationWeight) : nil,
             autoStop: s.autoStop != nil,
             autoStopRule: task.autoStopRule?.rawValue,
-            autoStopPatience: s.autoStop?.patience, maxSeconds: s.timeLimit,
+            autoStopPatience: s.autoStop?.patience, maxSeconds: s.timeLimit, members: s.members > 1 ? s.members : nil,
             factor: spec.task == .superResolution ? spec.factor : nil,
             keep: spec.task == .restore ? spec.keep : nil,
             layer: (task as? PreimageTask)?.layer.rawValue ?? (task as? ActivationMaximizationTask)?.layer.rawValue,

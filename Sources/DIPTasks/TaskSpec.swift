@@ -33,6 +33,8 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var noiseLevel: Double?
     /// Stop after this many seconds of fitting, with the best result so far.
     public var maxSeconds: Double?
+    /// Networks fitted at once from their own seeds and averaged (denoise; default: the preset's).
+    public var members: Int?
     /// fast, balanced or reference (tasks that take presets; default balanced).
     public var preset: Preset?
     /// Inpainting: which of the reference's setups the network follows (text, large-hole, region).
@@ -59,7 +61,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     /// The field names users write (the record on disk uses the same, through snake_case coding).
     public static let fieldNames = ["task", "iterations", "snapshot_every", "seed", "learning_rate", "reg_noise", "exp_weight",
                                     "backtracking", "input_learning_rate", "tv_weight", "auto_stop", "auto_stop_rule",
-                                    "auto_stop_patience", "noise_level", "max_seconds", "preset", "setup", "factor", "keep", "layer", "class",
+                                    "auto_stop_patience", "noise_level", "max_seconds", "members", "preset", "setup", "factor", "keep", "layer", "class",
                                     "size", "optimizer", "network", "webhook", "webhook_events"]
 
     /// The events a webhook is told of: `webhookEvents`, or `completed` when the spec names none.

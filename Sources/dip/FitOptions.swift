@@ -18,6 +18,8 @@ struct FitOptions: ParsableArguments {
     var regNoise: Float?
     @Option(help: "Weight of the exponential output average, 0 disables it (default: the reference's; 0.99 where it averages).")
     var expWeight: Float?
+    @Option(help: "Networks fitted at once from their own seeds, their results averaged, the threads shared among them (denoise and jpeg; default: the preset's: 2 for denoise with balanced, else 1).")
+    var members: Int?
     @Option(name: .customLong("input-lr"), help: "Fit the network's input too, at this Adam learning rate; 0 keeps it fixed (default: the preset's for this task).")
     var inputLearningRate: Float?
     @Option(help: "Weight of the total-variation term; above 0 the loss is √(task loss) + weight·TV(output) (default: the preset's for this task).")
@@ -50,6 +52,7 @@ struct FitOptions: ParsableArguments {
         if let r = regNoise, !(r >= 0 && r <= 10) { throw ValidationError("--reg-noise must be 0...10") }
         if let w = expWeight, !(w >= 0 && w < 1) { throw ValidationError("--exp-weight must be in [0, 1)") }
         if let r = inputLearningRate, !(r >= 0 && r < 10) { throw ValidationError("--input-lr must be in [0, 10)") }
+        if let m = members, !(1...FitEnsemble.maxMembers).contains(m) { throw ValidationError("--members must be 1...\(FitEnsemble.maxMembers)") }
         if let w = tvWeight, !(w >= 0 && w <= 100) { throw ValidationError("--tv-weight must be 0...100") }
         guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be ≥ 0") }
         if snapshotEvery > 0 && snapshots == nil { throw ValidationError("--snapshot-every needs --snapshots DIR") }
@@ -76,6 +79,7 @@ struct FitOptions: ParsableArguments {
         spec.expWeight = expWeight.map(Double.init)
         spec.backtracking = noBacktracking ? false : nil
         spec.inputLearningRate = inputLearningRate.map(Double.init)
+        spec.members = members
         spec.tvWeight = tvWeight.map(Double.init)
         spec.autoStop = noAutoStop ? false : nil
         spec.autoStopRule = stopRule
@@ -139,7 +143,7 @@ extension FitSettings {
          "exp_weight": expWeight.map { "\($0)" } ?? "none",
          "input_lr": inputLearningRate.map { "\($0)" } ?? "none (fixed input)", "tv_weight": "\(totalVariationWeight)",
          "backtracking": backtracking.map { "every \($0.period)\($0.onlyAtPeriod ? " (at the period)" : ""), \($0.dropDB) dB" } ?? "none",
-         "seed": "\(seed)", "threads": "\(threads)", "kernels": "\(InstructionSet.selected)",
+         "seed": "\(seed)", "threads": "\(threads)", "members": "\(members)", "kernels": "\(InstructionSet.selected)",
          "auto_stop": autoStop.map { rule in
              (autoStopRule == .heldOutPixels ? "held-out error on \(rule.heldOutFraction * 100)% of the pixels\(rule.heldOutMinimumCount > 0 ? " (at least \(rule.heldOutMinimumCount), up to 10%)" : ""), tolerance \(rule.heldOutTolerance)" : "output variance, alpha \(rule.alpha)")
                  + ", patience \(rule.patience), from iteration \(rule.minIterations)"

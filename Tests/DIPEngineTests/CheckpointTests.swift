@@ -137,3 +137,61 @@ struct CheckpointTests {
         }
     }
 }
+
+/// An ensemble (`FitSettings.members`) is the mean of its members' own fits, and its
+/// checkpoint, which holds every member's state, resumes each member where it was.
+@Suite("Fit ensembles")
+struct FitEnsembleTests {
+    static func ensemble(members: Int = 2) -> FitSettings {
+        var s = CheckpointTests.settings(.heldOutPixels)
+        s.inputLearningRate = 0.05; s.totalVariationWeight = 0.2
+        s.members = members
+        return s
+    }
+
+    @Test func anEnsembleIsTheMeanOfItsMembersFits() throws {
+        var saved: [FitCheckpoint] = []
+        let settings = Self.ensemble()
+        let whole = try CheckpointTests.fit(settings: settings, saved: &saved)
+        let first = try CheckpointTests.fit(settings: FitEnsemble.memberSettings(settings, 0), saved: &saved)
+        let second = try CheckpointTests.fit(settings: FitEnsemble.memberSettings(settings, 1), saved: &saved)
+        #expect(FitEnsemble.memberSettings(settings, 0).seed == settings.seed)
+        #expect(FitEnsemble.memberSettings(settings, 1).seed != settings.seed)
+        #expect(FitEnsemble.memberSettings(settings, 1).threads == 1 && FitEnsemble.memberSettings(settings, 1).members == 1)
+        #expect(!CheckpointTests.identical(first.image, second.image), "the members must differ")
+        let mean = Tensor(first.image.shape)
+        for i in 0..<mean.count { mean.data[i] = (first.image.data[i] + second.image.data[i]) * 0.5 }
+        #expect(CheckpointTests.identical(whole.image, mean), "the ensemble's result is not its members' mean")
+        #expect(whole.bestIteration == first.bestIteration)
+        #expect(whole.iterations == max(first.iterations, second.iterations))
+    }
+
+    @Test func anEnsemblesCheckpointResumesEveryMember() throws {
+        var saved: [FitCheckpoint] = []
+        let settings = Self.ensemble()
+        let whole = try CheckpointTests.fit(settings: settings, saved: &saved)
+        #expect(!saved.isEmpty && saved.allSatisfy { $0.members.count == 2 })
+        let middle = try #require(saved.first { $0.members.allSatisfy { $0.iteration >= 15 } })
+        let decoded = try FitCheckpoint(decoding: middle.encoded())
+        #expect(decoded == middle)
+        #expect(decoded.iteration == middle.members.map(\.iteration).max())
+        var more: [FitCheckpoint] = []
+        let resumed = try CheckpointTests.fit(resume: decoded, settings: settings, saved: &more)
+        #expect(CheckpointTests.identical(resumed.image, whole.image), "the resumed ensemble's result differs")
+
+        // A member's checkpoint does not resume an ensemble, nor an ensemble's a single fit.
+        #expect(throws: FitCheckpoint.DecodingError.self) {
+            _ = try CheckpointTests.fit(resume: middle.members[0], settings: settings, saved: &more)
+        }
+        #expect(throws: FitCheckpoint.DecodingError.self) {
+            _ = try CheckpointTests.fit(resume: middle, settings: Self.ensemble(members: 1), saved: &more)
+        }
+        #expect(throws: FitCheckpoint.DecodingError.self) {
+            _ = try CheckpointTests.fit(resume: middle, settings: Self.ensemble(members: 3), saved: &more)
+        }
+        // A damaged one is refused.
+        var bytes = middle.encoded()
+        bytes[40] ^= 0xFF
+        #expect(throws: FitCheckpoint.DecodingError.self) { _ = try FitCheckpoint(decoding: bytes) }
+    }
+}

@@ -49,8 +49,12 @@ struct PresetTests {
             let j = jpeg.with(preset: preset)
             #expect(j.settings.autoStop == nil && j.settings.iterations == jpegCap && j.settings.learningRate == 0.02)
             #expect(j.network == d.network, "\(preset): JPEG takes denoising's network")
+            // Additive noise: balanced fits the input at a third of the rate and averages two networks.
+            #expect(d.settings.inputLearningRate == (preset == .balanced ? 0.01 : 0.03))
+            #expect(d.settings.members == (preset == .balanced ? 2 : 1) && j.settings.members == 1)
+            #expect(j.settings.inputLearningRate == 0.03)
             for t in [d, j] {
-                #expect(t.settings.inputLearningRate == 0.03 && t.settings.totalVariationWeight == 0.2)
+                #expect(t.settings.totalVariationWeight == 0.2)
                 #expect(t.settings.expWeight == 0.9 && t.settings.regNoiseStd == jitter && t.settings.backtracking == nil)
             }
             #expect(d.network.upsampleMode == denoise.network.upsampleMode && d.network.channelsSkip == denoise.network.channelsSkip)
@@ -62,6 +66,7 @@ struct PresetTests {
             let reference = task.with(preset: .reference)
             #expect(reference.network == task.network && reference.settings.autoStop == AutoStop())
             #expect(reference.settings.inputLearningRate == nil && reference.settings.totalVariationWeight == 0)
+            #expect(reference.settings.members == 1)
         }
         #expect(denoise.with(preset: .reference).fitSettings.autoStop?.lossFloor != nil)
     }

@@ -53,6 +53,30 @@ struct SpecFieldsUnitTests {
         #expect(try parameters(#"{"task":"jpeg"}"#).autoStopRule == nil)
     }
 
+    /// members: the ensemble's size, 1 to 8, denoise's default from its preset (2 with balanced),
+    /// refused above 1 where the task's fit is not an ensemble, and shown in the effective parameters.
+    @Test func membersAreParsedCheckedAndShown() throws {
+        #expect(try parser.parse(json: Array(#"{"task":"denoise","members":3}"#.utf8)).members == 3)
+        #expect(try parser.parse(text: [("task", "denoise"), ("members", "1")]).members == 1)
+        for bad in ["0", "9", "2.5", "\"two\""] { #expect(refusal(#"{"task":"denoise","members":\#(bad)}"#)?.field == "members", "\(bad)") }
+        func parameters(_ json: String) throws -> EffectiveParameters {
+            try TaskCatalog.parameters(parser.parse(json: Array(json.utf8)), imageChannels: 3, guideChannels: nil,
+                                       threads: 2, classifier: { nil })
+        }
+        #expect(try parameters(#"{"task":"denoise"}"#).members == 2)
+        #expect(try parameters(#"{"task":"denoise","preset":"fast"}"#).members == nil)
+        #expect(try parameters(#"{"task":"denoise","members":1}"#).members == nil)
+        #expect(try parameters(#"{"task":"jpeg"}"#).members == nil)
+        #expect(try parameters(#"{"task":"jpeg","members":2}"#).members == 2)
+        var spec = TaskSpec(task: .inpaint)
+        spec.members = 2
+        #expect(throws: SpecError("members", "only denoise and jpeg fit an ensemble")) {
+            try TaskCatalog.check(spec, hasImage: true, hasMask: true, hasGuide: false)
+        }
+        spec.members = 1
+        try TaskCatalog.check(spec, hasImage: true, hasMask: true, hasGuide: false)
+    }
+
     /// noise_level: the whole image's noise for a denoising fit (a tile's), read from JSON and
     /// forms within (0, 0.5], refused for other tasks, and the loss floor of auto stop's variance
     /// rule in place of the level estimated from the image fitted.

@@ -19,6 +19,9 @@ public struct FitCheckpoint: Equatable, Sendable {
     var best: [Float]?
     var picked: Int?
     var copyAt: Int?
+    /// An ensemble's checkpoint (`FitEnsemble`): each member's own, and nothing else above
+    /// (`iteration` and `seconds` are the furthest member's); empty for a plain fit.
+    public internal(set) var members: [FitCheckpoint] = []
 
     public enum DecodingError: Error, Equatable, CustomStringConvertible {
         case notACheckpoint, truncated, checksumMismatch, doesNotFit(String)
@@ -50,14 +53,33 @@ public struct FitCheckpointing {
     }
 }
 
+extension FitCheckpoint {
+    /// The checkpoint of an ensemble of these members' states.
+    init(members: [FitCheckpoint]) {
+        self.init(iteration: members.map(\.iteration).max() ?? 0, seconds: members.map(\.seconds).max() ?? 0,
+                  parameters: [], adamStep: 0, adamFirstMoments: [], adamSecondMoments: [], average: [], lastOutput: [],
+                  backtrackingCopy: [], backtrackingPSNR: 0, detector: nil, best: nil, picked: nil, copyAt: nil,
+                  members: members)
+    }
+}
+
 // MARK: - Bytes
 
 extension FitCheckpoint {
     static let magic: [UInt8] = Array("DIPFIT01".utf8)
+    /// An ensemble's: the member count, then each member's own bytes, length first.
+    static let ensembleMagic: [UInt8] = Array("DIPFITE1".utf8)
 
     /// A little-endian binary form, closed by an FNV-1a checksum of everything before it.
     public func encoded() -> [UInt8] {
         var w = CheckpointWriter()
+        if !members.isEmpty {
+            w.bytes(Self.ensembleMagic)
+            w.int(members.count)
+            for m in members { let b = m.encoded(); w.int(b.count); w.bytes(b) }
+            w.int(Int(bitPattern: UInt(FNV1a.hash(w.out))))
+            return w.out
+        }
         w.bytes(Self.magic)
         w.int(iteration); w.double(seconds)
         w.arrays(parameters)
@@ -83,6 +105,23 @@ extension FitCheckpoint {
     }
 
     public init(decoding bytes: [UInt8]) throws(DecodingError) {
+        guard bytes.count >= Self.ensembleMagic.count + 8, Array(bytes.prefix(Self.ensembleMagic.count)) == Self.ensembleMagic else {
+            try self.init(decodingOne: bytes)
+            return
+        }
+        let body = bytes.count - 8
+        var r = CheckpointReader(bytes: bytes, position: Self.ensembleMagic.count, end: body)
+        guard UInt64(littleEndianBytes: bytes[body...]) == FNV1a.hash(bytes[..<body]) else { throw .checksumMismatch }
+        let n = try r.int()
+        guard (2...FitEnsemble.maxMembers).contains(n) else { throw .invalid("\(n) ensemble members") }
+        var members: [FitCheckpoint] = []
+        for _ in 0..<n { members.append(try FitCheckpoint(decodingOne: Array(try r.take(try r.int())))) }
+        guard r.position == body else { throw .truncated }
+        self.init(members: members)
+    }
+
+    /// One fit's checkpoint (not an ensemble's).
+    init(decodingOne bytes: [UInt8]) throws(DecodingError) {
         guard bytes.count >= Self.magic.count + 8, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
             throw .notACheckpoint
         }

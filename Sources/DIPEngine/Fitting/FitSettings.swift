@@ -15,6 +15,9 @@ public struct FitSettings: Sendable, Equatable {
     public var seed: UInt64 = 0
     public var batchNormInit: BatchNormInit = .uniform
     public var threads = 1
+    /// Networks fitted at once from their own seeds, their results averaged (`FitEnsemble`);
+    /// the threads are shared out among them. 1: one network, the plain fit.
+    public var members = 1
     /// The number format of the network's large convolutions (see `Precision`); nil: the
     /// process-wide `Precision.selected`. The objective (loss, a classifier) stays fp32.
     public var precision: Precision? = nil

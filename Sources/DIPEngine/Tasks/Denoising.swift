@@ -33,15 +33,18 @@ public struct DenoisingTask: FittingTask {
 
     public var outputShape: Shape { image.shape }
     public var holdsOutPixels: Bool { additiveWhiteNoise }
-    /// JPEG artefacts take denoising's network too: the JPEG notebook's small one (8 channels, no
-    /// skip at full resolution) reaches a detailed image's fine structure only after thousands of
-    /// steps, when a fitted-input fit has long passed its best. They run a fixed count: 175
-    /// (`balanced`) and 160 (`fast`), where the 512² fits of the development images peaked
-    /// (docs/presets.md).
+    /// Additive noise: `balanced` fits the input at 0.01, a third of the preset's rate (0.05–0.25 dB
+    /// better on each development image; `fast`, without input jitter, lost 0.7 dB with it), and
+    /// averages an ensemble of two (docs/presets.md). JPEG artefacts take denoising's network
+    /// too: the JPEG notebook's small one (8 channels, no skip at full resolution) reaches a
+    /// detailed image's fine structure only after thousands of steps, when a fitted-input fit has
+    /// long passed its best. They run a fixed count: 175 (`balanced`) and 160 (`fast`), where the
+    /// 512² fits of the development images peaked (docs/presets.md).
     public var fittedInput: FittedInputTuning? {
         FittedInputTuning(network: additiveWhiteNoise ? nil : .denoising(outputChannels: image.channels),
                           totalVariationWeight: 0.2,
-                          length: additiveWhiteNoise ? .heldOut : .fixed(balanced: 175, fast: 160))
+                          length: additiveWhiteNoise ? .heldOut : .fixed(balanced: 175, fast: 160),
+                          balancedInputLearningRate: additiveWhiteNoise ? 0.01 : nil, averagesMembers: additiveWhiteNoise)
     }
 
     /// The settings the fit runs with: `settings`, with auto stop's loss floor set from the
@@ -63,18 +66,21 @@ public struct DenoisingTask: FittingTask {
         return rule.heldOutPixels(region: region, luma: ChromaNoise.isShared(image), seed: settings.seed)
     }
 
-    /// Runs the fit. Progress and snapshot tensors are cropped to the image's own size.
+    /// Runs the fit (of each member, with its own network and held-out pixels, when the settings
+    /// ask for an ensemble). Progress and snapshot tensors are cropped to the image's own size.
     public func run(cancel: CancellationFlag? = nil, checkpoints: FitCheckpointing? = nil,
                     onProgress: ((FitProgress) -> Void)? = nil,
                     onSnapshot: ((FitProgress) -> Void)? = nil) throws -> FitResult {
         try TaskFit.checkChannels(image, network)
-        let settings = fitSettings
-        let net = try TaskFit.network(network, settings)
-        let region = try TaskFit.region(height: image.height, width: image.width, network: net)
-        let heldOut = heldOutPixels(region: region, settings: settings)
-        return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),
-                               objective: FitImage(target: SizePolicy.pad(image, region), heldOut: heldOut), settings: settings,
-                               region: region, cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
+        return try FitEnsemble.run(settings: fitSettings, checkpoints: checkpoints, onProgress: onProgress,
+                                   onSnapshot: onSnapshot) { settings, checkpoints, onProgress, onSnapshot in
+            let net = try TaskFit.network(network, settings)
+            let region = try TaskFit.region(height: image.height, width: image.width, network: net)
+            let heldOut = heldOutPixels(region: region, settings: settings)
+            return try TaskFit.run(network: net, input: .noise(channels: network.inputChannels),
+                                   objective: FitImage(target: SizePolicy.pad(image, region), heldOut: heldOut), settings: settings,
+                                   region: region, cancel: cancel, checkpoints: checkpoints, onProgress: onProgress, onSnapshot: onSnapshot)
+        }
     }
 }
 

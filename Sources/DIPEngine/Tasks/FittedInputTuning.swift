@@ -8,6 +8,11 @@ public struct FittedInputTuning: Sendable, Equatable {
     public var totalVariationWeight: Float
     /// How long the fit runs.
     public var length: Length
+    /// The input's learning rate with `balanced` (nil: the preset's `FittedInputFit.inputLearningRate`).
+    public var balancedInputLearningRate: Float?
+    /// Whether the fit takes the preset's ensemble (`FittedInputFit.members`): the task's run
+    /// fits each member (`FitEnsemble`).
+    public var averagesMembers: Bool
 
     public enum Length: Sendable, Equatable {
         /// Until the error on pixels left out of the loss turns (the preset's held-out rule and
@@ -20,7 +25,9 @@ public struct FittedInputTuning: Sendable, Equatable {
         case fixed(balanced: Int, fast: Int)
     }
 
-    public init(network: SkipConfiguration? = nil, totalVariationWeight: Float, length: Length) {
+    public init(network: SkipConfiguration? = nil, totalVariationWeight: Float, length: Length,
+                balancedInputLearningRate: Float? = nil, averagesMembers: Bool = false) {
         self.network = network; self.totalVariationWeight = totalVariationWeight; self.length = length
+        self.balancedInputLearningRate = balancedInputLearningRate; self.averagesMembers = averagesMembers
     }
 }

@@ -54,6 +54,8 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
         public var regNoiseStd: Float
         /// The network's full-resolution level has this many channels (nil: as the other levels).
         public var fullResolutionChannels: Int?
+        /// `FitSettings.members` where the task takes an ensemble (`FittedInputTuning.averagesMembers`).
+        public var members: Int
     }
 
     public var scaling: Scaling {
@@ -68,12 +70,12 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 1, autoStop: AutoStop(),
                            fittedInput: FittedInputFit(autoStop: heldOut(patience: 50), iterations: 1000,
                                                inputLearningRate: 0.03, expWeight: 0.9,
-                                               regNoiseStd: 1.0 / 30, fullResolutionChannels: nil))
+                                               regNoiseStd: 1.0 / 30, fullResolutionChannels: nil, members: 2))
         case .fast:
             return Scaling(maxChannels: 32, learningRateFactor: 2, iterationsFactor: 0.4, autoStop: AutoStop(patience: 150),
                            fittedInput: FittedInputFit(autoStop: heldOut(patience: 30), iterations: 600,
                                                inputLearningRate: 0.03, expWeight: 0.9,
-                                               regNoiseStd: 0, fullResolutionChannels: 16))
+                                               regNoiseStd: 0, fullResolutionChannels: 16, members: 1))
         }
     }
 }
@@ -107,7 +109,8 @@ extension FittingTask {
             task.settings.iterations = preset == .fast ? fast : balanced
         }
         task.settings.totalVariationWeight = tuning.totalVariationWeight
-        task.settings.inputLearningRate = h.inputLearningRate
+        task.settings.inputLearningRate = preset == .balanced ? tuning.balancedInputLearningRate ?? h.inputLearningRate : h.inputLearningRate
+        task.settings.members = tuning.averagesMembers ? h.members : 1
         task.settings.expWeight = h.expWeight
         task.settings.regNoiseStd = h.regNoiseStd
         // Backtracking would copy every parameter, the input included, at each step.
