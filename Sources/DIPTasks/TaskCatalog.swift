@@ -127,6 +127,9 @@ public enum TaskCatalog {
         task = task.with(preset: preset(spec))
         try apply(spec, to: &task)
         task.settings.threads = threads
+        // The preset's ensemble shares the threads out; with fewer threads than members it would run
+        // its members one after the other, for twice the time: it takes one member a thread instead.
+        if spec.members == nil { task.settings.members = min(task.settings.members, max(1, threads)) }
         return task
     }
 

@@ -18,7 +18,7 @@ struct FitOptions: ParsableArguments {
     var regNoise: Float?
     @Option(help: "Weight of the exponential output average, 0 disables it (default: the reference's; 0.99 where it averages).")
     var expWeight: Float?
-    @Option(help: "Networks fitted at once from their own seeds, their results averaged, the threads shared among them (denoise and jpeg; default: the preset's: 2 for denoise with balanced, else 1).")
+    @Option(help: "Networks fitted at once from their own seeds, their results averaged, the threads shared among them (denoise and jpeg; default: the preset's: 2 for denoise with balanced on 2 threads or more, else 1).")
     var members: Int?
     @Option(name: .customLong("input-lr"), help: "Fit the network's input too, at this Adam learning rate; 0 keeps it fixed (default: the preset's for this task).")
     var inputLearningRate: Float?

@@ -149,9 +149,12 @@ struct FitEnsembleTests {
         return s
     }
 
-    @Test func anEnsembleIsTheMeanOfItsMembersFits() throws {
+    /// Side by side (two threads) or one after the other (one).
+    @Test(arguments: [2, 1])
+    func anEnsembleIsTheMeanOfItsMembersFits(threads: Int) throws {
         var saved: [FitCheckpoint] = []
-        let settings = Self.ensemble()
+        var settings = Self.ensemble()
+        settings.threads = threads
         let whole = try CheckpointTests.fit(settings: settings, saved: &saved)
         let first = try CheckpointTests.fit(settings: FitEnsemble.memberSettings(settings, 0), saved: &saved)
         let second = try CheckpointTests.fit(settings: FitEnsemble.memberSettings(settings, 1), saved: &saved)

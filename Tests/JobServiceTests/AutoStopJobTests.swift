@@ -4,7 +4,8 @@ import Testing
 
 /// A job with nothing but `{"task":"denoise"}` ends by itself, with its result from the
 /// auto-stop pick, and that result is as good as the best of its own snapshots (measured
-/// against the clean image, which the service never sees).
+/// against the clean image, which the service never sees; the snapshots are the ensemble's
+/// first member's, the result the mean of both members' picks).
 @Suite("auto stop through dipd", .serialized)
 struct AutoStopJobTests {
     /// On every instruction set this machine runs (the kernels order their sums differently).
@@ -21,7 +22,8 @@ struct AutoStopJobTests {
         let params = try #require(r.json["parameters"] as? [String: Any])
         #expect(params["auto_stop"] as? Bool == true && params["iterations"] as? Int == 1000)
         #expect(params["auto_stop_rule"] as? String == "held-out" && params["auto_stop_patience"] as? Int == 50)
-        #expect(params["input_learning_rate"] as? Double == 0.03 && params["tv_weight"] as? Double == 0.2)
+        #expect(params["input_learning_rate"] as? Double == 0.01 && params["tv_weight"] as? Double == 0.2)
+        #expect(params["members"] as? Int == 2)
 
         let done = try poll(dipd, id, timeout: 600) { ["succeeded", "failed"].contains(state($0)) }
         #expect(state(done) == "succeeded" && done["stop_reason"] as? String == "auto_stop", "\(done)")

@@ -53,17 +53,21 @@ struct SpecFieldsUnitTests {
         #expect(try parameters(#"{"task":"jpeg"}"#).autoStopRule == nil)
     }
 
-    /// members: the ensemble's size, 1 to 8, denoise's default from its preset (2 with balanced),
+    /// members: the ensemble's size, 1 to 8, denoise's default from its preset (2 with balanced, at
+    /// most one a thread),
     /// refused above 1 where the task's fit is not an ensemble, and shown in the effective parameters.
     @Test func membersAreParsedCheckedAndShown() throws {
         #expect(try parser.parse(json: Array(#"{"task":"denoise","members":3}"#.utf8)).members == 3)
         #expect(try parser.parse(text: [("task", "denoise"), ("members", "1")]).members == 1)
         for bad in ["0", "9", "2.5", "\"two\""] { #expect(refusal(#"{"task":"denoise","members":\#(bad)}"#)?.field == "members", "\(bad)") }
-        func parameters(_ json: String) throws -> EffectiveParameters {
+        func parameters(_ json: String, threads: Int = 2) throws -> EffectiveParameters {
             try TaskCatalog.parameters(parser.parse(json: Array(json.utf8)), imageChannels: 3, guideChannels: nil,
-                                       threads: 2, classifier: { nil })
+                                       threads: threads, classifier: { nil })
         }
         #expect(try parameters(#"{"task":"denoise"}"#).members == 2)
+        // One thread: the preset's ensemble would run its members one after the other; asked for, it does.
+        #expect(try parameters(#"{"task":"denoise"}"#, threads: 1).members == nil)
+        #expect(try parameters(#"{"task":"denoise","members":2}"#, threads: 1).members == 2)
         #expect(try parameters(#"{"task":"denoise","preset":"fast"}"#).members == nil)
         #expect(try parameters(#"{"task":"denoise","members":1}"#).members == nil)
         #expect(try parameters(#"{"task":"jpeg"}"#).members == nil)

@@ -28,8 +28,9 @@ public enum FitEnsemble {
     }
 
     /// Runs the members (side by side when there are threads for each, else one after the other)
-    /// and averages their results. Progress is reported from whichever member is furthest on, in
-    /// order, one call at a time; snapshots are the first member's. A checkpoint holds every
+    /// and averages their results. Progress and snapshots are the first member's, and once it has
+    /// ended, the progress of any member further on; one call at a time, never going back. A
+    /// checkpoint holds every
     /// member's latest state (`FitCheckpoint.members`) and is saved whenever a member saves,
     /// once each has saved one; on resume each member goes on from its own.
     public static func run(settings: FitSettings, checkpoints: FitCheckpointing?,
@@ -46,7 +47,10 @@ public enum FitEnsemble {
             throw FitCheckpoint.DecodingError.doesNotFit("the checkpoint has \(max(1, resume.members.count)) members, the fit \(n)")
         }
         let saved = Mutex([FitCheckpoint?](repeating: nil, count: n))
-        let reported = Mutex(0)
+        // Progress and snapshots are the first member's, so that a seed repeats them (and a snapshot
+        // is never behind the progress shown); once it has ended, the progress of the others that
+        // are further on.
+        let reported = Mutex((iteration: 0, firstEnded: false))
         // Member k alone writes slot k, and every slot is read after the members have joined.
         let outcomes = UnsafeMutablePointer<Result<FitResult, any Error>?>.allocate(capacity: n)
         outcomes.initialize(repeating: nil, count: n)
@@ -64,14 +68,17 @@ public enum FitEnsemble {
             }
             let progress = onProgress.map { report in
                 { (p: FitProgress) in
-                    reported.withLock { last in
-                        guard p.iteration > last else { return }
-                        last = p.iteration
+                    reported.withLock { state in
+                        guard k == 0 || state.firstEnded, p.iteration > state.iteration else { return }
+                        state.iteration = p.iteration
                         report(p)
                     }
                 }
             }
-            let outcome = Result { try member(memberSettings(settings, k), memberCheckpoints, progress, k == 0 ? onSnapshot : nil) }
+            let outcome = Result {
+                try member(memberSettings(settings, k), memberCheckpoints, progress, k == 0 ? onSnapshot : nil)
+            }
+            if k == 0 { reported.withLock { $0.firstEnded = true } }
             outcomes[k] = outcome
         }
         if settings.threads >= n {
