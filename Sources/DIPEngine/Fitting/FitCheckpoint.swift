@@ -20,7 +20,8 @@ public struct FitCheckpoint: Equatable, Sendable {
     var picked: Int?
     var copyAt: Int?
     /// An ensemble's checkpoint (`FitEnsemble`): each member's own, and nothing else above
-    /// (`iteration` and `seconds` are the furthest member's); empty for a plain fit.
+    /// (`iteration` is the first member's, whose progress the fit shows; `seconds` the longest
+    /// member's); empty for a plain fit.
     public internal(set) var members: [FitCheckpoint] = []
 
     public enum DecodingError: Error, Equatable, CustomStringConvertible {
@@ -56,7 +57,7 @@ public struct FitCheckpointing {
 extension FitCheckpoint {
     /// The checkpoint of an ensemble of these members' states.
     init(members: [FitCheckpoint]) {
-        self.init(iteration: members.map(\.iteration).max() ?? 0, seconds: members.map(\.seconds).max() ?? 0,
+        self.init(iteration: members.first?.iteration ?? 0, seconds: members.map(\.seconds).max() ?? 0,
                   parameters: [], adamStep: 0, adamFirstMoments: [], adamSecondMoments: [], average: [], lastOutput: [],
                   backtrackingCopy: [], backtrackingPSNR: 0, detector: nil, best: nil, picked: nil, copyAt: nil,
                   members: members)
