@@ -30,9 +30,9 @@ public enum FitEnsemble {
     /// Runs the members (side by side when there are threads for each, else one after the other)
     /// and averages their results. Progress and snapshots are the first member's, and once it has
     /// ended, the progress of any member further on; one call at a time, never going back. A
-    /// checkpoint holds every
-    /// member's latest state (`FitCheckpoint.members`) and is saved whenever a member saves,
-    /// once each has saved one; on resume each member goes on from its own.
+    /// checkpoint holds every member's latest state (`FitCheckpoint.members`) and is saved whenever
+    /// a member saves, once each has saved one (one after the other, from the second member's
+    /// first save on); on resume each member goes on from its own.
     public static func run(settings: FitSettings, checkpoints: FitCheckpointing?,
                            onProgress: ((FitProgress) -> Void)?, onSnapshot: ((FitProgress) -> Void)?,
                            member: Member) throws -> FitResult {
