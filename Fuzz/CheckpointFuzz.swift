@@ -3,7 +3,10 @@
 //   0: a file as it is (mostly stopped by the magic or the checksum);
 //   1: a body behind the magic, sealed with a correct checksum, so the reader's fields and
 //      counts meet hostile values (the checksum is no defence: anyone can compute it);
-//   2: a recipe for a valid checkpoint, which is encoded, decoded and compared.
+//   2: a recipe for a valid checkpoint (an ensemble's of two or three members when its first
+//      byte is odd), which is encoded, decoded and compared;
+//   3: a body behind an ensemble's magic, sealed with a correct checksum (members' bytes
+//      inside carry their own checksums).
 // Properties: no crash and no allocation beyond the input's size (Fuzz/run sets a 64 MB
 // malloc limit for inputs up to 1 MB); what decodes holds only values a fit can resume from
 // (iteration and Adam's step not negative, seconds finite, not negative and convertible to
@@ -25,6 +28,11 @@ struct Recipe {
 }
 
 func makeCheckpoint(_ r: inout Recipe) -> FitCheckpoint {
+    if r.byte() & 1 == 1 { return FitCheckpoint(members: (0..<(2 + r.small(1))).map { _ in makeMember(&r) }) }
+    return makeMember(&r)
+}
+
+func makeMember(_ r: inout Recipe) -> FitCheckpoint {
     let sizes = (0..<r.small(4)).map { _ in r.small(12) }
     let pixels = r.small(20)
     let detector: StopDetectorState?
@@ -57,6 +65,8 @@ func checkResumable(_ cp: FitCheckpoint, inputSize: Int) {
     let floats = [cp.parameters, cp.adamFirstMoments, cp.adamSecondMoments, cp.backtrackingCopy].joined().map(\.count).reduce(0, +)
         + cp.average.count + cp.lastOutput.count + (cp.best?.count ?? 0) + (cp.detector?.imageCount ?? 0)
     require(4 * floats <= inputSize, "decoded more floats than the input holds")
+    require(cp.members.count != 1 && cp.members.allSatisfy(\.members.isEmpty), "an ensemble of one, or of ensembles, decoded")
+    for m in cp.members { checkResumable(m, inputSize: inputSize) }
 }
 
 /// Decode → encode → decode gives the same bytes again (bytes, not ==, so that NaNs compare).
@@ -70,11 +80,11 @@ func checkStable(_ cp: FitCheckpoint) {
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
     let rest = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
-    switch data[0] % 3 {
-    case 0, 1:
+    switch data[0] % 4 {
+    case 0, 1, 3:
         var bytes = rest
-        if data[0] % 3 == 1 {
-            bytes = FitCheckpoint.magic + rest
+        if data[0] % 4 != 0 {
+            bytes = (data[0] % 4 == 1 ? FitCheckpoint.magic : FitCheckpoint.ensembleMagic) + rest
             withUnsafeBytes(of: FNV1a.hash(bytes).littleEndian) { bytes += $0 }
         }
         guard let cp = decode(bytes) else { return 0 }

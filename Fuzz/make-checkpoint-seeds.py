@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the checkpoint target's seeds (Fuzz/corpus/checkpoint): small valid checkpoints in
 the format FitCheckpoint.encoded() writes, each behind the target's first byte (0: the file as
-it is; 1: the body only, which the target seals with the magic and a checksum; 2: a recipe).
+it is; 1: the body only, which the target seals with the magic and a checksum; 2: a recipe; 3: an
+ensemble's body, sealed likewise with the ensemble's magic).
 
     Fuzz/make-checkpoint-seeds.py
 """
@@ -11,6 +12,7 @@ import struct
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "checkpoint")
 MAGIC = b"DIPFIT01"
+ENSEMBLE_MAGIC = b"DIPFITE1"
 
 
 def fnv1a(data):
@@ -73,5 +75,15 @@ for name, (sizes, pixels, detector, best, backtracking) in cases.items():
     whole += struct.pack("<Q", fnv1a(whole))
     write(f"file-{name}", b"\x00" + whole)
     write(f"body-{name}", b"\x01" + b)
+# An ensemble of the first two: the member count, then each member's bytes, length first.
+members = []
+for name in ("plain", "held-out"):
+    sizes, pixels, detector, best, backtracking = cases[name]
+    m = MAGIC + body(rng, sizes, pixels, detector, best, backtracking)
+    members.append(m + struct.pack("<Q", fnv1a(m)))
+ensemble_body = i64(len(members)) + b"".join(i64(len(m)) + m for m in members)
+whole = ENSEMBLE_MAGIC + ensemble_body
+write("file-ensemble", b"\x00" + whole + struct.pack("<Q", fnv1a(whole)))
+write("body-ensemble", b"\x03" + ensemble_body)
 write("recipe-1", b"\x02" + bytes(rng.randrange(256) for _ in range(300)))
 write("recipe-2", b"\x02\x03\x05\x01" + bytes(rng.randrange(256) for _ in range(900)))
