@@ -182,6 +182,15 @@ struct FitEnsembleTests {
         let resumed = try CheckpointTests.fit(resume: decoded, settings: settings, saved: &more)
         #expect(CheckpointTests.identical(resumed.image, whole.image), "the resumed ensemble's result differs")
 
+        // A member resumed at its last step ends without saving: the other's saves still go out,
+        // holding the finished member's resumed state, and the result is still the whole fit's.
+        let late = try #require(saved.last?.members[1])
+        #expect(late.iteration == 39)
+        var mixed: [FitCheckpoint] = []
+        let both = try CheckpointTests.fit(resume: FitCheckpoint(members: [middle.members[0], late]), settings: settings, saved: &mixed)
+        #expect(!mixed.isEmpty && mixed.allSatisfy { $0.members[1] == late }, "\(mixed.count) saves")
+        #expect(CheckpointTests.identical(both.image, whole.image), "the result differs")
+
         // A member's checkpoint does not resume an ensemble, nor an ensemble's a single fit.
         #expect(throws: FitCheckpoint.DecodingError.self) {
             _ = try CheckpointTests.fit(resume: middle.members[0], settings: settings, saved: &more)

@@ -46,7 +46,9 @@ public enum FitEnsemble {
         if let resume = checkpoints?.resume, resume.members.count != n {
             throw FitCheckpoint.DecodingError.doesNotFit("the checkpoint has \(max(1, resume.members.count)) members, the fit \(n)")
         }
-        let saved = Mutex([FitCheckpoint?](repeating: nil, count: n))
+        // Each member's latest state: from the checkpoint resumed until the member saves anew, so
+        // that a member which ends before its first save does not hold the others' saves back.
+        let saved = Mutex(checkpoints?.resume?.members.map { Optional($0) } ?? [FitCheckpoint?](repeating: nil, count: n))
         // Progress and snapshots are the first member's, so that a seed repeats them (and a snapshot
         // is never behind the progress shown); once it has ended, the progress of the others that
         // are further on.
