@@ -52,6 +52,8 @@ struct TiledJobTests {
 
         let listed = try curl(["\(dipd.base)/v1/jobs"]).json["jobs"] as? [[String: Any]] ?? []
         #expect(listed.compactMap { $0["id"] as? String } == [id], "tile jobs must not be listed")
+        // Each tile fits one network (denoising's preset would fit two on a whole image).
+        #expect((r.json["parameters"] as? [String: Any])?["members"] == nil, "\(r.json)")
 
         let done = try poll(dipd, id, timeout: 300) { state($0) == "succeeded" }
         let items = Self.items(done)
@@ -75,6 +77,7 @@ struct TiledJobTests {
         // Each tile job is stored beside its tiled job: seven records in all, each tile succeeded once.
         let records = try Self.storedRecords(dipd)
         #expect(records.count == 7 && records.filter(\.isTile).allSatisfy { $0.state == .succeeded && $0.attempts == 1 })
+        #expect(records.filter(\.isTile).allSatisfy { $0.spec.members == 1 && $0.parameters.members == nil })
 
         #expect(try curl(["-X", "DELETE", "\(dipd.base)/v1/jobs/\(id)"]).status == 204)
         #expect(try curl(["\(dipd.base)/v1/jobs/\(id)"]).status == 404)

@@ -44,6 +44,9 @@ struct TileSplitter {
         var tileSpec = spec
         tileSpec.webhook = nil
         tileSpec.webhookEvents = nil
+        // A tile fits one network unless the spec asks for an ensemble: a tiled job is many fits
+        // (hours for a phone photo), and a worker's memory is one tile's fit (docs/tiling.md).
+        if spec.members == nil { tileSpec.members = 1 }
         if spec.task == .restore, mask == nil {
             // One random mask for the whole image, drawn from the job's seed, cut like the image.
             mask = ImageTensor.image(TaskCatalog.restorationMask(spec, height: image.height, width: image.width))
@@ -97,6 +100,7 @@ struct TileSplitter {
             tiles.append(TileSubmission(record: record, inputs: inputs))
         }
         var record = parent
+        record.parameters.members = shared.members
         record.state = .running
         record.startedAt = now
         record.tiling = TilingInfo(layout: layout, scale: Self.scale(spec), jobs: jobs)
