@@ -28,18 +28,19 @@ enum PixelActivationFit {
         let start = clock.now
         var done = 0
         var stop = StopReason.iterations
+        // The image is σ(u) of the pixels as they are: set once here and after each step.
         func sigmoid() { for i in 0..<image.count { image.data[i] = 1 / (1 + expf(-pixels.value[i])) } }
+        sigmoid()
         while done < settings.iterations {
             if cancel?.isCancelled == true { stop = .canceled; break }
-            sigmoid()
             let loss = objective.loss(output: image, gradient: gradient, compute: compute)
             // dL/du = dL/dx · x (1 − x)
             for i in 0..<image.count { let x = image.data[i]; pixels.grad[i] = gradient.data[i] * x * (1 - x) }
             adam.update(compute)
+            sigmoid()
             done += 1
             let seconds = (clock.now - start).seconds
             if onProgress != nil || onSnapshot != nil {
-                sigmoid()
                 let progress = FitProgress(iteration: done, iterations: settings.iterations, loss: loss, psnrInput: 0,
                                            iterationsPerSecond: Double(done) / max(seconds, 1e-9), seconds: seconds,
                                            restoredParameters: false, output: image, average: image)
@@ -50,7 +51,6 @@ enum PixelActivationFit {
             }
             if let limit = settings.timeLimit, seconds >= limit, done < settings.iterations { stop = .timeLimit; break }
         }
-        sigmoid()
         return FitResult(image: image, lastOutput: image.clone(), iterations: done, stopReason: stop,
                          seconds: (clock.now - start).seconds)
     }
